@@ -1,0 +1,96 @@
+"""Read tables and validate them against a pandera schema, with one clear error per bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.checksums import verify
+from helpers.errors import RawDataError
+from helpers.paths import DATA_RAW, relative, resolve
+
+HEADER_LINES = 1  # a data row's file line = its 1-based row number + HEADER_LINES
+
+
+def read_text_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV with every cell as text (blank cells become missing), keeping blank lines."""
+    path = resolve(path)
+    try:
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False,
+            encoding="utf-8-sig",
+        )
+    except FileNotFoundError:
+        raise RawDataError(f"{relative(path)}: file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RawDataError(f"{relative(path)}: cannot be read as UTF-8 CSV ({exc})") from None
+
+
+def _where(index: object) -> str:
+    row = int(index) + 1  # type: ignore[call-overload]
+    return f"row {row} (line {row + HEADER_LINES})"
+
+
+def _describe(failures: pd.DataFrame, schema: pa.DataFrameSchema) -> list[str]:
+    """Turn pandera's failure cases into one readable line per problem."""
+    lines: list[str] = []
+    seen: set[tuple[str, object]] = set()
+    for case in failures.itertuples(index=False):
+        check, column, value, index = str(case.check), case.column, case.failure_case, case.index
+        if check == "column_in_dataframe":
+            expected = ", ".join(schema.columns)
+            lines.append(f"column '{value}' is missing (expected columns: {expected})")
+        elif check == "column_in_schema":
+            lines.append(f"column '{value}' is not expected (expected: {', '.join(schema.columns)})")
+        elif check == "column_ordered":
+            lines.append(f"column '{value}' is out of order (expected: {', '.join(schema.columns)})")
+        elif index is None or pd.isna(index):
+            continue  # a consequence of another failure in the same column (e.g. a failed cast)
+        elif (column, index) in seen and check.startswith("dtype("):
+            continue  # the failed coercion of the same cell was already reported
+        else:
+            seen.add((column, index))
+            if check.startswith("coerce_dtype"):
+                wanted = check[len("coerce_dtype('"):-2]
+                lines.append(f"{_where(index)}, column '{column}': {value!r} is not a valid {wanted}")
+            elif check == "field_uniqueness":
+                lines.append(f"{_where(index)}, column '{column}': {value!r} is repeated")
+            elif check == "not_nullable":
+                lines.append(f"{_where(index)}, column '{column}': value is missing")
+            else:
+                lines.append(f"{_where(index)}, column '{column}': {value!r} fails {check}")
+    return lines
+
+
+def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
+    """Validate ``df`` against ``schema``; raise one RawDataError listing every problem."""
+    problems: list[str] = []
+    first_seen: dict[tuple, object] = {}
+    for index, key in zip(df.index, df.fillna("").itertuples(index=False, name=None), strict=True):
+        if key in first_seen:
+            problems.append(f"{_where(index)}: duplicates {_where(first_seen[key])}")
+        else:
+            first_seen[key] = index
+    try:
+        out = schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems.extend(_describe(exc.failure_cases, schema))
+        out = None
+    if problems:
+        listing = "\n  ".join(problems)
+        raise RawDataError(f"{source}: {len(problems)} problem(s) against the {schema.name} schema:\n  {listing}")
+    return out
+
+
+def load_table(path: str | Path, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Read a CSV as text and return it validated and typed by ``schema``."""
+    return validate(read_text_table(path), schema, relative(resolve(path)))
+
+
+def load_raw(name: str, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Load ``data/raw/<name>`` after checking it against its recorded sha256."""
+    path = DATA_RAW / name
+    verify(path)
+    return load_table(path, schema)

@@ -1,0 +1,30 @@
+"""Paths built from the project root, never from the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
+DATA_RAW: Path = PROJECT_ROOT / "data" / "raw"
+DATA_PROCESSED: Path = PROJECT_ROOT / "data" / "processed"
+NOTEBOOKS: Path = PROJECT_ROOT / "notebooks"
+OUTPUTS: Path = PROJECT_ROOT / "outputs"
+TABLES: Path = OUTPUTS / "tables"
+FIGURES: Path = OUTPUTS / "figures"
+SCENARIO_RESULTS: Path = OUTPUTS / "scenarios"
+SHARED_DATA: Path = PROJECT_ROOT.parent / "shared" / "data"
+
+
+def resolve(path: str | Path) -> Path:
+    """Return ``path`` as an absolute path; a relative one is taken from the project root."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def relative(path: str | Path) -> str:
+    """Return ``path`` relative to the project root when inside it (for messages and logs)."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(p)
