@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from helpers.checksums import verify
+from helpers.checksums import SUMS_FILE, verify
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
@@ -89,8 +89,8 @@ def load_table(path: str | Path, schema: pa.DataFrameSchema) -> pd.DataFrame:
     return validate(read_text_table(path), schema, relative(resolve(path)))
 
 
-def load_raw(name: str, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """Load ``data/raw/<name>`` after checking it against its recorded sha256."""
-    path = DATA_RAW / name
-    verify(path)
+def load_raw(name: str, schema: pa.DataFrameSchema, folder: Path = DATA_RAW) -> pd.DataFrame:
+    """Load ``<folder>/<name>`` (default data/raw/) after checking its recorded sha256."""
+    path = folder / name
+    verify(path, folder / SUMS_FILE.name)
     return load_table(path, schema)

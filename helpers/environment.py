@@ -1,0 +1,75 @@
+"""Read the pip lock and the conda environment file, and say where they disagree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from helpers.paths import PROJECT_ROOT
+
+# conda-forge package name -> PyPI name, where they differ.
+CONDA_TO_PIP = {"matplotlib-base": "matplotlib"}
+NOT_PYPI = {"python", "pip"}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(path: Path = PROJECT_ROOT / "requirements.lock") -> dict[str, str]:
+    """{normalised name: version} from ``name==version`` lines."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            if not sep:
+                raise ValueError(f"{path.name}: '{line}' is not pinned with ==")
+            out[_norm(name)] = version.strip()
+    return out
+
+
+def read_requirements_in(path: Path = PROJECT_ROOT / "requirements.in") -> list[str]:
+    """Top-level requirement names (normalised)."""
+    names = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(_norm(re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]))
+    return names
+
+
+def read_environment(path: Path = PROJECT_ROOT / "environment.yml") -> tuple[dict[str, str], list[str], list[str]]:
+    """Return ({PyPI name: pinned version}, channels, pip entries) from environment.yml."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pins: dict[str, str] = {}
+    pip_entries: list[str] = []
+    for dep in spec.get("dependencies", []):
+        if isinstance(dep, dict):
+            pip_entries.extend(dep.get("pip", []))
+            continue
+        name, _, version = str(dep).partition("=")
+        name = name.strip()
+        if name in NOT_PYPI:
+            continue
+        pins[_norm(CONDA_TO_PIP.get(name, name))] = version.lstrip("=").strip()
+    return pins, list(spec.get("channels", [])), pip_entries
+
+
+def disagreements(
+    lock: dict[str, str], top_level: list[str], conda_pins: dict[str, str]
+) -> list[str]:
+    """Every way the conda pins fail to mirror the lock for the top-level dependencies."""
+    problems = []
+    for name in top_level:
+        if name not in lock:
+            problems.append(f"{name}: in requirements.in but not in requirements.lock")
+        elif name not in conda_pins:
+            problems.append(f"{name}: in requirements.lock ({lock[name]}) but missing from environment.yml")
+        elif conda_pins[name] != lock[name]:
+            problems.append(f"{name}: environment.yml pins {conda_pins[name]}, requirements.lock {lock[name]}")
+    for name in sorted(set(conda_pins) - set(top_level)):
+        problems.append(f"{name}: pinned in environment.yml but not a top-level requirement")
+    return problems

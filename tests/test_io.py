@@ -1,0 +1,124 @@
+"""Raw tables are validated against their schema with one clear error naming file, row, column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers.checksums import recorded, verify
+from helpers.checksums import write as write_sums
+from helpers.errors import ChecksumError, RawDataError
+from helpers.io import load_raw, load_table, read_text_table
+from helpers.paths import DATA_RAW
+from helpers.schemas import ARTICLE_FIGURES, CITIES
+
+GOOD = DATA_RAW / "article_figures.csv"
+
+
+def _write_variant(tmp_path, edit) -> str:
+    df = read_text_table(GOOD)
+    df = edit(df)
+    path = tmp_path / "figures.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_the_article_figures_load_and_are_typed():
+    df = load_raw("article_figures.csv", ARTICLE_FIGURES)
+    assert df["figure_id"].is_unique
+    assert df["paragraph"].dtype == "int64"
+    assert set(df["scenario"]) == {"conservative", "high", "none"}
+
+
+def test_missing_column_is_named(tmp_path):
+    path = _write_variant(tmp_path, lambda d: d.drop(columns="unit"))
+    with pytest.raises(RawDataError) as err:
+        load_table(path, ARTICLE_FIGURES)
+    msg = str(err.value)
+    assert "figures.csv" in msg
+    assert "column 'unit' is missing" in msg
+    assert "expected columns: figure_id, paragraph" in msg
+
+
+def test_text_where_a_number_belongs_names_row_and_column(tmp_path):
+    def edit(d):
+        d.loc[3, "paragraph"] = "third"
+        return d
+
+    with pytest.raises(RawDataError) as err:
+        load_table(_write_variant(tmp_path, edit), ARTICLE_FIGURES)
+    assert "row 4 (line 5), column 'paragraph': 'third' is not a valid int64" in str(err.value)
+
+
+def test_duplicate_row_is_reported_with_its_twin(tmp_path):
+    path = _write_variant(tmp_path, lambda d: pd.concat([d, d.iloc[[1]]], ignore_index=True))
+    with pytest.raises(RawDataError) as err:
+        load_table(path, ARTICLE_FIGURES)
+    n = len(read_text_table(GOOD)) + 1
+    assert f"row {n} (line {n + 1}): duplicates row 2 (line 3)" in str(err.value)
+
+
+def test_negative_count_is_refused(tmp_path):
+    def edit(d):
+        d.loc[d["figure_id"] == "china_cameras_high", "value_text"] = "-626 million"
+        return d
+
+    with pytest.raises(RawDataError) as err:
+        load_table(_write_variant(tmp_path, edit), ARTICLE_FIGURES)
+    assert "column 'value_text': '-626 million'" in str(err.value)
+    assert "must not be negative" in str(err.value)
+
+
+def test_negative_camera_count_in_a_city_table(tmp_path):
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        ",".join(CITIES.columns) + "\n"
+        "t,2,London,United Kingdom,GBR,691000,9425622,73.31,1138.48,53.07,606.9,1572\n"
+        "t,3,Lagos,Nigeria,NGA,-5,14862111,0,0,65.36,,\n"
+    )
+    with pytest.raises(RawDataError) as err:
+        load_table(path, CITIES)
+    assert "row 2 (line 3), column 'cameras': -5.0 fails greater_than_or_equal_to(0)" in str(err.value)
+
+
+def test_all_problems_arrive_in_one_error(tmp_path):
+    def edit(d):
+        d.loc[0, "paragraph"] = "x"
+        d.loc[1, "metric"] = "vibes"
+        return d
+
+    with pytest.raises(RawDataError) as err:
+        load_table(_write_variant(tmp_path, edit), ARTICLE_FIGURES)
+    msg = str(err.value)
+    assert "2 problem(s)" in msg
+    assert "row 1 (line 2), column 'paragraph'" in msg
+    assert "row 2 (line 3), column 'metric': 'vibes' fails isin" in msg
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(RawDataError, match="nope.csv: file not found"):
+        load_table(tmp_path / "nope.csv", ARTICLE_FIGURES)
+
+
+def test_changed_raw_file_is_refused(tmp_path):
+    (tmp_path / "article_figures.csv").write_bytes(GOOD.read_bytes())
+    write_sums(tmp_path, tmp_path / "SHA256SUMS")
+    assert len(load_raw("article_figures.csv", ARTICLE_FIGURES, folder=tmp_path)) > 0
+    with open(tmp_path / "article_figures.csv", "a") as fh:
+        fh.write("extra,1,x,,cameras,cameras,1,none,x,,x\n")
+    with pytest.raises(ChecksumError, match=r"article_figures.csv has changed: sha256 \w+"):
+        load_raw("article_figures.csv", ARTICLE_FIGURES, folder=tmp_path)
+
+
+def test_unrecorded_raw_file_is_refused(tmp_path):
+    (tmp_path / "SHA256SUMS").write_text("")
+    (tmp_path / "new.csv").write_text("a\n1\n")
+    with pytest.raises(ChecksumError, match="new.csv has no recorded checksum"):
+        verify(tmp_path / "new.csv", tmp_path / "SHA256SUMS")
+
+
+def test_every_raw_file_is_recorded_and_matches():
+    for name in recorded():
+        verify(DATA_RAW / name)
+    data_files = {p.name for p in DATA_RAW.iterdir() if p.suffix in {".csv", ".yml", ".yaml"}}
+    assert data_files <= set(recorded())
