@@ -96,7 +96,7 @@ def test_all_problems_arrive_in_one_error(tmp_path):
 
 
 def test_missing_file_is_named(tmp_path):
-    with pytest.raises(RawDataError, match="nope.csv: file not found"):
+    with pytest.raises(RawDataError, match=r"nope\.csv: file not found"):
         load_table(tmp_path / "nope.csv", ARTICLE_FIGURES)
 
 
@@ -113,7 +113,7 @@ def test_changed_raw_file_is_refused(tmp_path):
 def test_unrecorded_raw_file_is_refused(tmp_path):
     (tmp_path / "SHA256SUMS").write_text("")
     (tmp_path / "new.csv").write_text("a\n1\n")
-    with pytest.raises(ChecksumError, match="new.csv has no recorded checksum"):
+    with pytest.raises(ChecksumError, match=r"new\.csv has no recorded checksum"):
         verify(tmp_path / "new.csv", tmp_path / "SHA256SUMS")
 
 
