@@ -148,3 +148,34 @@ def chinese_city_method(figures: pd.DataFrame, cities: pd.DataFrame | None = Non
                 row["method_per_sq_mi"] = implied_cameras(conservative, city["population"]) / city["area_sq_mi"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --- the article's own city figures ------------------------------------------------------------
+
+def named_city_densities(figures: pd.DataFrame) -> pd.DataFrame:
+    """The article's per-square-mile city figures with per km², China flagged, densest first."""
+    rows = figures[figures["metric"] == "cameras_per_sq_mi"]
+    out = pd.DataFrame({
+        "city": rows["entity"].to_numpy(),
+        "country": rows["country"].to_numpy(),
+        "in_china": (rows["country"] == "China").to_numpy(),
+        "qualifier": rows["qualifier"].to_numpy(),
+        "per_sq_mi": rows["value"].to_numpy(dtype=float),
+    })
+    out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
+    densest_outside = out.loc[~out["in_china"], "per_sq_mi"].max()
+    out["vs_densest_outside_china"] = out["per_sq_mi"] / densest_outside
+    return out.sort_values(["per_sq_mi", "city"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def national_vs_city_rates(figures: pd.DataFrame) -> pd.DataFrame:
+    """China's national rate under each scenario against the per-1,000 city rates the article quotes."""
+    values = figures.set_index("figure_id")["value"]
+    cities = figures[(figures["metric"] == "cameras_per_1000") & (figures["entity"] != "China")]
+    rows = []
+    for scenario in ("conservative", "high"):
+        rate = values[f"china_per_1000_{scenario}"]
+        for city in cities.itertuples():
+            rows.append({"scenario": scenario, "china_per_1000": rate, "city": city.entity,
+                         "city_per_1000": city.value, "ratio": rate / city.value})
+    return pd.DataFrame(rows)

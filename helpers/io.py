@@ -10,6 +10,7 @@ import pandera.pandas as pa
 from helpers.checksums import SUMS_FILE, verify
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
+from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
 
 HEADER_LINES = 1  # a data row's file line = its 1-based row number + HEADER_LINES
 
@@ -94,3 +95,17 @@ def load_raw(name: str, schema: pa.DataFrameSchema, folder: Path = DATA_RAW) -> 
     path = folder / name
     verify(path, folder / SUMS_FILE.name)
     return load_table(path, schema)
+
+
+def load_processed(processed_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Cleaned article figures and city table written by notebook 01 (cities: None if there are none)."""
+    folder = resolve(processed_dir)
+    figures_path, cities_path = folder / "article_figures.csv", folder / "cities.csv"
+    if not figures_path.is_file():
+        raise RawDataError(
+            f"{relative(figures_path)} not found: run notebooks/01_data_cleaning.ipynb first "
+            f"(or `make reproduce`) with processed_dir={processed_dir!r}"
+        )
+    figures = load_table(figures_path, ARTICLE_FIGURES_CLEAN)
+    cities = load_table(cities_path, CITIES) if cities_path.is_file() else None
+    return figures, (cities if cities is not None and len(cities) else None)

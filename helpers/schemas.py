@@ -60,3 +60,11 @@ CITIES = pa.DataFrameSchema(
     coerce=True,
     name="cities",
 )
+
+# The article figures after cleaning: the raw columns plus the parsed number.
+ARTICLE_FIGURES_CLEAN = ARTICLE_FIGURES.add_columns({
+    "country_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), nullable=True),
+    "value": pa.Column(float, pa.Check.ge(0)),
+    "qualifier": pa.Column(str, pa.Check.isin(QUALIFIERS)),
+}).set_name("cleaned article figures")
+ARTICLE_FIGURES_CLEAN.ordered = False
