@@ -289,9 +289,11 @@ def test_real_kernels_parallel_failure_and_normalized_output(project, capsys):
     assert all("execution" not in c["metadata"] for c in nb["cells"])
     assert nb["cells"][2]["metadata"]["tags"] == ["injected-parameters"] and read(project, "b.txt") == "4"
     good = (project / "outputs" / "notebooks" / "common" / "c.ipynb").read_bytes()
+    first = {p: p.read_bytes() for p in (project / "outputs" / "notebooks" / "common").glob("a.*")}
 
     out = io.StringIO()
     assert main(["--jobs", "2", "--force", "-p", "fail=yes"], factory, stdout=out) == 1
+    assert {p: p.read_bytes() for p in first} == first, "a re-executed notebook differs (timing left in?)"
     err = capsys.readouterr().err
     assert ("FAILED: nb/c.ipynb failed in cell 3 (In [4]: \"assert not fail, 'deliberate failure'\"): "
             "AssertionError: deliberate failure") in err
