@@ -12,6 +12,7 @@ parallel. papermill and nbconvert are imported only when something runs.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -22,8 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -429,8 +431,23 @@ class Runner:
         selected = {s.id for s in self.selected}
         return [s for s in pending if all(d in self.results for d in s.after if d in selected)]
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Refuse to share an outputs folder with another runner at the same time."""
+        self.layout.tmp.mkdir(parents=True, exist_ok=True)
+        with open(self.layout.tmp / "runner.lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                raise PipelineError(f"another runner is using {self.pipeline.rel(self.layout.base)}") from exc
+            yield
+
     def run(self) -> dict[str, Result]:
         """Run the selection; returns {step id: Result} in dependency order."""
+        with self._exclusive():
+            return self._run()
+
+    def _run(self) -> dict[str, Result]:
         from tqdm import tqdm
 
         pending = list(self.selected)

@@ -6,6 +6,7 @@ tests marked ``slow`` start real kernels through papermill.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import re
@@ -305,3 +306,11 @@ def test_real_kernels_parallel_failure_and_normalized_output(project, capsys):
     assert errors == ["AssertionError"]
     assert (project / "outputs" / "notebooks" / "common" / "c.ipynb").read_bytes() == good
     assert read(project, "c.txt") == "c" and not (project / "out" / "c_new.txt").exists()
+
+
+def test_one_runner_per_outputs_folder(project):
+    (project / "outputs" / ".tmp").mkdir(parents=True)
+    with open(project / "outputs" / ".tmp" / "runner.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(PipelineError, match="another runner is using outputs"):
+            run(project, never)
