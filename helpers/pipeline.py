@@ -43,6 +43,7 @@ class Step:
     outputs: tuple[str, ...] = ()  # globs of files the notebook may write
     after: tuple[str, ...] = ()  # ids of the steps that must finish first
     scenario: str | None = None
+    exclude: tuple[str, ...] = ()  # globs matching other steps' files among ``outputs``
 
     @property
     def group(self) -> str:
@@ -90,6 +91,11 @@ class Pipeline:
         """Existing files matching any of the globs (``**`` recurses), sorted, without duplicates."""
         found = {Path(p) for pat in patterns for p in glob.glob(str(self.path(pat)), recursive=True)}
         return sorted(p for p in found if p.is_file())
+
+    def outputs_of(self, step: Step) -> list[Path]:
+        """Existing files matching the step's output globs and not its exclusions."""
+        excluded = set(self.expand(step.exclude))
+        return [p for p in self.expand(step.outputs) if p not in excluded]
 
     def get(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
@@ -188,13 +194,16 @@ def default_pipeline(root: Path = PROJECT_ROOT, processed_dir: str = "data/proce
         names: list[str | None] = list(scenario_names(root / SCENARIOS_FILE))
     else:
         names = [None]  # notebook and scenario file both absent: one placeholder, reported 'absent'
+    def named(name: str | None) -> tuple[str, ...]:  # files of one scenario run in the shared folders
+        return (f"{o}/tables/**/*{name}*", f"{o}/figures/**/*{name}*") if name else ()
+
     for name in names:
         steps.append(Step(
             "03_scenarios", nb("03_scenarios"), {**dirs, "scenario": name} if name else dict(dirs),
-            inputs=(SCENARIOS_FILE,),
-            outputs=(f"{o}/scenarios/{name}/**/*", f"{o}/tables/**/*{name}*", f"{o}/figures/**/*{name}*")
-            if name else (),
-            after=(f"{COMMON}/02_density",), scenario=name))
+            inputs=(SCENARIOS_FILE,), outputs=(f"{o}/scenarios/{name}/**/*", *named(name)) if name else (),
+            after=(f"{COMMON}/02_density",), scenario=name,
+            exclude=tuple(g for other in names if other and name and other != name and name in other
+                          for g in named(other))))
     steps.append(Step("04_compare", nb("04_compare"), dict(dirs), inputs=(SCENARIOS_FILE,),
                       outputs=shared_out, after=tuple(s.id for s in steps if s.name == "03_scenarios")))
     return Pipeline(root=root, steps=tuple(steps), outputs_dir=outputs_dir)

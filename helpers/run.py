@@ -316,7 +316,7 @@ class Runner:
         if record:
             executed = set(record.get("executed", []))
             return [self.pipeline.path(p) for p in record["outputs"] if p not in executed]
-        return self.pipeline.expand(step.outputs)
+        return self.pipeline.outputs_of(step)
 
     def inputs(self, step: Step) -> dict[str, str]:
         """{path: sha256} of the step's declared inputs plus every file its upstream steps wrote."""
@@ -371,7 +371,7 @@ class Runner:
         step, started = plan.step, time.monotonic()
         self.layout.tmp.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f"{step.group}-{step.name}-", dir=self.layout.tmp))
-        before = snapshot(self.pipeline.expand(step.outputs))
+        before = snapshot(self.pipeline.outputs_of(step))
         backup = _backup(before, work / "backup")
         executed = work / f"{step.name}.ipynb"
         nb = self.pipeline.path(step.notebook)
@@ -381,7 +381,7 @@ class Runner:
             written = self._written(step, before)
             record = self._publish(plan, executed, written, time.monotonic() - started)
         except Exception as exc:
-            _rollback(snapshot(self.pipeline.expand(step.outputs)), before, backup)
+            _rollback(snapshot(self.pipeline.outputs_of(step)), before, backup)
             return Result(step, FAILED, time.monotonic() - started, self._failure(step, exc, executed),
                           record=self._failed_record(plan), started=started, finished=time.monotonic())
         finally:
@@ -389,7 +389,7 @@ class Runner:
         return Result(step, RAN, time.monotonic() - started, plan.note, record, started, time.monotonic())
 
     def _written(self, step: Step, before: Snapshot) -> dict[str, str]:
-        after = snapshot(self.pipeline.expand(step.outputs))
+        after = snapshot(self.pipeline.outputs_of(step))
         return {self.pipeline.rel(p): self.hash(p) for p, st in after.items() if before.get(p) != st}
 
     def _publish(self, plan: Plan, executed: Path, written: dict[str, str], seconds: float) -> dict[str, Any]:
@@ -566,6 +566,7 @@ def plan_text(pipeline: Pipeline, steps: Iterable[Step]) -> str:
         lines += [f"{s.id}{present}", f"  notebook:   {s.notebook}", f"  parameters: {canonical(s.parameters)}",
                   f"  after:      {', '.join(s.after) or '-'}", f"  inputs:     {', '.join(s.inputs) or '-'}"
                   " + upstream outputs", f"  outputs:    {', '.join(s.outputs) or '-'}"]
+        lines += [f"  except:     {', '.join(s.exclude)}"] if s.exclude else []
     return "\n".join(lines)
 
 

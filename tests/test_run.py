@@ -269,6 +269,14 @@ def test_default_pipeline_takes_scenarios_from_the_file(tmp_path):
     assert pipe.get("common/04_compare").after == ("low/03_scenarios", "high/03_scenarios")
     assert [s.id for s in pipe.select(only="03", scenario="high")] == ["high/03_scenarios"]
     assert [s.id for s in pipe.select(scenario="low")][2:] == ["low/03_scenarios", "common/04_compare"]
+    (tmp_path / "data" / "raw" / "scenarios.yml").write_text("scenarios:\n  high: {}\n  very_high: {}\n")
+    figures = tmp_path / "outputs" / "figures"
+    figures.mkdir(parents=True)
+    for name in ("high_total.png", "very_high_total.png"):
+        (figures / name).write_text("x")
+    pipe = default_pipeline(tmp_path)
+    assert pipe.outputs_of(pipe.get("high/03_scenarios")) == [figures / "high_total.png"]
+    assert pipe.outputs_of(pipe.get("very_high/03_scenarios")) == [figures / "very_high_total.png"]
 
 
 def test_importing_the_runner_does_not_import_jupyter():
