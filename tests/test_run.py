@@ -322,3 +322,9 @@ def test_one_runner_per_outputs_folder(project):
         fcntl.flock(fh, fcntl.LOCK_EX)
         with pytest.raises(PipelineError, match="another runner is using outputs"):
             run(project, never)
+
+
+def test_module_entry_point_lists_the_project_plan(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "helpers.run", "--list"], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "common/01_data_cleaning" in out.stdout and "common/04_compare" in out.stdout
