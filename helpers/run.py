@@ -312,7 +312,7 @@ class Runner:
     def _written_by(self, step: Step) -> list[Path]:
         """Files ``step`` wrote: as recorded in this run or the cache, else whatever its output globs match."""
         result = self.results.get(step.id)
-        record = result.record if result and result.record else self._cached(step).get("record")
+        record = result.record if result and "outputs" in result.record else self._cached(step).get("record")
         if record:
             executed = set(record.get("executed", []))
             return [self.pipeline.path(p) for p in record["outputs"] if p not in executed]
@@ -424,7 +424,8 @@ class Runner:
     def _failed_record(self, plan: Plan) -> dict[str, Any]:
         """Parameters and inputs of the failed attempt; the previous good outputs, which are still in place."""
         previous = self._cached(plan.step).get("record", {})
-        return {"parameters": plan.parameters, "inputs": plan.inputs, "outputs": previous.get("outputs", {})}
+        return {"parameters": plan.parameters, "inputs": plan.inputs, "outputs": previous.get("outputs", {}),
+                "executed": previous.get("executed", [])}
 
     # -- scheduling
     def _ready(self, pending: list[Step]) -> list[Step]:
