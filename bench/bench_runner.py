@@ -35,14 +35,15 @@ LAUNCH = ("import sys; from functools import partial; from pathlib import Path; 
           "sys.exit(main(sys.argv[2:], partial(default_pipeline, Path(sys.argv[1]))))")
 
 
-def timed(cmd: list[str], cwd: Path = PROJECT_ROOT) -> tuple[float, int]:
-    """Wall-clock seconds and exit status of one command (output discarded)."""
+def timed(cmd: list[str], cwd: Path = PROJECT_ROOT, label: str = "") -> tuple[float, int]:
+    """Wall-clock seconds and exit status of one command (output discarded; the error's last lines shown)."""
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           env={**os.environ, "MPLBACKEND": "Agg"})
     if proc.returncode:
         last = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("notebooks:")][-2:]
-        print(f"  ! exit {proc.returncode}: {' '.join(Path(c).name for c in cmd[:3])} ...: " + " / ".join(last)[:300])
+        label = label or " ".join(Path(c).name for c in cmd[:3])
+        print(f"  ! exit {proc.returncode}: {label}: " + " / ".join(last)[:300])
     return time.perf_counter() - start, proc.returncode
 
 
@@ -68,7 +69,7 @@ class Bench:
     def runner(self, name: str, *extra: str) -> tuple[float, int]:
         folder = self.scratch / name
         return timed([sys.executable, "-c", LAUNCH, str(self.root), "--outputs", str(folder / "outputs"),
-                      "-p", f"processed_dir={self.processed_dir(folder)}", *extra])
+                      "-p", f"processed_dir={self.processed_dir(folder)}", *extra], label="helpers.run")
 
     def papermill_cli(self, name: str) -> tuple[float, int]:
         folder, total, worst = self.scratch / name, 0.0, 0
