@@ -69,7 +69,8 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.Da
     """Validate ``df`` against ``schema``; raise one RawDataError listing every problem."""
     problems: list[str] = []
     first_seen: dict[tuple, object] = {}
-    for index, key in zip(df.index, df.fillna("").itertuples(index=False, name=None), strict=True):
+    cells = df.astype(object).where(df.notna(), "")
+    for index, key in zip(df.index, cells.itertuples(index=False, name=None), strict=True):
         if key in first_seen:
             problems.append(f"{_where(index)}: duplicates {_where(first_seen[key])}")
         else:
