@@ -209,3 +209,38 @@ def empty_cities() -> pd.DataFrame:
     """A city table with the canonical columns and no rows (article-only runs)."""
     return pd.DataFrame({c: pd.Series(dtype=str if c in ("source", "city", "country", "country_code") else float)
                          for c in CITIES.columns}).astype({"source_row": int})
+
+
+# --- notebook 01 entry points -------------------------------------------------------------------
+
+def resolve_city_tables(city_tables: object) -> list[tuple[str, Path]]:
+    """Turn the ``city_tables`` parameter into (source name, local path) pairs, fetching known tables."""
+    from helpers.fetch import TABLES, fetch_table
+
+    if city_tables is None:
+        return []
+    entries = [city_tables] if isinstance(city_tables, str | Path) else city_tables
+    if not isinstance(entries, list | tuple):
+        raise ParameterError(f"parameter 'city_tables' must be a list of table names or paths, got {city_tables!r}")
+    resolved = []
+    for entry in entries:
+        if str(entry) in TABLES:
+            resolved.append((str(entry), fetch_table(str(entry))))
+            continue
+        path = resolve(entry)
+        if not path.is_file():
+            raise ParameterError(f"parameter 'city_tables': {entry!r} is neither a known public table "
+                                 f"({', '.join(sorted(TABLES))}) nor an existing file ({path})")
+        resolved.append((path.stem, path))
+    return resolved
+
+
+def read_city_tables(tables: list[tuple[str, Path]],
+                     mapping: dict | str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read and stack several city tables; return (cities, cleaning log)."""
+    if not tables:
+        return empty_cities(), CleaningLog().frame()
+    parts = [read_city_table(path, mapping, source) for source, path in tables]
+    cities = pd.concat([c for c, _ in parts], ignore_index=True)
+    cities = cities.sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
+    return validate(cities, CITIES, "city tables"), pd.concat([log for _, log in parts], ignore_index=True)
