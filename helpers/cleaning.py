@@ -98,13 +98,14 @@ def _tidy_text(value: str) -> str:
     return " ".join(value.replace("\u2019", "'").replace("\u2018", "'").split())
 
 
-def _clean_row(raw: pd.Series, line: int, columns: dict[str, str], source: str, log: CleaningLog) -> dict:
+def _clean_row(raw: pd.Series, line: int, columns: dict[str, str], source: str, where: str,
+               log: CleaningLog) -> dict:
     out: dict[str, object] = {"source": source, "source_row": line}
     for canon, header in columns.items():
         text = raw[header]
         if canon in ("city", "country"):
             if pd.isna(text) or not str(text).strip():
-                raise RawDataError(f"{source}, line {line}, column '{header}': value is missing")
+                raise RawDataError(f"{where}, line {line}, column '{header}': value is missing")
             tidy = _tidy_text(str(text))
             if tidy != text:
                 log.add(source, line, canon, text, tidy, "strip_whitespace")
@@ -115,9 +116,9 @@ def _clean_row(raw: pd.Series, line: int, columns: dict[str, str], source: str, 
             out[canon] = np.nan
             log.add(source, line, canon, text, "", "missing_marker")
         else:
-            parsed = parse_cell(text, f"{source}, line {line}, column '{header}'")
+            parsed = parse_cell(text, f"{where}, line {line}, column '{header}'")
             if parsed.qualifier != "exact":
-                raise RawDataError(f"{source}, line {line}, column '{header}': {text!r} is not an exact number")
+                raise RawDataError(f"{where}, line {line}, column '{header}': {text!r} is not an exact number")
             out[canon] = parsed.value
             if str(text).strip() != FLOAT_FORMAT % parsed.value and str(text).strip() != str(parsed.value):
                 rule = "thousands_separator" if "," in str(text) else "number_format"
@@ -125,7 +126,7 @@ def _clean_row(raw: pd.Series, line: int, columns: dict[str, str], source: str, 
     try:
         country = resolve_country(out["country"])
     except ValueError as exc:
-        raise RawDataError(f"{source}, line {line}, column '{columns['country']}': {exc}") from None
+        raise RawDataError(f"{where}, line {line}, column '{columns['country']}': {exc}") from None
     if country.rule != "exact":
         log.add(source, line, "country", out["country"], country.name, country.rule)
     out["country"], out["country_code"] = country.name, country.code
@@ -160,7 +161,7 @@ def read_city_table(path: str | Path, mapping: dict | str | Path | None = None,
         if record.isna().all() or not "".join(record.fillna("").astype(str)).strip():
             log.add(source, line, "*", ",".join(record.fillna("").astype(str)), "", "blank_row_dropped")
             continue
-        rows.append(_clean_row(record, line, columns, source, log))
+        rows.append(_clean_row(record, line, columns, source, where, log))
     df = pd.DataFrame(rows).reindex(columns=["source", "source_row", "city", "country", "country_code", *NUMERIC])
     df = _derive_area(df, log)
     df = df[list(CITIES.columns)].sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
