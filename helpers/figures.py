@@ -1,0 +1,165 @@
+"""Figures for papers: one style, byte-identical PNG/SVG/PDF, captions and provenance, a gallery index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from helpers.atomic import atomic_path, write_text
+from helpers.errors import ParameterError
+from helpers.paths import FIGURES, PROJECT_ROOT, relative
+
+SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
+DOUBLE_COLUMN = 7.2  # inches: the full text width
+PNG_DPI = 300
+# Okabe & Ito's colour-blind-safe palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+COLORS = {"china": "#D55E00", "elsewhere": "#0072B2", "conservative": "#0072B2", "high": "#D55E00",
+          "consistent within rounding": "#009E73", "inconsistent": "#D55E00", "cannot be checked": "#999999"}
+FORMATS = ("png", "svg", "pdf")
+# Metadata that would otherwise carry a date or a version string into the file.
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+RC = {
+    "font.family": "DejaVu Sans",  # ships with matplotlib: identical glyphs on every machine
+    "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
+    "legend.fontsize": 7, "legend.title_fontsize": 7,
+    "pdf.fonttype": 42, "ps.fonttype": 42,  # TrueType, not Type 3: journals accept these
+    "svg.fonttype": "path",  # glyphs as paths: the SVG looks the same without the font installed
+    "svg.hashsalt": "cctv-density",  # fixed ids inside the SVG
+    "figure.dpi": 100, "savefig.dpi": PNG_DPI, "savefig.bbox": "tight", "savefig.pad_inches": 0.02,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+}
+
+
+def apply_style() -> None:
+    """Set the paper style for every figure that follows."""
+    sns.set_theme(context="paper", style="ticks", palette=PALETTE, rc=RC)
+    matplotlib.rcParams.update(RC)
+
+
+def new_figure(width: str = "single", aspect: float = 0.75, nrows: int = 1, ncols: int = 1):
+    """A styled figure one ('single') or two ('double') journal columns wide; returns (fig, ax)."""
+    apply_style()
+    if width not in ("single", "double"):
+        raise ParameterError(f"figure width must be 'single' or 'double', got {width!r}")
+    w = SINGLE_COLUMN if width == "single" else DOUBLE_COLUMN
+    return plt.subplots(nrows, ncols, figsize=(w, w * aspect), layout="constrained")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _portable(value: object) -> object:
+    """Provenance values with machine paths made project-relative, so sidecars are the same everywhere."""
+    if isinstance(value, dict):
+        return {str(k): _portable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_portable(v) for v in value]
+    if isinstance(value, Path) or (isinstance(value, str) and value.startswith(str(PROJECT_ROOT))):
+        return relative(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str | Path = FIGURES) -> dict[str, Path]:
+    """Write ``<name>.png`` (300 dpi), ``.svg``, ``.pdf`` and a ``.json`` sidecar; byte-identical every run.
+
+    The figure stays open, so a notebook still shows it inline; close it yourself outside Jupyter.
+    """
+    if not _SAFE_NAME.match(name):
+        raise ParameterError(f"figure name {name!r} must be letters, digits, '_', '-' or '.'")
+    folder = Path(folder)
+    paths: dict[str, Path] = {}
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        with matplotlib.rc_context(RC):
+            for fmt in FORMATS:
+                with atomic_path(folder / f"{name}.{fmt}") as tmp:
+                    fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt])
+                paths[fmt] = folder / f"{name}.{fmt}"
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+    sidecar = {"name": name, "caption": caption, "provenance": _portable(provenance),
+               "files": {fmt: {"file": p.name, "sha256": _sha256(p)} for fmt, p in paths.items()}}
+    paths["json"] = write_text(folder / f"{name}.json", json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    return paths
+
+
+def write_index(folder: str | Path = FIGURES) -> Path:
+    """``index.md``: every figure of ``folder`` with its caption, preview and provenance, by name."""
+    folder = Path(folder)
+    lines = ["# Figures", "", "Every figure as PNG (300 dpi), SVG and PDF (TrueType fonts embedded). "
+             "Regenerate with `make reproduce`.", ""]
+    for sidecar in sorted(folder.glob("*.json")):
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        files = meta["files"]
+        prov = meta["provenance"]
+        params = ", ".join(f"{k}={v}" for k, v in sorted(prov.get("parameters", {}).items()))
+        lines += [f"## {meta['name']}", "", meta["caption"], "",
+                  f"![{meta['name']}]({files['png']['file']})", "",
+                  " · ".join(f"[{fmt.upper()}]({files[fmt]['file']})" for fmt in FORMATS),
+                  "", f"Made by `{prov.get('notebook', '?')}`"
+                  + (f" (scenario `{prov['scenario']}`)" if prov.get("scenario") else "")
+                  + (f" with {params}" if params else "") + ".", ""]
+    return write_text(folder / "index.md", "\n".join(lines))
+
+
+# --- plots the notebooks share ------------------------------------------------------------------
+
+def plot_density_bars(df: pd.DataFrame, value_col: str, label_col: str, *, ax, china_col: str | None = None,
+                      high_col: str | None = None, bound_col: str | None = None, xlabel: str,
+                      log: bool = True) -> None:
+    """Horizontal bars, largest on top, China coloured apart; ``high_col`` draws a lighter bar to the high
+    scenario's value behind each bar, ``bound_col`` marks upper bounds with '<'."""
+    from matplotlib.patches import Patch
+
+    df = df.sort_values(value_col, ascending=True, kind="mergesort").reset_index(drop=True)
+    y = np.arange(len(df))
+    in_china = df[china_col].astype(bool) if china_col else pd.Series(False, index=df.index)
+    colors = [COLORS["china"] if c else COLORS["elsewhere"] for c in in_china]
+    handles = []
+    if high_col:
+        ax.barh(y, df[high_col].fillna(0), color=colors, alpha=0.35, height=0.65)
+        handles.append(Patch(color=COLORS["china"], alpha=0.35, label="up to the high scenario"))
+    ax.barh(y, df[value_col], color=colors, height=0.65)
+    if china_col:
+        handles = [Patch(color=COLORS["china"], label="China"), Patch(color=COLORS["elsewhere"], label="elsewhere"),
+                   *handles]
+    bounds = df[bound_col].astype(bool) if bound_col else pd.Series(False, index=df.index)
+    ax.set_yticks(y, [f"{lab} (<)" if b else str(lab) for lab, b in zip(df[label_col], bounds, strict=True)])
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    if handles:
+        ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+
+
+def plot_scatter_log(df: pd.DataFrame, x: str, y: str, *, ax, color_col: str | None = None,
+                     label_col: str | None = None, labels: list[str] | None = None, xlabel: str, ylabel: str) -> None:
+    """Log-log scatter, China in one colour and the rest in another, with a few labelled points."""
+    data = df[(df[x] > 0) & (df[y] > 0)]
+    colors = [COLORS["china"] if c else COLORS["elsewhere"] for c in data[color_col]] if color_col else PALETTE[0]
+    ax.scatter(data[x], data[y], s=9, c=colors, alpha=0.8, linewidths=0)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for _, row in data[data[label_col].isin(labels or [])].iterrows() if label_col else []:
+        ax.annotate(row[label_col], (row[x], row[y]), xytext=(3, 2), textcoords="offset points", fontsize=6)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
