@@ -179,3 +179,11 @@ def national_vs_city_rates(figures: pd.DataFrame) -> pd.DataFrame:
             rows.append({"scenario": scenario, "china_per_1000": rate, "city": city.entity,
                          "city_per_1000": city.value, "ratio": rate / city.value})
     return pd.DataFrame(rows)
+
+
+def stated_rates(figures: pd.DataFrame) -> pd.DataFrame:
+    """Every per-1,000 figure the article prints, labelled (China's by scenario), for plotting."""
+    rows = figures[figures["metric"] == "cameras_per_1000"]
+    labels = [f"China, {s}" if e == "China" else e for e, s in zip(rows["entity"], rows["scenario"], strict=True)]
+    return pd.DataFrame({"label": labels, "per_1000": rows["value"].to_numpy(),
+                         "in_china": (rows["country"] == "China").to_numpy()})

@@ -163,3 +163,49 @@ def plot_scatter_log(df: pd.DataFrame, x: str, y: str, *, ax, color_col: str | N
         ax.annotate(row[label_col], (row[x], row[y]), xytext=(3, 2), textcoords="offset points", fontsize=6)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if color_col:
+        from matplotlib.lines import Line2D
+
+        handles = [Line2D([], [], ls="", marker="o", color=COLORS[k], label=lab)
+                   for k, lab in (("china", "China"), ("elsewhere", "elsewhere"))]
+        ax.legend(handles=handles, loc="upper left", frameon=False)
+
+
+def _plain_log_ticks(axis) -> None:
+    """Label a log axis with plain numbers (0.5, 1, 2, 5, ...) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def plot_audit(claims: pd.DataFrame, *, ax) -> None:
+    """Recomputed / stated for every checkable claim on a log axis, coloured by verdict (1 = agreement)."""
+    from matplotlib.lines import Line2D
+
+    data = claims[claims["recomputed"].notna()].reset_index(drop=True)
+    ratio = data["recomputed"] / data["stated"]
+    y = np.arange(len(data))[::-1]
+    ax.axvline(1.0, color="0.6", lw=0.6, zorder=0)
+    ax.scatter(ratio, y, s=14, c=[COLORS[v] for v in data["verdict"]], zorder=2)
+    units = {"cameras_per_1000": "per 1,000", "cameras_per_sq_mi": "per sq mi", "share_of_world_cameras": "share",
+             "cities_analysed": "cities"}
+    ax.set_yticks(y, [f"{e}, {units.get(m, m)}: {t}"
+                      for e, m, t in zip(data["entity"], data["metric"], data["value_text"], strict=True)])
+    ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
+    ax.set_xlabel("Recomputed / stated value (log scale; 1 = agreement)")
+    handles = [Line2D([], [], ls="", marker="o", color=COLORS[v], label=v)
+               for v in ("consistent within rounding", "inconsistent")]
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+
+
+def plot_rate_bars(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: str,
+                   china_col: str | None = None) -> None:
+    """Horizontal bars of a rate (linear axis) with the value printed at the end of each bar."""
+    plot_density_bars(df, value_col, label_col, ax=ax, china_col=china_col, xlabel=xlabel, log=False)
+    ordered = df.sort_values(value_col, ascending=True, kind="mergesort").reset_index(drop=True)
+    for i, v in enumerate(ordered[value_col]):
+        ax.annotate(f"{v:,.1f}", (v, i), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
+    ax.margins(x=0.12)
