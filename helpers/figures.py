@@ -209,3 +209,37 @@ def plot_rate_bars(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlab
     for i, v in enumerate(ordered[value_col]):
         ax.annotate(f"{v:,.1f}", (v, i), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
     ax.margins(x=0.12)
+
+
+def plot_scenario_ranges(points: pd.DataFrame, band: dict[str, float], *, ax, xlabel: str) -> None:
+    """Each scenario's value (filled) and the article's printed value (open), over the sensitivity
+    bands p5-p95 (light) and p25-p75 (dark). ``points``: scenario, value, stated; ``band``: p5, p25, p75, p95."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    y = np.arange(len(points))
+    ax.axvspan(band["p5"], band["p95"], color="0.9", zorder=0)
+    ax.axvspan(band["p25"], band["p75"], color="0.78", zorder=0)
+    colors = [COLORS.get(s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(points["scenario"])]
+    ax.scatter(points["value"], y, color=colors, s=28, zorder=3)
+    stated = points["stated"].notna()
+    ax.scatter(points.loc[stated, "stated"], y[stated.to_numpy()], facecolors="none",
+               edgecolors=[c for c, k in zip(colors, stated, strict=True) if k], s=40, zorder=3)
+    ax.set_yticks(y, points["scenario"])
+    ax.set_ylim(-0.7, len(points) - 0.3)
+    ax.set_xlabel(xlabel)
+    handles = [Line2D([], [], ls="", marker="o", color="0.3", label="computed"),
+               Line2D([], [], ls="", marker="o", markerfacecolor="none", color="0.3", label="as printed"),
+               Patch(color="0.78", label="sensitivity p25-p75"), Patch(color="0.9", label="p5-p95")]
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+
+
+def plot_histogram(values: pd.Series, *, ax, xlabel: str, marks: dict[str, float] | None = None) -> None:
+    """Histogram of Monte Carlo draws with labelled vertical marks."""
+    ax.hist(values, bins=60, color=PALETTE[5], edgecolor="none")
+    for i, (label, x) in enumerate((marks or {}).items()):
+        ax.axvline(x, color=PALETTE[i % 4 + 1 if i else 3], lw=1, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Draws")
+    if marks:
+        ax.figure.legend(loc="outside lower center", ncols=len(marks), frameon=False)
