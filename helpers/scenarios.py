@@ -257,3 +257,32 @@ def read_results(outputs: Path, names: list[str] | None = None) -> dict[str, dic
         raise ParameterError(f"no scenario results in {folder}: run notebooks/03_scenarios.ipynb "
                              "(or `make reproduce`) first")
     return {n: json.loads(p.read_text(encoding="utf-8")) for n, p in found.items()}
+
+
+# --- comparison (notebook 04) -------------------------------------------------------------------
+
+COMPARED = (("scenario", "china_cameras"), ("scenario", "china_population"), ("scenario", "stated_rate"),
+            ("national", "china_per_1000"), ("national", "china_share_of_world"),
+            ("national", "rest_of_world_per_1000"), ("national", "china_to_rest_ratio"))
+
+
+def comparison_table(results: dict[str, dict]) -> pd.DataFrame:
+    """One row per quantity, one column per scenario, plus the sensitivity percentiles of the rate."""
+    rows = [{"quantity": key, **{n: r[part].get(key) for n, r in results.items()}} for part, key in COMPARED]
+    for stat in ("p5", "p50", "p95"):
+        rows.append({"quantity": f"china_per_1000 {stat} (sensitivity)",
+                     **{n: r["sensitivity_summary"]["china_per_1000"][stat] for n, r in results.items()}})
+    return pd.DataFrame(rows)
+
+
+def city_comparison(outputs: Path, names: list[str]) -> pd.DataFrame:
+    """Cities' per-square-mile estimates side by side, one column per scenario."""
+    frames = []
+    for name in names:
+        est = pd.read_csv(outputs / "scenarios" / name / "city_estimates.csv")
+        frames.append(est.assign(scenario=name))
+    both = pd.concat(frames, ignore_index=True)
+    wide = both.pivot_table(index=["city", "country", "in_china", "basis", "upper_bound"], columns="scenario",
+                            values="per_sq_mi", sort=True).reset_index()
+    wide.columns.name = None
+    return wide[["city", "country", "in_china", "basis", "upper_bound", *names]]
