@@ -21,6 +21,21 @@ def test_article_only_pipeline(run_notebook, tmp_path):
     assert audit.loc["china_per_1000_conservative", "verdict"] == "inconsistent"
     assert audit.loc["tokyo_per_1000", "verdict"] == "cannot be checked"
     assert not (outputs / "tables" / "city_densities.csv").exists()
+    for scenario in ("conservative", "high"):
+        run_notebook("03_scenarios", scenario=scenario, processed_dir=str(processed), outputs_dir=str(outputs))
+    run_notebook("03_scenarios", scenario="mine", china_cameras=700_000_000, processed_dir=str(processed),
+                 outputs_dir=str(outputs))
+    run_notebook("04_compare", outputs_dir=str(outputs))
+    comparison = pd.read_csv(outputs / "tables" / "scenario_comparison.csv").set_index("quantity")
+    assert list(comparison.columns) == ["conservative", "high", "mine"]
+    assert comparison.loc["china_per_1000", "high"] == pytest.approx(626e6 / 1.46e9 * 1000)
+    assert comparison.loc["china_per_1000", "mine"] == pytest.approx(700e6 / 1.46e9 * 1000)
+    index = (outputs / "figures" / "index.md").read_text()
+    assert "## scenarios_per_1000" in index and "## sensitivity_high" in index
+    with pytest.raises(PapermillExecutionError) as err:
+        run_notebook("03_scenarios", scenario="medium", processed_dir=str(processed), outputs_dir=str(outputs))
+    assert "valid names: conservative, high" in err.value.evalue
+    assert err.value.cell_index == 3
 
 
 def test_bad_parameter_stops_at_the_validation_cell(run_notebook, tmp_path):
