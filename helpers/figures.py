@@ -140,12 +140,14 @@ def plot_density_bars(df: pd.DataFrame, value_col: str, label_col: str, *, ax, c
         handles.append(Patch(color=COLORS["china"], alpha=0.35, label="up to the high scenario"))
     ax.barh(y, df[value_col], color=colors, height=0.65)
     if china_col:
-        handles = [Patch(color=COLORS["china"], label="China"), Patch(color=COLORS["elsewhere"], label="elsewhere"),
-                   *handles]
+        present = [(k, lab) for k, lab, shown in (("china", "China", in_china.any()),
+                                                  ("elsewhere", "elsewhere", (~in_china).any())) if shown]
+        handles = [*(Patch(color=COLORS[k], label=lab) for k, lab in present), *handles]
     bounds = df[bound_col].astype(bool) if bound_col else pd.Series(False, index=df.index)
     ax.set_yticks(y, [f"{lab} (<)" if b else str(lab) for lab, b in zip(df[label_col], bounds, strict=True)])
     if log:
         ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis, pd.concat([df[value_col], df[high_col]]) if high_col else df[value_col])
     ax.set_xlabel(xlabel)
     if handles:
         ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
@@ -171,12 +173,16 @@ def plot_scatter_log(df: pd.DataFrame, x: str, y: str, *, ax, color_col: str | N
         ax.legend(handles=handles, loc="upper left", frameon=False)
 
 
-def _plain_log_ticks(axis) -> None:
-    """Label a log axis with plain numbers (0.5, 1, 2, 5, ...) instead of powers of ten."""
+def _plain_log_ticks(axis, values: pd.Series | None = None) -> None:
+    """Label a log axis without overlapping labels: plain numbers at 1-2-5 steps when the data span
+    fewer than two decades, powers of ten (and no minor labels) otherwise."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    positive = values[values > 0] if values is not None else pd.Series(dtype=float)
+    narrow = values is None or positive.empty or positive.max() / positive.min() < 100
+    if narrow:
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,g}"))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -207,7 +213,7 @@ def plot_rate_bars(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlab
     plot_density_bars(df, value_col, label_col, ax=ax, china_col=china_col, xlabel=xlabel, log=False)
     ordered = df.sort_values(value_col, ascending=True, kind="mergesort").reset_index(drop=True)
     for i, v in enumerate(ordered[value_col]):
-        ax.annotate(f"{v:,.1f}", (v, i), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
+        ax.annotate(f"{v:,g}", (v, i), xytext=(2, 0), textcoords="offset points", va="center", fontsize=6)
     ax.margins(x=0.12)
 
 
