@@ -47,6 +47,17 @@ def test_bad_parameter_stops_at_the_validation_cell(run_notebook, tmp_path):
     assert not (tmp_path / "p").exists()  # nothing written
 
 
+def test_unreadable_table_stops_at_the_validation_cell(run_notebook, tmp_path):
+    table = tmp_path / "odd.csv"
+    table.write_text("Place,Land,Eyes\nOsaka,Japan,3\n")
+    with pytest.raises(PapermillExecutionError) as err:
+        run_notebook("01_data_cleaning", city_tables=[str(table)], processed_dir=str(tmp_path / "p"))
+    assert err.value.ename == "RawDataError"
+    assert "unknown table layout. Columns found: Place, Land, Eyes" in err.value.evalue
+    assert err.value.cell_index == 3
+    assert not (tmp_path / "p").exists()
+
+
 def test_real_table_pipeline(run_notebook, tmp_path, shared_data, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(shared_data))
     processed, outputs = tmp_path / "processed", tmp_path / "outputs"
