@@ -12,7 +12,6 @@ import pytest
 from helpers.fetch import CACHE_ENV
 from helpers.paths import PROJECT_ROOT
 
-pytestmark = pytest.mark.slow
 COMPARED = ("outputs", "data/processed")
 NOT_COMPARED = {"outputs/manifest.json"}  # timings and the git state of the run
 
@@ -32,6 +31,7 @@ def _files(root) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.slow
 def test_regenerated_outputs_match_the_committed_ones(tmp_path, shared_data):
     if not (PROJECT_ROOT / ".git").exists():
         pytest.skip("not a git checkout: the committed outputs are unknown")
@@ -51,3 +51,14 @@ def test_regenerated_outputs_match_the_committed_ones(tmp_path, shared_data):
     assert sorted(regenerated) == sorted(committed), "the set of output files differs from the committed one"
     differ = [rel for rel in committed if regenerated[rel] != committed[rel]]
     assert differ == [], f"regenerated files differ from the committed bytes: {differ}"
+
+
+def test_outputs_carry_no_machine_paths():
+    offenders = []
+    for top in COMPARED:
+        for path in (PROJECT_ROOT / top).rglob("*"):
+            if path.is_file() and "/." not in path.relative_to(PROJECT_ROOT).as_posix():
+                text = path.read_bytes()
+                if str(PROJECT_ROOT).encode() in text or b"site-packages" in text:
+                    offenders.append(path.relative_to(PROJECT_ROOT).as_posix())
+    assert offenders == [], f"outputs mention this machine's paths: {offenders}"
