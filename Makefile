@@ -54,7 +54,7 @@ lock: ## Re-resolve requirements.in in a scratch venv and write requirements.loc
 	  build/lockenv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|wheel)=='; } > requirements.lock
 	rm -rf build/lockenv
 
-clean: ## Remove generated files (venv, caches, executed notebooks); keeps committed outputs
+clean: ## Remove generated files that are not committed (.venv, caches, failed runs); keeps outputs/
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis outputs/.cache outputs/failed outputs/.tmp
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
