@@ -33,6 +33,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from helpers.atomic import write_text
 from helpers.checksums import sha256
 from helpers.errors import ProjectError
 from helpers.paths import PROJECT_ROOT
@@ -106,15 +107,6 @@ def canonical(obj: Any) -> str:
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` next to ``path`` and move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-    os.replace(tmp, path)
 
 
 class FileHashes:
@@ -399,14 +391,14 @@ class Runner:
         step = plan.step
         nb = normalize_executed(nbformat.read(executed, as_version=4), self.pipeline.root)
         final, html = self.layout.executed(step), self.layout.html(step)
-        write_atomic(final, nbformat.writes(nb) + "\n")
-        write_atomic(html, self._html(nb))
+        write_text(final, nbformat.writes(nb) + "\n")
+        write_text(html, self._html(nb))
         self.layout.failed(step).unlink(missing_ok=True)  # a stale failure of an earlier attempt
         out = {**written, self.pipeline.rel(final): self.hash(final), self.pipeline.rel(html): self.hash(html)}
         record = {"notebook": step.notebook, "scenario": step.scenario, "parameters": plan.parameters,
                   "inputs": plan.inputs, "outputs": dict(sorted(out.items())), "run_seconds": round(seconds, 2),
                   "executed": [self.pipeline.rel(final), self.pipeline.rel(html)], "key": plan.key}
-        write_atomic(self.layout.cache(step), json.dumps({"key": plan.key, "parts": plan.parts, "record": record},
+        write_text(self.layout.cache(step), json.dumps({"key": plan.key, "parts": plan.parts, "record": record},
                                                          indent=2, sort_keys=True) + "\n")
         return record
 
@@ -545,7 +537,7 @@ def write_manifest(pipeline: Pipeline, results: Mapping[str, Result], git: Mappi
     runs = {k: v for k, v in runs.items() if k in ids}
     runs.update({sid: manifest_entry(r) for sid, r in results.items()})
     data = {"git": dict(git), "packages": package_versions(), "runs": runs}
-    write_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
     return path
 
 
