@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers.atomic import atomic_path
+from helpers.atomic import write_text
 from helpers.checksums import verify
 from helpers.countries import resolve_country
 from helpers.density import implied_area
@@ -18,6 +18,7 @@ from helpers.errors import ParameterError, RawDataError
 from helpers.io import HEADER_LINES, read_text_table, validate
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
+from helpers.tables import to_csv
 from helpers.units import sq_mi_to_km2
 from helpers.values import parse_cell
 
@@ -190,19 +191,12 @@ def clean_article_figures(raw: pd.DataFrame, source: str = "article_figures") ->
 
 # --- output -------------------------------------------------------------------------------------
 
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """Write a CSV with fixed float formatting and "\\n" line ends, atomically."""
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    return path
-
-
 def write_processed(folder: str | Path, figures: pd.DataFrame, cities: pd.DataFrame,
                     log: pd.DataFrame) -> dict[str, Path]:
     """Write article_figures.csv, cities.csv and cleaning_log.csv to ``folder`` (relative to the root)."""
     folder = resolve(folder)
     log = log.sort_values(["source", "row", "column", "rule"], kind="mergesort")
-    return {name: write_csv(df, folder / f"{name}.csv")
+    return {name: write_text(folder / f"{name}.csv", to_csv(df))
             for name, df in (("article_figures", figures), ("cities", cities), ("cleaning_log", log))}
 
 
