@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +15,7 @@ import seaborn as sns
 
 from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
-from helpers.paths import FIGURES, PROJECT_ROOT, relative
+from helpers.paths import FIGURES, PROJECT_ROOT, check_file_stem, relative
 
 SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
 DOUBLE_COLUMN = 7.2  # inches: the full text width
@@ -28,7 +27,6 @@ COLORS = {"china": "#D55E00", "elsewhere": "#0072B2", "conservative": "#0072B2",
 FORMATS = ("png", "svg", "pdf")
 # Metadata that would otherwise carry a date or a version string into the file.
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 RC = {
     "font.family": "DejaVu Sans",  # ships with matplotlib: identical glyphs on every machine
@@ -79,8 +77,7 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
 
     The figure stays open, so a notebook still shows it inline; close it yourself outside Jupyter.
     """
-    if not _SAFE_NAME.match(name):
-        raise ParameterError(f"figure name {name!r} must be letters, digits, '_', '-' or '.'")
+    check_file_stem(name, "figure")
     folder = Path(folder)
     paths: dict[str, Path] = {}
     previous = os.environ.get("SOURCE_DATE_EPOCH")

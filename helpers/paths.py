@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
@@ -28,3 +29,15 @@ def relative(path: str | Path) -> str:
         return p.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(p)
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def check_file_stem(name: str, kind: str) -> str:
+    """Return ``name`` if it is a safe file stem (letters, digits, '_', '-', '.'), else raise ParameterError."""
+    from helpers.errors import ParameterError
+
+    if not isinstance(name, str) or not _SAFE_NAME.match(name):
+        raise ParameterError(f"{kind} name {name!r} must be letters, digits, '_', '-' or '.'")
+    return name

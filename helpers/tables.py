@@ -10,10 +10,9 @@ import pandas as pd
 
 from helpers.atomic import write_text
 from helpers.errors import ParameterError
-from helpers.paths import TABLES
+from helpers.paths import TABLES, check_file_stem
 
 CSV_FLOAT = "{:.10g}"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
@@ -98,8 +97,7 @@ def save_table(df: pd.DataFrame, name: str, *, caption: str, folder: str | Path 
     ``formats`` maps a column to a format spec for Markdown and LaTeX (e.g. ``{"share": "{:.1%}"}``);
     the CSV always keeps 10 significant digits.
     """
-    if not _SAFE_NAME.match(name):
-        raise ParameterError(f"table name {name!r} must be letters, digits, '_', '-' or '.'")
+    check_file_stem(name, "table")
     if df.columns.empty:
         raise ParameterError(f"table {name!r} has no columns")
     unknown = sorted(set(formats or {}) - set(map(str, df.columns)))
