@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.density import implied_cameras, implied_population, per_thousand, relative_difference
-from helpers.names import match_key
+from helpers.density import find_city, implied_cameras, implied_population, per_thousand, relative_difference
 
 CONSISTENT = "consistent within rounding"
 INCONSISTENT = "inconsistent"
@@ -139,18 +138,12 @@ def _intervals(figures: pd.DataFrame, approx_tolerance: float) -> dict[str, tupl
     }
 
 
-def _city_row(cities: pd.DataFrame, entity: str) -> pd.Series | None:
-    keys = cities["city"].map(match_key)
-    hits = cities[keys == match_key(entity)]
-    return None if hits.empty else hits.iloc[0]
-
-
 def _city_check(fig: pd.Series, cities: pd.DataFrame | None,
                 known: dict[str, tuple[float, Interval]]) -> tuple[float | None, Interval | None, str]:
     """Recompute a city figure from a city table (the national rate for Chinese cities' areas)."""
     if cities is None:
         return None, None, "needs a city table; none was loaded"
-    row = _city_row(cities, fig["entity"])
+    row = find_city(cities, fig["entity"])
     if row is None:
         return None, None, f"{fig['entity']} is not in the city table"
     source = row["source"]

@@ -85,6 +85,12 @@ ROUNDING_2DP = 0.005 + 1e-9  # a figure printed to two decimals stands within th
 AREA_OUTLIER_FACTOR = 3.0  # implied areas above this multiple of the median are flagged
 
 
+def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
+    """The first row of ``cities`` whose city matches ``name`` (accents, case, 'City' ignored), or None."""
+    hits = cities[cities["city"].map(match_key) == match_key(name)]
+    return None if hits.empty else hits.iloc[0]
+
+
 def city_densities(cities: pd.DataFrame) -> pd.DataFrame:
     """Recompute every city's densities and flag stated figures that disagree beyond rounding.
 
@@ -139,13 +145,11 @@ def chinese_city_method(figures: pd.DataFrame, cities: pd.DataFrame | None = Non
         row = {"city": fig.entity, "stated_per_sq_mi": fig.value,
                "implied_people_per_sq_mi": implied_population(fig.value, conservative),
                "high_rate_per_sq_mi": fig.value * high / conservative}
-        if cities is not None:
-            hit = cities[cities["city"].map(match_key) == match_key(fig.entity)]
-            if not hit.empty:
-                city = hit.iloc[0]
-                row["table_people_per_sq_mi"] = city["population"] / city["area_sq_mi"]
-                row["table_per_sq_mi_from_count"] = city["stated_per_sq_mi"]
-                row["method_per_sq_mi"] = implied_cameras(conservative, city["population"]) / city["area_sq_mi"]
+        city = find_city(cities, fig.entity) if cities is not None else None
+        if city is not None:
+            row["table_people_per_sq_mi"] = city["population"] / city["area_sq_mi"]
+            row["table_per_sq_mi_from_count"] = city["stated_per_sq_mi"]
+            row["method_per_sq_mi"] = implied_cameras(conservative, city["population"]) / city["area_sq_mi"]
         rows.append(row)
     return pd.DataFrame(rows)
 
