@@ -15,3 +15,7 @@ class ChecksumError(ProjectError):
 
 class ParameterError(ProjectError):
     """A notebook or function parameter has a value outside its rules."""
+
+
+class ConfigError(ProjectError):
+    """A configuration file breaks its rules (one line: file, line number, dotted key, what is wrong)."""

@@ -15,7 +15,7 @@ import seaborn as sns
 
 from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
-from helpers.paths import FIGURES, PROJECT_ROOT, check_file_stem, relative
+from helpers.paths import PROJECT_ROOT, check_file_stem, relative
 
 SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
 DOUBLE_COLUMN = 7.2  # inches: the full text width
@@ -72,7 +72,7 @@ def _portable(value: object) -> object:
     return value
 
 
-def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str | Path = FIGURES) -> dict[str, Path]:
+def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str | Path) -> dict[str, Path]:
     """Write ``<name>.png`` (300 dpi), ``.svg``, ``.pdf`` and a ``.json`` sidecar; byte-identical every run.
 
     The figure stays open, so a notebook still shows it inline; close it yourself outside Jupyter.
@@ -97,25 +97,6 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
                "files": {fmt: {"file": p.name, "sha256": _sha256(p)} for fmt, p in paths.items()}}
     paths["json"] = write_text(folder / f"{name}.json", json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
     return paths
-
-
-def write_index(folder: str | Path = FIGURES) -> Path:
-    """``index.md``: every figure of ``folder`` with its caption, preview and provenance, by name."""
-    folder = Path(folder)
-    lines = ["# Figures", "", "Every figure as PNG (300 dpi), SVG and PDF (TrueType fonts embedded). "
-             "Regenerate with `make reproduce`.", ""]
-    for sidecar in sorted(folder.glob("*.json")):
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        files = meta["files"]
-        prov = meta["provenance"]
-        params = ", ".join(f"{k}={v}" for k, v in sorted(prov.get("parameters", {}).items()))
-        lines += [f"## {meta['name']}", "", meta["caption"], "",
-                  f"![{meta['name']}]({files['png']['file']})", "",
-                  " · ".join(f"[{fmt.upper()}]({files[fmt]['file']})" for fmt in FORMATS),
-                  "", f"Made by `{prov.get('notebook', '?')}`"
-                  + (f" (scenario `{prov['scenario']}`)" if prov.get("scenario") else "")
-                  + (f" with {params}" if params else "") + ".", ""]
-    return write_text(folder / "index.md", "\n".join(lines))
 
 
 # --- plots the notebooks share ------------------------------------------------------------------
@@ -237,9 +218,10 @@ def plot_scenario_ranges(points: pd.DataFrame, band: dict[str, float], *, ax, xl
     ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
 
 
-def plot_histogram(values: pd.Series, *, ax, xlabel: str, marks: dict[str, float] | None = None) -> None:
-    """Histogram of Monte Carlo draws with labelled vertical marks."""
-    ax.hist(values, bins=60, color=PALETTE[5], edgecolor="none")
+def plot_histogram(histogram: pd.DataFrame, *, ax, xlabel: str, marks: dict[str, float] | None = None) -> None:
+    """Binned Monte Carlo draws (columns lower, upper, draws) with labelled vertical marks."""
+    edges = np.append(histogram["lower"].to_numpy(), histogram["upper"].iloc[-1])
+    ax.stairs(histogram["draws"].to_numpy(), edges, fill=True, color=PALETTE[5])
     for i, (label, x) in enumerate((marks or {}).items()):
         ax.axvline(x, color=PALETTE[i % 4 + 1 if i else 3], lw=1, label=label)
     ax.set_xlabel(xlabel)

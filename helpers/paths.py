@@ -7,12 +7,8 @@ from pathlib import Path
 
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
 DATA_RAW: Path = PROJECT_ROOT / "data" / "raw"
-DATA_PROCESSED: Path = PROJECT_ROOT / "data" / "processed"
 NOTEBOOKS: Path = PROJECT_ROOT / "notebooks"
-OUTPUTS: Path = PROJECT_ROOT / "outputs"
-TABLES: Path = OUTPUTS / "tables"
-FIGURES: Path = OUTPUTS / "figures"
-SCENARIO_RESULTS: Path = OUTPUTS / "scenarios"
+OUTPUTS: Path = PROJECT_ROOT / "outputs"  # the default outputs root; its layout is in helpers/steps.py
 SHARED_DATA: Path = PROJECT_ROOT.parent / "shared" / "data"
 
 

@@ -1,31 +1,22 @@
-"""The notebook pipeline, declared as data: which notebooks run, with which parameters, in which order.
+"""The step table expanded into concrete runs: one `Step` per row, or per scenario for per-scenario rows.
 
-Each `Step` names a notebook, its parameters, the files it reads (`inputs`, globs relative to the
-root; the recorded outputs of its upstream steps are added by the runner), the files it may write
-(`outputs`, globs) and the steps it runs `after`. `default_pipeline` builds the project's pipeline;
-tests build their own `Pipeline` on throwaway notebooks.
+`Pipeline` holds the runs in dependency order (dependencies come from each row's ``uses``), the project
+root and the outputs root, and answers layout questions: which folders a run owns, which folders it
+reads. Nothing here looks at what lies in the outputs folder.
 """
 
 from __future__ import annotations
 
-import glob
-import json
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from helpers.errors import ProjectError
 from helpers.paths import PROJECT_ROOT
+from helpers.steps import OUTPUTS_DIR, STEP_TABLE, StepSpec
 
-COMMON = "common"
-SCENARIOS_FILE = "data/raw/scenarios.yml"
-# Code whose change invalidates every step: the helpers the notebooks import and the pinned environment.
-CODE_GLOBS: tuple[str, ...] = ("helpers/**/*.py", "requirements.lock")
-SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+ALL = "*"  # ``uses`` value: every other run's folders (the gather step)
 
 
 class PipelineError(ProjectError):
@@ -34,86 +25,69 @@ class PipelineError(ProjectError):
 
 @dataclass(frozen=True)
 class Step:
-    """One notebook execution."""
+    """One run of a row of the step table."""
 
-    name: str  # notebook stem, e.g. "03_scenarios"
-    notebook: str  # path relative to the pipeline root
-    parameters: dict[str, Any] = field(default_factory=dict)
-    inputs: tuple[str, ...] = ()  # globs of files read (besides upstream outputs)
-    outputs: tuple[str, ...] = ()  # globs of files the notebook may write
-    after: tuple[str, ...] = ()  # ids of the steps that must finish first
-    scenario: str | None = None
-    exclude: tuple[str, ...] = ()  # globs matching other steps' files among ``outputs``
-
-    @property
-    def group(self) -> str:
-        """Folder under outputs/notebooks/ (and failed/, .cache/): the scenario or 'common'."""
-        return self.scenario or COMMON
+    id: str  # "02_density", "03_scenarios/high"
+    spec: StepSpec
+    scenario: str | None
+    owns: dict[str, str]  # folder parameter -> folder relative to the outputs root
+    uses: dict[str, tuple[str, ...]]  # folder parameter -> ids of the upstream runs it reads
+    after: tuple[str, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)  # science parameters (defaults + overrides)
 
     @property
-    def id(self) -> str:
-        return f"{self.group}/{self.name}"
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        return tuple(self.owns.values())
 
 
 @dataclass(frozen=True)
 class Pipeline:
-    """Steps plus the root they are relative to and where the runner keeps its own files."""
+    """Every run, in dependency order, with the roots its paths are relative to."""
 
     root: Path
     steps: tuple[Step, ...]
-    outputs_dir: str = "outputs"  # executed notebooks, .cache/, failed/, .tmp/, manifest.json
-    code: tuple[str, ...] = CODE_GLOBS
+    outputs_dir: str = OUTPUTS_DIR
 
     def __post_init__(self) -> None:
-        ids = [s.id for s in self.steps]
-        if len(set(ids)) != len(ids):
-            raise PipelineError(f"duplicate step ids in {ids}")
-        for step in self.steps:
-            missing = set(step.after) - set(ids)
-            if missing:
-                raise PipelineError(f"step {step.id} runs after unknown step(s) {sorted(missing)}")
-        self.ordered()  # raises on a cycle
+        folders = [f for s in self.steps for f in s.folders]
+        for f in folders:
+            if f.startswith(".") or any(f != g and (g.startswith(f + "/") or f.startswith(g + "/")) for g in folders):
+                raise PipelineError(f"folder {f!r} overlaps another step's folder or is hidden")
+        if len(set(folders)) != len(folders):
+            raise PipelineError(f"two steps own the same folder: {sorted(folders)}")
+
+    @property
+    def outputs(self) -> Path:
+        """The outputs root as an absolute path."""
+        p = Path(self.outputs_dir).expanduser()
+        return p if p.is_absolute() else self.root / p
 
     def path(self, rel: str | Path) -> Path:
-        """``rel`` as an absolute path (relative paths are taken from the root)."""
         p = Path(rel).expanduser()
         return p if p.is_absolute() else self.root / p
 
     def rel(self, path: str | Path) -> str:
-        """``path`` relative to the root when inside it, for manifests and messages."""
-        p = Path(path).resolve()
+        """``path`` relative to the project root when inside it (for records and messages)."""
+        p = Path(path).absolute()
         try:
-            return p.relative_to(self.root.resolve()).as_posix()
+            return p.relative_to(self.root.absolute()).as_posix()
         except ValueError:
             return p.as_posix()
 
-    def expand(self, patterns: Iterable[str]) -> list[Path]:
-        """Existing files matching any of the globs (``**`` recurses), sorted, without duplicates."""
-        found = {Path(p) for pat in patterns for p in glob.glob(str(self.path(pat)), recursive=True)}
-        return sorted(p for p in found if p.is_file())
-
-    def outputs_of(self, step: Step) -> list[Path]:
-        """Existing files matching the step's output globs and not its exclusions."""
-        excluded = set(self.expand(step.exclude))
-        return [p for p in self.expand(step.outputs) if p not in excluded]
-
     def get(self, step_id: str) -> Step:
-        return next(s for s in self.steps if s.id == step_id)
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise PipelineError(f"no step {step_id!r}; steps: {', '.join(self.ids())}")
 
-    def ordered(self) -> list[Step]:
-        """Steps in dependency order (stable: declaration order among ready steps)."""
-        done: list[str] = []
-        left = list(self.steps)
-        while left:
-            ready = [s for s in left if set(s.after) <= set(done)]
-            if not ready:
-                raise PipelineError(f"dependency cycle among {[s.id for s in left]}")
-            done.extend(s.id for s in ready)
-            left = [s for s in left if s not in ready]
-        return [self.get(i) for i in done]
+    def ids(self) -> list[str]:
+        return [s.id for s in self.steps]
 
-    def ancestors(self, step: Step) -> list[Step]:
-        """Every step ``step`` depends on, directly or not, in dependency order."""
+    def ancestors(self, step: Step) -> set[str]:
         seen: set[str] = set()
         todo = list(step.after)
         while todo:
@@ -121,89 +95,53 @@ class Pipeline:
             if sid not in seen:
                 seen.add(sid)
                 todo.extend(self.get(sid).after)
-        return [s for s in self.ordered() if s.id in seen]
+        return seen
 
-    def select(self, only: str | None = None, scenario: str | None = None) -> list[Step]:
-        """Steps to run: all, or one notebook (``03_scenarios``, ``03``), or one scenario's runs."""
-        steps = self.ordered()
-        if only:
-            key = Path(only).stem
-            steps = [s for s in steps if key in (s.name, s.name.split("_", 1)[0])]
-            if not steps:
-                raise PipelineError(f"--only {only}: no such notebook; known: {self.names()}")
-        if scenario:
-            known = sorted({s.scenario for s in self.steps if s.scenario})
-            if scenario not in known:
-                raise PipelineError(f"--scenario {scenario}: unknown scenario; known: {known}")
-            steps = [s for s in steps if s.scenario in (None, scenario)]
-        return steps
-
-    def names(self) -> list[str]:
-        return list(dict.fromkeys(s.name for s in self.ordered()))
+    def match(self, pattern: str) -> list[Step]:
+        """Runs named by ``pattern``: an id, a step name, or a notebook number ('03')."""
+        key = Path(pattern).stem if pattern.endswith(".ipynb") else pattern
+        found = [s for s in self.steps if key in (s.id, s.name, s.name.split("_", 1)[0])]
+        if not found:
+            raise PipelineError(f"{pattern!r} names no step; steps: {', '.join(self.ids())}")
+        return found
 
 
-def scenario_names(path: Path) -> list[str]:
-    """Scenario names, in file order, from the top-level ``scenarios:`` mapping of ``path``."""
-    if not path.is_file():
-        raise PipelineError(f"{path} not found: the scenario runs of 03_scenarios take their names from it")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    scenarios = data.get("scenarios") if isinstance(data, dict) else None
-    if not isinstance(scenarios, dict) or not scenarios:
-        raise PipelineError(f"{path}: expected a top-level 'scenarios:' mapping of name -> definition")
-    names = [str(n) for n in scenarios]
-    bad = [n for n in names if n == COMMON or not SCENARIO_NAME.match(n)]
-    if bad:
-        raise PipelineError(f"{path}: scenario names {bad} are not usable as folder names (or are '{COMMON}')")
-    return names
+def expand(table: Sequence[StepSpec], scenarios: Sequence[str], root: Path = PROJECT_ROOT,
+           outputs_dir: str = OUTPUTS_DIR) -> Pipeline:
+    """Concrete runs of ``table``: per-scenario rows once per name of ``scenarios``, in dependency order."""
+    names = [s.name for s in table]
+    if len(set(names)) != len(names):
+        raise PipelineError(f"duplicate step names in the step table: {names}")
+    runs: dict[str, list[Step]] = {}
+    for row in table:
+        for scenario in (scenarios if row.per_scenario else [None]):
+            uses: dict[str, tuple[str, ...]] = {}
+            for param, upstream in row.uses.items():
+                if upstream == ALL:
+                    uses[param] = tuple(s.id for done in runs.values() for s in done)
+                elif upstream not in runs:
+                    raise PipelineError(f"step {row.name} uses {upstream!r}, which is not an earlier step "
+                                        f"of the table ({', '.join(runs) or 'none'})")
+                else:
+                    uses[param] = tuple(s.id for s in runs[upstream])
+            sid = f"{row.name}/{scenario}" if scenario else row.name
+            after = tuple(dict.fromkeys(i for ids in uses.values() for i in ids))
+            step = Step(sid, row, scenario, row.owned(scenario), uses, after,
+                        {k: p.default for k, p in row.parameters.items()})
+            runs.setdefault(row.name, []).append(step)
+    return Pipeline(root, tuple(s for done in runs.values() for s in done), outputs_dir)
 
 
-def declared_parameters(notebook: Path) -> set[str]:
-    """Names assigned in the cell tagged ``parameters`` (read as JSON: no nbformat import)."""
-    import ast
-
-    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    for cell in cells:
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            tree = ast.parse(source)
-            return {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign | ast.AnnAssign)
-                    for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                    if isinstance(t, ast.Name)}
-    return set()
+def with_parameters(pipeline: Pipeline, overrides: dict[str, dict[str, Any]]) -> Pipeline:
+    """A copy whose runs take ``overrides`` ({step id: {name: value}}) over their defaults."""
+    steps = tuple(Step(s.id, s.spec, s.scenario, s.owns, s.uses, s.after, {**s.parameters, **overrides.get(s.id, {})})
+                  for s in pipeline.steps)
+    return Pipeline(pipeline.root, steps, pipeline.outputs_dir)
 
 
-def default_pipeline(root: Path = PROJECT_ROOT, processed_dir: str = "data/processed",
-                     outputs_dir: str = "outputs") -> Pipeline:
-    """The project's pipeline: 01 -> 02 -> 03 once per scenario -> 04.
+def default_pipeline(root: Path = PROJECT_ROOT, outputs_dir: str = OUTPUTS_DIR,
+                     table: Iterable[StepSpec] = STEP_TABLE) -> Pipeline:
+    """The project's pipeline; scenario names come from the validated scenarios file."""
+    from helpers.steps import scenario_names
 
-    ``processed_dir`` and ``outputs_dir`` are passed to every notebook as given (strings relative
-    to the root, or absolute); the output globs follow them.
-    """
-    p, o = processed_dir, outputs_dir
-    dirs = {"processed_dir": p, "outputs_dir": o}
-    shared_out = (f"{o}/tables/**/*", f"{o}/figures/**/*")
-    nb = "notebooks/{}.ipynb".format
-    steps = [
-        Step("01_data_cleaning", nb("01_data_cleaning"), dict(dirs),
-             inputs=("data/raw/*",), outputs=(f"{p}/**/*", *shared_out)),
-        Step("02_density", nb("02_density"), dict(dirs),
-             outputs=shared_out, after=(f"{COMMON}/01_data_cleaning",)),
-    ]
-    scenarios_nb = root / nb("03_scenarios")
-    if (root / SCENARIOS_FILE).is_file() or scenarios_nb.is_file():
-        names: list[str | None] = list(scenario_names(root / SCENARIOS_FILE))
-    else:
-        names = [None]  # notebook and scenario file both absent: one placeholder, reported 'absent'
-    def named(name: str | None) -> tuple[str, ...]:  # files of one scenario run in the shared folders
-        return (f"{o}/tables/**/*{name}*", f"{o}/figures/**/*{name}*") if name else ()
-
-    for name in names:
-        steps.append(Step(
-            "03_scenarios", nb("03_scenarios"), {**dirs, "scenario": name} if name else dict(dirs),
-            inputs=(SCENARIOS_FILE,), outputs=(f"{o}/scenarios/{name}/**/*", *named(name)) if name else (),
-            after=(f"{COMMON}/02_density",), scenario=name,
-            exclude=tuple(g for other in names if other and name and other != name and name in other
-                          for g in named(other))))
-    steps.append(Step("04_compare", nb("04_compare"), dict(dirs), inputs=(SCENARIOS_FILE,),
-                      outputs=shared_out, after=tuple(s.id for s in steps if s.name == "03_scenarios")))
-    return Pipeline(root=root, steps=tuple(steps), outputs_dir=outputs_dir)
+    return expand(tuple(table), scenario_names(root), root, outputs_dir)

@@ -1,29 +1,34 @@
-"""Batch runner: every notebook of the pipeline for every scenario; incremental, parallel, with provenance.
+"""Batch runner: brings the outputs tree up to date with the step table, all of it or nothing.
 
-    python -m helpers.run [--only 03] [--scenario NAME] [-p name=value ...] [--force] [--jobs N]
-                          [--outputs DIR] [--list]
+    python -m helpers.run [-p NAME=VALUE ...] [--force [STEP ...]] [--jobs N] [--outputs DIR]
+                          [--engine kernel|python] [--list] [--dry-run]
 
-A step is skipped when its key (sha256 over the notebook, its parameters, its input files and the
-helper code) equals the one stored in ``<outputs>/.cache/`` and its recorded outputs are intact.
-Steps that must run are executed with papermill, each in its own kernel, independent ones in
-parallel. papermill and nbconvert are imported only when something runs.
+Every run of the step table (`helpers/steps.py`) has a key: a sha256 over what it runs (notebook or
+helper), all its parameters, every file a parameter names, the config files it reads, the helper
+code, the installed packages and the outputs of its upstream runs. A run whose key matches the
+published one, with its published files intact, is skipped; the others execute into
+``<outputs>/.staging/``, downstream runs reading the staged folders. Only when every run succeeded is
+the new tree published (`helpers.publish`): folders of steps or scenarios that no longer exist are
+removed at the same time. Exit status: 0 done, 1 a run failed or the outputs could not be written
+(nothing published), 2 a usage or config error (nothing run), 130 interrupted by Ctrl-C (143 by SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import fcntl
 import hashlib
 import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,70 +38,55 @@ from typing import Any, TextIO
 
 import yaml
 
+from helpers import publish as pub
 from helpers.atomic import write_text
-from helpers.checksums import sha256
+from helpers.checksums import SUMS_FILE, recorded, sha256
+from helpers.engines import ENGINES, Engine, Execution, StepFailure
 from helpers.errors import ProjectError
-from helpers.paths import PROJECT_ROOT
-from helpers.pipeline import Pipeline, PipelineError, Step, declared_parameters, default_pipeline
+from helpers.pipeline import Pipeline, PipelineError, Step, default_pipeline, with_parameters
+from helpers.steps import RUNNER_PARAMETERS, check_value, declared_names, stored_parameters
 
-RAN, SKIPPED, FAILED, BLOCKED, ABSENT = "ran", "skipped-unchanged", "failed", "blocked", "absent"
-KERNEL = "python3"
-PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "pandera", "nbclient", "ipykernel")
+RAN, SKIPPED, FAILED, BLOCKED, INTERRUPTED = "ran", "skipped-unchanged", "failed", "blocked", "interrupted"
+CODE_GLOBS = ("helpers/**/*",)
 TIMING_KEYS = ("start_time", "end_time", "duration")
-DIR_PARAMETERS = ("processed_dir", "outputs_dir")  # shape the pipeline itself, so set through the factory
+PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "pandera", "nbclient", "ipykernel", "pydantic")
 
 
-class StepFailure(Exception):
-    """A notebook failed; the message names the cell and the error."""
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: stop everything, publish nothing."""
 
-
-@dataclass(frozen=True)
-class Execution:
-    """One notebook to execute: ``notebook`` with ``parameters`` into ``output``, kernel working dir ``cwd``."""
-
-    notebook: Path
-    output: Path
-    parameters: dict[str, Any]
-    cwd: Path
-
-
-Executor = Callable[[Execution], None]
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass
 class Options:
-    """What to run and how."""
+    """How to run."""
 
-    only: str | None = None
-    scenario: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    force: bool = False
+    force: tuple[str, ...] = ()  # step patterns to rerun even if unchanged; ("*",) for all
     jobs: int = os.cpu_count() or 1
+    engine: str = "kernel"
 
 
 @dataclass
 class Result:
-    """The outcome of one step in this invocation; ``record`` is what the manifest keeps about its outputs."""
+    """What happened to one run in this invocation."""
 
     step: Step
     status: str
     seconds: float = 0.0
     note: str = ""
-    record: dict[str, Any] = field(default_factory=dict)
-    started: float = 0.0
-    finished: float = 0.0
+    key: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # path under the outputs root -> sha256 (what it made)
+    inputs: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)
 
-
-@dataclass(frozen=True)
-class Plan:
-    """A step that has to run, with everything its key was computed from."""
-
-    step: Step
-    parameters: dict[str, Any]
-    inputs: dict[str, str]
-    key: str
-    parts: dict[str, str]
-    note: str
+    @property
+    def digest(self) -> str:
+        """A sha256 over the run's files: what downstream keys depend on."""
+        return digest(canonical(self.files))
 
 
 # ----------------------------------------------------------------------------- small utilities
@@ -109,39 +99,36 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class FileHashes:
-    """sha256 of files, memoised on (path, mtime, size, inode) for one invocation."""
-
-    def __init__(self) -> None:
-        self._memo: dict[tuple[str, int, int, int], str] = {}
-
-    def __call__(self, path: Path) -> str:
-        st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
-        if key not in self._memo:
-            self._memo[key] = sha256(path)
-        return self._memo[key]
+def folder_files(folder: Path, prefix: str) -> dict[str, str]:
+    """{prefix/relative path: sha256} of every file under ``folder`` (empty if it does not exist)."""
+    if not folder.is_dir():
+        return {}
+    return {f"{prefix}/{p.relative_to(folder).as_posix()}": sha256(p)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-Snapshot = dict[Path, tuple[int, int, int]]
+def environment_digest() -> str:
+    """The Python version and every installed distribution's name and version."""
+    dists = sorted({(d.metadata["Name"] or "").lower(): d.version for d in metadata.distributions()}.items())
+    return digest(canonical([platform.python_version(), dists]))
 
 
-def snapshot(files: Iterable[Path]) -> Snapshot:
-    """(mtime, size, inode) of each file, to see afterwards which ones a step wrote."""
-    out = {}
-    for p in files:
-        st = p.stat()
-        out[p] = (st.st_mtime_ns, st.st_size, st.st_ino)
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
     return out
 
 
-# ----------------------------------------------------------------------------- executed notebooks
-def normalize_executed(nb: dict[str, Any], root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """Remove papermill's timing and machine-specific paths so executed notebooks compare equal across runs.
+def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006
+    """Make an executed notebook the same on every run and machine.
 
-    Drops ``metadata.papermill.{start_time,end_time,duration,output_path}``, makes ``input_path``
-    relative to ``root``, drops each cell's ``metadata.execution`` timestamps and papermill timing,
-    and gives the injected-parameters cell a fixed id. Works in place and returns ``nb``.
+    Drops papermill's timings and output path, makes the input path root-relative, drops cell
+    execution timestamps, fixes the injected cell's id, and rewrites staging folder names (``replace``)
+    to the published ones in every string. Works in place and returns ``nb``.
     """
     meta = nb.get("metadata", {}).get("papermill")
     if isinstance(meta, dict):
@@ -157,64 +144,13 @@ def normalize_executed(nb: dict[str, Any], root: Path = PROJECT_ROOT) -> dict[st
             cell_meta.get("papermill", {}).pop(key, None)
         if "injected-parameters" in cell_meta.get("tags", []) and "id" in cell:
             cell["id"] = "injected-parameters"
+    if replace:
+        text = json.dumps(nb)
+        for old, new in sorted(replace.items(), key=lambda kv: -len(kv[0])):
+            text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+        nb.clear()
+        nb.update(json.loads(text))
     return nb
-
-
-def _source(cell: Mapping[str, Any]) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def script_cells(notebook: Path, parameters: Mapping[str, Any]) -> list[str]:
-    """The code cells of ``notebook`` as plain Python, ``parameters`` assigned after the parameters cell.
-
-    IPython magics and shell escapes are dropped, so the cells can run without Jupyter (the bench's
-    floor and the tests' kernel-free executor).
-    """
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    out: list[str] = []
-    for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
-        lines = [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        out.append("\n".join(lines))
-        if "parameters" in cell.get("metadata", {}).get("tags", []) and parameters:
-            out.append("\n".join(f"{k} = {v!r}" for k, v in parameters.items()))
-    return out
-
-
-def cell_message(executed: Path, cell_index: int, exec_count: int | None, ename: str, evalue: str) -> str:
-    """'cell N (In [k]: first line): Error: value', N counted in the source notebook (injected cell removed)."""
-    try:
-        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError):
-        cells = []
-    # papermill puts a markdown error banner first after the failure; cell_index counts without it
-    cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
-    injected = sum("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in cells[:cell_index])
-    lines = _source(cells[cell_index]).strip().splitlines() if cell_index < len(cells) else []
-    first = lines[0] if lines else ""
-    return f"cell {cell_index - injected} (In [{exec_count}]: {first!r}): {ename}: {evalue}"
-
-
-def papermill_executor() -> Executor:
-    """Execute with papermill's Python API (imported here, once, only when something runs)."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    def execute(job: Execution) -> None:
-        try:
-            papermill.execute_notebook(
-                str(job.notebook), str(job.output), parameters=job.parameters, kernel_name=KERNEL,
-                progress_bar=False, log_output=False,
-                # the kernel's working directory without papermill's process-wide os.chdir (thread-safe)
-                resources={"metadata": {"path": str(job.cwd)}},
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
-        except PapermillExecutionError as exc:
-            raise StepFailure(cell_message(job.output, exc.cell_index, exc.exec_count, exc.ename, exc.evalue)) from exc
-
-    return execute
 
 
 class HtmlWriter:
@@ -234,332 +170,464 @@ class HtmlWriter:
         return body
 
 
-# ----------------------------------------------------------------------------- layout of the outputs folder
-@dataclass(frozen=True)
-class Layout:
-    """Where the runner keeps its files under the outputs folder."""
+# ----------------------------------------------------------------------------- checks before anything runs
+def closest(name: str, known: Iterable[str]) -> str:
+    match = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {match[0]!r}?" if match else ""
 
-    base: Path
 
-    def executed(self, step: Step) -> Path:
-        return self.base / "notebooks" / step.group / f"{step.name}.ipynb"
+def apply_overrides(pipeline: Pipeline, params: Mapping[str, Any]) -> Pipeline:
+    """Give each -p value to every run whose step declares it, validated by the step table's type."""
+    declared = {n for s in pipeline.steps for n in s.spec.parameters}
+    runner_set = {*RUNNER_PARAMETERS, *(n for s in pipeline.steps for n in (*s.owns, *s.uses))}
+    overrides: dict[str, dict[str, Any]] = {}
+    for name, value in params.items():
+        if name in runner_set:
+            raise PipelineError(f"-p {name}: set by the runner from the step table, not a parameter you can pass"
+                                + (" (the scenarios come from data/raw/scenarios.yml)" if name == "scenario" else ""))
+        if name not in declared:
+            raise PipelineError(f"-p {name}: no step declares this parameter{closest(name, declared)} "
+                                f"(parameters: {', '.join(sorted(declared))})")
+        for s in pipeline.steps:
+            if name in s.spec.parameters:
+                try:
+                    overrides.setdefault(s.id, {})[name] = check_value(s.name, name, value)
+                except ProjectError as exc:
+                    raise PipelineError(f"-p {name}={value!r}: {str(exc).split(': ', 1)[-1]}") from None
+    return with_parameters(pipeline, overrides)
 
-    def html(self, step: Step) -> Path:
-        return self.executed(step).with_suffix(".html")
 
-    def failed(self, step: Step) -> Path:
-        return self.base / "failed" / step.group / f"{step.name}.ipynb"
+def check_notebooks(pipeline: Pipeline) -> list[str]:
+    """Compare each notebook's parameters cell with the step table; return warnings, raise on a mismatch."""
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for s in pipeline.steps:
+        if not s.spec.is_notebook or s.name in seen:
+            continue
+        seen.add(s.name)
+        nb = pipeline.path(s.spec.run)
+        if not nb.is_file():
+            raise PipelineError(f"{s.spec.run}: notebook of step {s.name} not found")
+        try:
+            stored = stored_parameters(nb)
+        except (ValueError, SyntaxError) as exc:
+            raise PipelineError(f"{s.spec.run}: cannot read its parameters cell ({exc})") from None
+        wanted = declared_names(s.spec)
+        if extra := sorted(set(stored) - wanted):
+            raise PipelineError(f"{s.spec.run}: parameters cell assigns {', '.join(extra)}, which the step table "
+                                f"(helpers/steps.py) does not declare for {s.name}")
+        if missing := sorted(wanted - set(stored)):
+            raise PipelineError(f"{s.spec.run}: parameters cell lacks {', '.join(missing)}, declared for {s.name} "
+                                "in the step table (helpers/steps.py)")
+        for name, value in stored.items():
+            default = s.spec.parameters[name].default if name in s.spec.parameters else None
+            if name not in RUNNER_PARAMETERS and value != default:
+                warnings.append(f"warning: {s.spec.run} stores {name} = {value!r} in its parameters cell; the batch "
+                                f"run uses the step table's {default!r} (helpers/steps.py)")
+    return warnings
 
-    def cache(self, step: Step) -> Path:
-        return self.base / ".cache" / step.group / f"{step.name}.json"
 
-    @property
-    def tmp(self) -> Path:
-        return self.base / ".tmp"
+def check_raw(root: Path) -> None:
+    """Every file listed in data/raw/SHA256SUMS still has its recorded sha256."""
+    sums = root / SUMS_FILE.relative_to(SUMS_FILE.parents[2])
+    for name, expected in recorded(sums).items():
+        path = sums.parent / name
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file():
+            raise PipelineError(f"{rel}: listed in {sums.name} but missing")
+        if sha256(path) != expected:
+            raise PipelineError(f"{rel}: sha256 differs from the one recorded in {sums.name}; after a deliberate "
+                                "edit run `make checksums`")
 
-    @property
-    def manifest(self) -> Path:
-        return self.base / "manifest.json"
+
+def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
+    """{name or path: sha256} of every file named by the run's parameters and every config file it reads."""
+    from helpers.fetch import TABLES
+
+    out: dict[str, str] = {}
+    for rel in step.spec.reads:
+        path = pipeline.path(rel)
+        if not path.is_file():
+            raise PipelineError(f"{rel}: read by step {step.name} but not found")
+        out[rel] = sha256(path)
+    for name, param in step.spec.parameters.items():
+        if not param.names_files:
+            continue
+        value = step.parameters.get(name)
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            if isinstance(entry, dict):
+                entry = entry.get("path")
+            if entry is None or isinstance(entry, dict):
+                continue
+            if str(entry) in TABLES:
+                out[f"table:{entry}"] = TABLES[str(entry)].sha256
+                continue
+            path = pipeline.path(str(entry))
+            if not path.is_file():
+                known = f"neither a known public table ({', '.join(sorted(TABLES))}) nor" if name == "city_tables" else "not"
+                raise PipelineError(f"parameter {name}: {entry!r} is {known} an existing file ({path})")
+            out[pipeline.rel(path)] = sha256(path)
+    return out
 
 
 # ----------------------------------------------------------------------------- the runner
 class Runner:
-    """Runs the selected steps of a pipeline in dependency order, skipping unchanged ones."""
+    """Executes the runs whose key changed, into staging, and publishes the whole tree if all succeeded."""
 
-    def __init__(self, pipeline: Pipeline, options: Options | None = None, execute: Executor | None = None,
-                 progress: bool = True) -> None:
+    def __init__(self, pipeline: Pipeline, options: Options | None = None, engine: Engine | None = None,
+                 progress: bool = True, err: TextIO | None = None) -> None:
         self.pipeline = pipeline
         self.options = options or Options()
-        self.layout = Layout(pipeline.path(pipeline.outputs_dir))
-        self.selected = pipeline.select(self.options.only, self.options.scenario)
-        self.extra = self._extra_parameters()
-        self.hash = FileHashes()
+        self.root = pipeline.outputs
+        self.staging = self.root / pub.STAGING
+        self.engine = engine or ENGINES[self.options.engine]()
         self.results: dict[str, Result] = {}
-        self._execute = execute
         self._html = HtmlWriter()
         self._progress = progress
+        self._err = err or sys.stderr
+        self._forced = self._forced_ids()
         self._code: str | None = None
+        self._env: str | None = None
+        self._inputs = {s.id: file_inputs(pipeline, s) for s in pipeline.steps}
 
-    # -- parameters, inputs, keys
-    def _extra_parameters(self) -> dict[str, dict[str, Any]]:
-        """{step id: the -p parameters its notebook declares}; a parameter nobody declares is an error."""
-        if "scenario" in self.options.params:
-            raise PipelineError("set the scenario with --scenario NAME, not -p scenario=...")
-        declared = {s.id: declared_parameters(self.pipeline.path(s.notebook)) for s in self.selected
-                    if self.pipeline.path(s.notebook).is_file()}
-        for name in self.options.params:
-            if not any(name in names for names in declared.values()):
-                raise PipelineError(f"-p {name}: no selected notebook declares '{name}' in its parameters cell")
-        return {sid: {k: v for k, v in self.options.params.items() if k in names} for sid, names in declared.items()}
+    def _forced_ids(self) -> set[str]:
+        if "*" in self.options.force:
+            return {s.id for s in self.pipeline.steps}
+        return {s.id for pattern in self.options.force for s in self.pipeline.match(pattern)}
 
-    def parameters(self, step: Step) -> dict[str, Any]:
-        return {**step.parameters, **self.extra.get(step.id, {})}
+    # -- records of the published runs
+    def _record_path(self, step: Step) -> Path:
+        return self.root / pub.CACHE / f"{step.id}.json"
 
-    def code_digest(self) -> str:
-        if self._code is None:
-            files = self.pipeline.expand(self.pipeline.code)
-            self._code = digest(canonical({self.pipeline.rel(p): self.hash(p) for p in files}))
-        return self._code
-
-    def _written_by(self, step: Step) -> list[Path]:
-        """Files ``step`` wrote: as recorded in this run or the cache, else whatever its output globs match."""
-        result = self.results.get(step.id)
-        record = result.record if result and "outputs" in result.record else self._cached(step).get("record")
-        if record:
-            executed = set(record.get("executed", []))
-            return [self.pipeline.path(p) for p in record["outputs"] if p not in executed]
-        return self.pipeline.outputs_of(step)
-
-    def inputs(self, step: Step) -> dict[str, str]:
-        """{path: sha256} of the step's declared inputs plus every file its upstream steps wrote."""
-        files = set(self.pipeline.expand(step.inputs))
-        for up in self.pipeline.ancestors(step):
-            files.update(self._written_by(up))
-        return {self.pipeline.rel(p): self.hash(p) for p in sorted(files) if p.is_file()}
-
-    def _cached(self, step: Step) -> dict[str, Any]:
+    def _published(self, step: Step) -> dict[str, Any]:
+        """The record of the published run (key, parts, files); {} if absent or unreadable."""
+        path = self._record_path(step)
         try:
-            return json.loads(self.layout.cache(step).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else {}
+        except FileNotFoundError:
+            return {}
         except (OSError, ValueError):
+            print(f"warning: {self.pipeline.rel(path)} is unreadable; {step.id} will rerun", file=self._err)
             return {}
 
-    def _intact(self, record: Mapping[str, Any]) -> bool:
-        for rel, sha in record.get("outputs", {}).items():
-            path = self.pipeline.path(rel)
-            if not path.is_file() or self.hash(path) != sha:
-                return False
-        return True
+    def _on_disk(self, step: Step) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for folder in step.folders:
+            out.update(folder_files(self.root / folder, folder))
+        return out
 
-    # -- deciding what to do with a step
-    def prepare(self, step: Step) -> Result | Plan:
-        """A final Result (absent, blocked, unchanged) or the Plan to execute the step."""
-        nb = self.pipeline.path(step.notebook)
-        if not nb.is_file():
-            return Result(step, ABSENT, note=f"not yet present: {self.pipeline.rel(nb)}")
-        bad = [d for d in step.after if d in self.results and self.results[d].status in (FAILED, BLOCKED)]
+    # -- keys
+    def code_digest(self) -> str:
+        if self._code is None:
+            import glob
+
+            files = sorted(p for pat in CODE_GLOBS for p in glob.glob(str(self.pipeline.root / pat), recursive=True)
+                           if Path(p).is_file() and "__pycache__" not in p)
+            self._code = digest(canonical({self.pipeline.rel(p): sha256(p) for p in files}))
+        return self._code
+
+    def env_digest(self) -> str:
+        if self._env is None:
+            self._env = environment_digest()
+        return self._env
+
+    def key_parts(self, step: Step) -> dict[str, str]:
+        target = self.pipeline.path(step.spec.run) if step.spec.is_notebook else None
+        upstream = {sid: self.results[sid].digest for ids in step.uses.values() for sid in ids}
+        layout = {"owns": step.owns, "uses": {p: list(ids) for p, ids in step.uses.items()}}
+        return {"run": sha256(target) if target else step.spec.run,
+                "parameters": digest(canonical(step.parameters)),
+                "inputs": digest(canonical(self._inputs[step.id])),
+                "upstream": digest(canonical(upstream)),
+                "layout": digest(canonical(layout)),
+                "code": self.code_digest(), "environment": self.env_digest(), "engine": self.engine.name}
+
+    def prepare(self, step: Step) -> Result | tuple[str, dict[str, str], str]:
+        """A final Result (blocked, unchanged) or (key, parts, why) for a run to execute."""
+        bad = [d for d in step.after if self.results[d].status in (FAILED, BLOCKED, INTERRUPTED)]
         if bad:
-            return Result(step, BLOCKED, note=f"upstream {', '.join(bad)} did not finish",
-                          record={"parameters": self.parameters(step)})
-        params, inputs = self.parameters(step), self.inputs(step)
-        parts = {"notebook": self.hash(nb), "parameters": digest(canonical(params)),
-                 "inputs": digest(canonical(inputs)), "code": self.code_digest()}
+            return Result(step, BLOCKED, note=f"upstream {', '.join(bad)} did not finish")
+        parts = self.key_parts(step)
         key = digest(canonical(parts))
-        cached = self._cached(step)
-        if not self.options.force and cached.get("key") == key and self._intact(cached.get("record", {})):
-            return Result(step, SKIPPED, record=cached["record"])
-        return Plan(step, params, inputs, key, parts, self._why(cached, parts))
+        record = self._published(step)
+        if step.id not in self._forced and record.get("key") == key and self._on_disk(step) == record["files"]:
+            return Result(step, SKIPPED, key=key, files=record["files"], inputs=self._inputs[step.id], parts=parts)
+        if step.id in self._forced:
+            why = "forced"
+        elif not record:
+            why = "first run"
+        elif record.get("key") == key:
+            why = "published files missing or modified"
+        else:
+            why = "changed: " + ", ".join(k for k, v in parts.items() if record.get("parts", {}).get(k) != v)
+        return key, parts, why
 
-    def _why(self, cached: Mapping[str, Any], parts: Mapping[str, str]) -> str:
-        if self.options.force:
-            return "forced"
-        if not cached:
-            return "first run"
-        changed = [k for k, v in parts.items() if cached.get("parts", {}).get(k) != v]
-        return f"changed: {', '.join(changed)}" if changed else "outputs missing or modified"
+    # -- executing a run (in a worker thread)
+    def folder_for(self, step_id: str, folder: str) -> Path:
+        """Where a run reads an upstream folder: the staged one if it ran now, else the published one."""
+        staged = self.results.get(step_id)
+        return (self.staging if staged is not None and staged.status == RAN else self.root) / folder
 
-    # -- executing a step (in a worker thread)
-    def execute(self, plan: Plan) -> Result:
-        """Run one notebook into .tmp/, then publish; on failure roll its files back and keep the notebook."""
-        step, started = plan.step, time.monotonic()
-        self.layout.tmp.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f"{step.group}-{step.name}-", dir=self.layout.tmp))
-        before = snapshot(self.pipeline.outputs_of(step))
-        backup = _backup(before, work / "backup")
-        executed = work / f"{step.name}.ipynb"
-        nb = self.pipeline.path(step.notebook)
+    def parameters(self, step: Step) -> dict[str, Any]:
+        """Every parameter of the run: science values, the scenario, and the folders it owns and reads."""
+        rel = self.pipeline.rel
+        out: dict[str, Any] = dict(step.parameters)
+        if step.spec.per_scenario:
+            out["scenario"] = step.scenario
+        for name, folder in step.owns.items():
+            out[name] = rel(self.staging / folder)
+        for name, ids in step.uses.items():
+            upstream = [self.pipeline.get(i) for i in ids]
+            if len(upstream) == 1 and not upstream[0].spec.per_scenario and step.spec.uses[name] != "*":
+                out[name] = rel(self.folder_for(ids[0], upstream[0].folders[0]))
+            elif step.spec.uses[name] == "*":
+                out[name] = {u.id: rel(self.folder_for(u.id, u.folders[0])) for u in upstream}
+            else:
+                out[name] = {u.scenario: rel(self.folder_for(u.id, u.folders[0])) for u in upstream}
+        return out
+
+    def execute(self, step: Step, key: str, parts: dict[str, str], why: str) -> Result:
+        started = time.monotonic()
+        work = self.staging / ".work" / step.id
         try:
-            assert self._execute is not None
-            self._execute(Execution(nb, executed, plan.parameters, nb.parent))
-            written = self._written(step, before)
-            record = self._publish(plan, executed, written, time.monotonic() - started)
-        except Exception as exc:
-            _rollback(snapshot(self.pipeline.outputs_of(step)), before, backup)
-            return Result(step, FAILED, time.monotonic() - started, self._failure(step, exc, executed),
-                          record=self._failed_record(plan), started=started, finished=time.monotonic())
-        finally:
+            for folder in step.folders:
+                shutil.rmtree(self.staging / folder, ignore_errors=True)
+                (self.staging / folder).mkdir(parents=True)
             shutil.rmtree(work, ignore_errors=True)
-        return Result(step, RAN, time.monotonic() - started, plan.note, record, started, time.monotonic())
+            work.mkdir(parents=True)
+        except OSError as exc:
+            return Result(step, FAILED, time.monotonic() - started, f"{step.id}: cannot stage: "
+                          f"{pub.describe(exc, self.root)}")
+        params = self.parameters(step)
+        target = self.pipeline.path(step.spec.run) if step.spec.is_notebook else step.spec.run
+        executed = work / "executed.ipynb"
+        job = Execution(target, params, executed, self.pipeline.path(step.spec.run).parent
+                        if step.spec.is_notebook else self.pipeline.root, work / "kernel.log")
+        try:
+            self.engine(job)
+            if step.spec.is_notebook:
+                self._store_notebook(step, executed)
+            files: dict[str, str] = {}
+            for folder in step.folders:
+                files.update(folder_files(self.staging / folder, folder))
+        except Exception as exc:
+            if self.engine.stopped.is_set():
+                return Result(step, INTERRUPTED, time.monotonic() - started, "interrupted")
+            what = str(exc) if isinstance(exc, StepFailure) else (
+                pub.describe(exc, self.root) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}")
+            return Result(step, FAILED, time.monotonic() - started, self._failure(step, what, executed))
+        return Result(step, RAN, time.monotonic() - started, why, key, files, self._inputs[step.id], parts)
 
-    def _written(self, step: Step, before: Snapshot) -> dict[str, str]:
-        after = snapshot(self.pipeline.outputs_of(step))
-        return {self.pipeline.rel(p): self.hash(p) for p, st in after.items() if before.get(p) != st}
-
-    def _publish(self, plan: Plan, executed: Path, written: dict[str, str], seconds: float) -> dict[str, Any]:
-        """Normalise the executed notebook, export HTML, move both into place, store the cache entry."""
+    def _store_notebook(self, step: Step, executed: Path) -> None:
+        """Normalise the executed notebook, and put it and an HTML copy into the run's first folder."""
         import nbformat
 
-        step = plan.step
-        nb = normalize_executed(nbformat.read(executed, as_version=4), self.pipeline.root)
-        final, html = self.layout.executed(step), self.layout.html(step)
-        write_text(final, nbformat.writes(nb) + "\n")
-        write_text(html, self._html(nb))
-        self.layout.failed(step).unlink(missing_ok=True)  # a stale failure of an earlier attempt
-        out = {**written, self.pipeline.rel(final): self.hash(final), self.pipeline.rel(html): self.hash(html)}
-        record = {"notebook": step.notebook, "scenario": step.scenario, "parameters": plan.parameters,
-                  "inputs": plan.inputs, "outputs": dict(sorted(out.items())), "run_seconds": round(seconds, 2),
-                  "executed": [self.pipeline.rel(final), self.pipeline.rel(html)], "key": plan.key}
-        write_text(self.layout.cache(step), json.dumps({"key": plan.key, "parts": plan.parts, "record": record},
-                                                         indent=2, sort_keys=True) + "\n")
-        return record
+        rel = self.pipeline.rel
+        replace = {rel(self.staging / f): rel(self.root / f) for s in self.pipeline.steps for f in s.folders}
+        replace.update({str(self.staging / f): str(self.root / f) for s in self.pipeline.steps for f in s.folders})
+        nb = normalize_executed(nbformat.read(executed, as_version=4), self.pipeline.root, replace)
+        nb = nbformat.from_dict(nb)
+        stem = Path(step.spec.run).stem
+        folder = self.staging / step.folders[0]
+        write_text(folder / f"{stem}.ipynb", nbformat.writes(nb) + "\n")
+        write_text(folder / f"{stem}.html", self._html(nb))
 
-    def _failure(self, step: Step, exc: Exception, executed: Path) -> str:
-        where = f"{step.notebook}" + (f" [scenario {step.scenario}]" if step.scenario else "")
-        what = str(exc) if isinstance(exc, StepFailure) else f"{type(exc).__name__}: {exc}"
+    def _failure(self, step: Step, what: str, executed: Path) -> str:
+        where = step.spec.run + (f" [scenario {step.scenario}]" if step.scenario else "")
         kept = ""
         if executed.is_file():
-            target = self.layout.failed(step)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(executed), target)
-            kept = f"; executed notebook kept at {self.pipeline.rel(target)}"
-        return f"{where} failed in {what}{kept}" if isinstance(exc, StepFailure) else f"{where} failed: {what}{kept}"
-
-    def _failed_record(self, plan: Plan) -> dict[str, Any]:
-        """Parameters and inputs of the failed attempt; the previous good outputs, which are still in place."""
-        previous = self._cached(plan.step).get("record", {})
-        return {"parameters": plan.parameters, "inputs": plan.inputs, "outputs": previous.get("outputs", {}),
-                "executed": previous.get("executed", [])}
+            target = self.root / pub.FAILED / f"{step.id}.ipynb"
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(executed), target)
+                kept = f"; executed notebook kept at {self.pipeline.rel(target)}"
+            except OSError:
+                pass
+        return f"{where} failed in {what}{kept}" if what.startswith("cell ") else f"{where} failed: {what}{kept}"
 
     # -- scheduling
-    def _ready(self, pending: list[Step]) -> list[Step]:
-        selected = {s.id for s in self.selected}
-        return [s for s in pending if all(d in self.results for d in s.after if d in selected)]
-
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """Refuse to share an outputs folder with another runner at the same time."""
-        self.layout.tmp.mkdir(parents=True, exist_ok=True)
-        with open(self.layout.tmp / "runner.lock", "w") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                raise PipelineError(f"another runner is using {self.pipeline.rel(self.layout.base)}") from exc
-            yield
-
     def run(self) -> dict[str, Result]:
-        """Run the selection; returns {step id: Result} in dependency order."""
-        with self._exclusive():
-            return self._run()
-
-    def _run(self) -> dict[str, Result]:
-        from tqdm import tqdm
-
-        pending = list(self.selected)
+        """Execute what changed, then publish if everything succeeded. Raises Interrupted on a signal."""
+        pending = list(self.pipeline.steps)
         running: dict[Future[Result], Step] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.options.jobs)) as pool, tqdm(
-                total=len(pending), desc="notebooks", unit="nb", file=sys.stderr, disable=not self._progress) as bar:
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs))
+        bar = Progress(len(pending), self._err, self._progress)
+        try:
             while pending or running:
-                while ready := self._ready(pending):
+                while ready := [s for s in pending if all(d in self.results for d in s.after)]:
                     for step in ready:
                         pending.remove(step)
                         outcome = self.prepare(step)
-                        if isinstance(outcome, Plan):
-                            self._execute = self._execute or papermill_executor()
-                            running[pool.submit(self.execute, outcome)] = step
-                        else:
+                        if isinstance(outcome, Result):
                             self._finish(outcome, bar)
+                        else:
+                            running[pool.submit(self.execute, step, *outcome)] = step
                 if running:
                     bar.set_postfix_str(", ".join(s.id for s in running.values()))
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                     for fut in done:
                         running.pop(fut)
                         self._finish(fut.result(), bar)
                 elif pending:
-                    raise PipelineError(f"cannot schedule {[s.id for s in pending]}")  # unreachable for a DAG
-        return {s.id: self.results[s.id] for s in self.selected}
+                    raise PipelineError(f"cannot schedule {[s.id for s in pending]}")
+        except BaseException:
+            self.engine.stop()
+            pool.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + 1.5
+            for fut in running:
+                try:
+                    self._finish(fut.result(timeout=max(0.0, deadline - time.monotonic())), bar)
+                except Exception:  # noqa: BLE001 - still running or failed on the way out: it did not complete
+                    self.results.setdefault(running[fut].id, Result(running[fut], INTERRUPTED, note="interrupted"))
+            for s in pending:
+                self.results.setdefault(s.id, Result(s, INTERRUPTED, note="not started"))
+            bar.close()
+            raise
+        pool.shutdown(wait=True)
+        bar.close()
+        return {s.id: self.results[s.id] for s in self.pipeline.steps}
 
     def _finish(self, result: Result, bar: Any) -> None:
         self.results[result.step.id] = result
-        bar.update(1)
+        bar.update(1, result)
+
+    # -- publishing
+    def publication(self) -> pub.Plan:
+        """Folders to move, obsolete paths to remove, records and manifest to write."""
+        ran = [r for r in self.results.values() if r.status == RAN]
+        moves = [(f"{pub.STAGING}/{f}", f) for r in ran for f in r.step.folders]
+        owned = [f for s in self.pipeline.steps for f in s.folders]
+        files = {f"{pub.CACHE}/{r.step.id}.json": json.dumps({"key": r.key, "parts": r.parts, "files": r.files},
+                                                             indent=1, sort_keys=True) + "\n" for r in ran}
+        manifest = self.manifest()
+        current = self.root / pub.MANIFEST
+        if not current.is_file() or current.read_text(encoding="utf-8", errors="replace") != manifest:
+            files[pub.MANIFEST] = manifest
+        return pub.Plan(moves, pub.obsolete(self.root, owned), files)
+
+    def manifest(self) -> str:
+        """The committed record: for every run, what it ran, its parameters, input and output sha256s."""
+        runs = {}
+        for s in self.pipeline.steps:
+            r = self.results[s.id]
+            runs[s.id] = {"run": s.spec.run, "scenario": s.scenario, "parameters": s.parameters,
+                          "inputs": r.inputs, "upstream": list(s.after), "files": r.files}
+        lock = self.pipeline.root / "requirements.lock"
+        data = {"about": "What produced every file of this folder; written by `python -m helpers.run`.",
+                "requirements_lock_sha256": sha256(lock) if lock.is_file() else None, "runs": runs}
+        return json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
+
+    def publish(self) -> pub.Plan:
+        plan = self.publication()
+        if plan.moves or plan.remove or plan.files:
+            pub.publish(self.root, plan)
+        failed = self.root / pub.FAILED
+        if failed.exists():
+            shutil.rmtree(failed, ignore_errors=True)
+        return plan
 
 
-def _backup(files: Snapshot, folder: Path) -> dict[Path, Path]:
-    """Copies of the files a step may overwrite, so a failure can restore them."""
-    copies = {}
-    for i, path in enumerate(files):
-        folder.mkdir(parents=True, exist_ok=True)
-        copies[path] = folder / str(i)
-        shutil.copy2(path, copies[path])
-    return copies
+class Progress:
+    """A progress bar on a terminal; one line per finished run elsewhere (logs, CI)."""
+
+    def __init__(self, total: int, err: TextIO, enabled: bool) -> None:
+        self.total, self.done, self.err, self.enabled = total, 0, err, enabled
+        self.bar: Any = None
+        if enabled and err.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="runs", unit="run", file=err)
+
+    def set_postfix_str(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(text)
+
+    def update(self, n: int, result: Result | None = None) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.enabled and result is not None:
+            print(f"[{self.done}/{self.total}] {result.step.id}: {result.status} ({result.seconds:.1f} s)",
+                  file=self.err, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
-def _rollback(after: Snapshot, before: Snapshot, backup: Mapping[Path, Path]) -> None:
-    """Undo a failed step's writes: remove new files, restore changed or deleted ones."""
-    for path in after.keys() - before.keys():
-        path.unlink(missing_ok=True)
-    for path, st in before.items():
-        if after.get(path) != st:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(backup[path]), path)
-
-
-# ----------------------------------------------------------------------------- provenance and reporting
-def git_state(root: Path, exclude: str) -> dict[str, Any]:
-    """HEAD commit and whether the tree (outside the folder ``exclude``) has uncommitted changes; None without git."""
-    def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
-
+# ----------------------------------------------------------------------------- the lock and the run record
+@contextmanager
+def exclusive(root: Path, rel: Callable[[Path], str]) -> Any:
+    """Hold ``<root>/.lock`` for the whole run: one runner per outputs folder."""
     try:
-        head = git("rev-parse", "HEAD")
+        root.mkdir(parents=True, exist_ok=True)
+        fh = open(root / pub.LOCK, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise pub.PublishError(exc.errno, f"cannot write to the outputs folder: {pub.describe(exc, root)}") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise PipelineError(f"another runner is using {rel(root)} (lock {rel(root / pub.LOCK)}); "
+                                "wait for it to finish") from None
+        yield
+
+
+def check_outputs_folder(root: Path, rel: Callable[[Path], str]) -> None:
+    """Refuse to take over a non-empty folder that is not an outputs folder of this project."""
+    if root.is_dir() and any(root.iterdir()):
+        marks = [root / pub.MANIFEST, root / pub.CACHE, root / pub.LOCK, root / pub.JOURNAL]
+        if not any(m.exists() for m in marks):
+            raise PipelineError(f"{rel(root)} is not empty and holds no {pub.MANIFEST}: not an outputs folder of "
+                                "this project (the runner replaces everything in it); choose another --outputs")
+
+
+def git_state(root: Path) -> dict[str, Any]:
+    """HEAD commit and whether the tree has uncommitted changes; None without git."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=30)
         if head.returncode != 0:
             return {"commit": None, "dirty": None}
-        spec = [] if Path(exclude).is_absolute() else [f":(exclude){exclude}"]
-        status = git("status", "--porcelain", "--", ".", *spec)
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True,
+                                timeout=30)
         return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
 
 
-def package_versions() -> dict[str, str | None]:
-    """Versions of the packages behind the results (read from metadata, nothing imported)."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def manifest_entry(result: Result) -> dict[str, Any]:
-    step = result.step
-    return {**result.record, "notebook": step.notebook, "scenario": step.scenario, "status": result.status,
-            "seconds": round(result.seconds, 2), "note": result.note}
-
-
-def write_manifest(pipeline: Pipeline, results: Mapping[str, Result], git: Mapping[str, Any]) -> Path:
-    """Update ``<outputs>/manifest.json``: this invocation's steps replace their previous entries."""
-    path = Layout(pipeline.path(pipeline.outputs_dir)).manifest
+def write_run_record(pipeline: Pipeline, results: Mapping[str, Result], outcome: str) -> Path | None:
+    """``run-record.json`` (not committed): statuses, seconds, notes, git state and package versions."""
+    path = pipeline.outputs / pub.RUN_RECORD
+    data = {"outcome": outcome, "git": git_state(pipeline.root), "packages": package_versions(),
+            "runs": {sid: {"status": r.status, "seconds": round(r.seconds, 2), "note": r.note, "key": r.key}
+                     for sid, r in results.items()}}
     try:
-        runs = json.loads(path.read_text(encoding="utf-8")).get("runs", {})
-    except (OSError, ValueError):
-        runs = {}
-    ids = {s.id for s in pipeline.steps}
-    runs = {k: v for k, v in runs.items() if k in ids}
-    runs.update({sid: manifest_entry(r) for sid, r in results.items()})
-    data = {"git": dict(git), "packages": package_versions(), "runs": runs}
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    return path
+        return write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    except OSError:
+        return None
 
 
 def summary(results: Mapping[str, Result]) -> str:
-    """A plain-text table: notebook, scenario, status, seconds, note (first line)."""
-    rows = [("notebook", "scenario", "status", "seconds", "note")]
+    """A plain-text table: run, status, seconds, note (first line)."""
+    rows = [("run", "status", "seconds", "note")]
     for r in results.values():
-        rows.append((r.step.name, r.step.scenario or "-", r.status, f"{r.seconds:.1f}", r.note.split("\n")[0]))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return "\n".join("  ".join([*(row[i].ljust(widths[i]) for i in range(3)), row[3].rjust(widths[3]), row[4]]).rstrip()
-                     for row in rows)
+        rows.append((r.step.id, r.status, f"{r.seconds:.1f}", r.note.split("\n")[0]))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join("  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]),
+                                row[3]]).rstrip() for row in rows)
 
 
-def plan_text(pipeline: Pipeline, steps: Iterable[Step]) -> str:
-    """The plan for --list: one block per step."""
+def plan_text(pipeline: Pipeline) -> str:
+    """The step table as expanded for --list: one block per run."""
     lines = []
-    for s in steps:
-        present = "" if pipeline.path(s.notebook).is_file() else "   [not yet present]"
-        lines += [f"{s.id}{present}", f"  notebook:   {s.notebook}", f"  parameters: {canonical(s.parameters)}",
-                  f"  after:      {', '.join(s.after) or '-'}", f"  inputs:     {', '.join(s.inputs) or '-'}"
-                  " + upstream outputs", f"  outputs:    {', '.join(s.outputs) or '-'}"]
-        lines += [f"  except:     {', '.join(s.exclude)}"] if s.exclude else []
+    for s in pipeline.steps:
+        lines += [s.id, f"  runs:       {s.spec.run}", f"  parameters: {canonical(s.parameters)}",
+                  f"  reads:      {', '.join(s.spec.reads) or '-'}",
+                  f"  upstream:   {', '.join(s.after) or '-'}",
+                  f"  owns:       {', '.join(f'{pipeline.outputs_dir}/{f}' for f in s.folders)}"]
     return "\n".join(lines)
 
 
@@ -574,52 +642,112 @@ def parse_params(items: Iterable[str]) -> dict[str, Any]:
         try:
             out[name.strip()] = yaml.safe_load(value) if value.strip() else ""
         except yaml.YAMLError as exc:
-            raise PipelineError(f"-p {item!r}: the value is not valid YAML ({exc})") from exc
+            raise PipelineError(f"-p {item!r}: the value is not valid YAML ({' '.join(str(exc).split())})") from None
     return out
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m helpers.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", metavar="NOTEBOOK", help="run one notebook, e.g. 03_scenarios or 03")
-    parser.add_argument("--scenario", metavar="NAME", help="run only this scenario's scenario runs")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra parameter (YAML value) for the notebooks that declare it; repeatable")
-    parser.add_argument("--force", action="store_true", help="rerun even unchanged steps")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel kernels (default: cores)")
-    parser.add_argument("--outputs", metavar="DIR",
-                        help="outputs folder (relative to the project root; default outputs)")
-    parser.add_argument("--list", action="store_true", help="print the plan and exit")
+                        help="parameter (YAML value) for every step that declares it; repeatable")
+    parser.add_argument("--force", nargs="*", metavar="STEP",
+                        help="rerun these steps (an id, a name or a number such as 03) even if unchanged; all if none")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: cores)")
+    parser.add_argument("--outputs", metavar="DIR", default="outputs",
+                        help="outputs root (relative to the project root; default outputs)")
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="kernel",
+                        help="kernel: each notebook in a fresh Jupyter kernel (default); python: code cells as plain "
+                             "Python, no notebook outputs (fast checks)")
+    parser.add_argument("--list", action="store_true", help="print the expanded step table and exit")
+    parser.add_argument("--dry-run", action="store_true", help="say what would run and why, run nothing")
     return parser.parse_args(argv)
 
 
+def _raise_interrupt(signum: int, _frame: Any) -> None:
+    raise Interrupted(128 + signum)
+
+
 def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = default_pipeline,
-         execute: Executor | None = None, stdout: TextIO | None = None) -> int:
-    """CLI entry point. ``factory(processed_dir=..., outputs_dir=...)`` builds the pipeline and ``execute``
-    runs one notebook (papermill by default); tests inject both."""
+         engine: Engine | None = None, stdout: TextIO | None = None, progress: bool = True) -> int:
+    """CLI entry point. ``factory(outputs_dir=...)`` builds the pipeline; tests inject it and the engine."""
     stdout = stdout or sys.stdout
     args = parse_args(argv)
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() \
+        else None
+    runner: Runner | None = None
     try:
         params = parse_params(args.param)
-        dirs = {k: str(params.pop(k)) for k in DIR_PARAMETERS if k in params}
-        if args.outputs:
-            dirs["outputs_dir"] = args.outputs
-        pipeline = factory(**dirs)
+        pipeline = factory(outputs_dir=args.outputs)
+        check_raw(pipeline.root)
+        pipeline = apply_overrides(pipeline, params)
+        for line in check_notebooks(pipeline):
+            print(line, file=sys.stderr)
         if args.list:
-            print(plan_text(pipeline, pipeline.select(args.only, args.scenario)), file=stdout)
+            print(plan_text(pipeline), file=stdout)
             return 0
-        git = git_state(pipeline.root, pipeline.rel(pipeline.path(pipeline.outputs_dir)))
-        runner = Runner(pipeline, Options(args.only, args.scenario, params, args.force, args.jobs), execute)
-        results = runner.run()
+        force = tuple(args.force or ("*",)) if args.force is not None else ()
+        runner = Runner(pipeline, Options(params, force, args.jobs, args.engine), engine, progress=progress)
+        with exclusive(pipeline.outputs, pipeline.rel):
+            if pub.recover(pipeline.outputs):
+                print(f"note: finished publishing an interrupted run in {pipeline.rel(pipeline.outputs)}",
+                      file=sys.stderr)
+            check_outputs_folder(pipeline.outputs, pipeline.rel)
+            if args.dry_run:
+                return _dry_run(runner, stdout)
+            results = runner.run()
+            problems = [r for r in results.values() if r.status in (FAILED, BLOCKED)]
+            if not problems:
+                runner.publish()
+            shutil.rmtree(runner.staging, ignore_errors=True)
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    manifest = write_manifest(pipeline, results, git)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        code = exc.code if isinstance(exc, Interrupted) else 130
+        if runner is not None:
+            shutil.rmtree(runner.staging, ignore_errors=True)
+            write_run_record(runner.pipeline, runner.results, "interrupted")
+            done = [sid for sid, r in runner.results.items() if r.status in (RAN, SKIPPED)]
+            print(f"interrupted: nothing published; completed before the stop: {', '.join(done) or 'none'}",
+                  file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # worker threads may still be unwinding from their killed kernels
+    except OSError as exc:
+        root = runner.root if runner else Path.cwd()
+        print(f"error: {exc.strerror if isinstance(exc, pub.PublishError) else pub.describe(exc, root)}",
+              file=sys.stderr)
+        if runner is not None:
+            shutil.rmtree(runner.staging, ignore_errors=True)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    record = write_run_record(pipeline, results, "failed" if problems else "published")
     print(summary(results), file=stdout)
-    print(f"manifest: {pipeline.rel(manifest)}", file=stdout)
-    problems = [r for r in results.values() if r.status in (FAILED, BLOCKED)]
+    if record:
+        print(f"run record: {pipeline.rel(record)}", file=stdout)
     for r in problems:
         print(f"{r.status.upper()}: {r.note}", file=sys.stderr)
+    if problems:
+        print(f"nothing published: {pipeline.rel(pipeline.outputs)} is unchanged", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _dry_run(runner: Runner, stdout: TextIO) -> int:
+    """Print what would run and why, without running: upstream runs that would run count as changed."""
+    for step in runner.pipeline.steps:
+        outcome = runner.prepare(step)
+        if isinstance(outcome, Result):
+            runner.results[step.id] = outcome
+            print(f"{step.id}: {outcome.status}", file=stdout)
+        else:
+            runner.results[step.id] = Result(step, RAN, key=outcome[0], files={"?": outcome[0]})
+            print(f"{step.id}: would run ({outcome[2]})", file=stdout)
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from helpers import config
 from helpers.atomic import write_text
-from helpers.checksums import verify
 from helpers.density import implied_population, per_thousand
 from helpers.errors import ParameterError
 from helpers.names import match_key
@@ -39,10 +38,9 @@ class Scenario:
     stated_rate: float | None  # the article's printed rate for this scenario, if any
 
 
-def load_spec(path: Path = SCENARIOS_FILE) -> dict:
-    """The scenarios file, checksum-verified."""
-    verify(path)
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_spec(path: Path = SCENARIOS_FILE, *, verify_checksum: bool = True) -> dict:
+    """The scenarios file, checksum-verified and validated (helpers.config.load_spec; raises ConfigError)."""
+    return config.load_spec(path, verify_checksum=verify_checksum)
 
 
 def scenario_names(spec: dict | None = None) -> list[str]:
@@ -225,38 +223,35 @@ def summarise(draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFra
 
 # --- results ------------------------------------------------------------------------------------
 
-def _jsonable(x: object) -> object:
+def jsonable(x: object) -> object:
+    """``x`` with floats at 12 significant digits, for JSON files whose bytes do not change from run to run."""
     if isinstance(x, float | np.floating):
         return float(f"{float(x):.12g}")
     if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
+        return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
+        return [jsonable(v) for v in x]
     return x
 
 
-def write_results(folder: Path, s: Scenario, national: dict, sensitivity: Sensitivity,
-                  summary: pd.DataFrame) -> Path:
-    """results.json: the scenario's inputs, national results and sensitivity summary (stable bytes)."""
-    data = {"scenario": asdict(s), "national": national, "sensitivity": asdict(sensitivity),
-            "sensitivity_summary": summary.set_index("quantity").to_dict(orient="index")}
-    return write_text(folder / "results.json", json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n")
+def write_results(folder: Path, s: Scenario, national: dict) -> Path:
+    """results.json: the scenario's inputs and national results (stable bytes)."""
+    data = {"scenario": asdict(s), "national": national}
+    return write_text(folder / "results.json", json.dumps(jsonable(data), indent=2, sort_keys=True) + "\n")
 
 
-def read_results(outputs: Path, names: list[str] | None = None) -> dict[str, dict]:
-    """Every scenario's results.json under ``outputs/scenarios/`` (or the named ones), by name."""
-    folder = outputs / "scenarios"
-    found = {p.parent.name: p for p in sorted(folder.glob("*/results.json"))}
-    if names:
-        missing = [n for n in names if n not in found]
-        if missing:
-            raise ParameterError(f"parameter 'scenarios': no results for {missing} in {folder}; "
-                                 f"found {sorted(found)}. Run notebooks/03_scenarios.ipynb for them first.")
-        found = {n: found[n] for n in names}
-    if not found:
-        raise ParameterError(f"no scenario results in {folder}: run notebooks/03_scenarios.ipynb "
-                             "(or `make reproduce`) first")
-    return {n: json.loads(p.read_text(encoding="utf-8")) for n, p in found.items()}
+def read_results(scenario_dirs: dict[str, Path]) -> dict[str, dict]:
+    """Each scenario's results.json, by name, from the folders the pipeline gives (never a glob)."""
+    if not scenario_dirs:
+        raise ParameterError("parameter 'scenario_dirs' names no scenario: data/raw/scenarios.yml defines none")
+    out = {}
+    for name, folder in scenario_dirs.items():
+        path = Path(folder) / "results.json"
+        if not path.is_file():
+            raise ParameterError(f"parameter 'scenario_dirs': no results for scenario {name!r} ({path.name} missing "
+                                 f"in its folder); run notebooks/03_scenarios.ipynb for it, or `make reproduce`")
+        out[name] = json.loads(path.read_text(encoding="utf-8"))
+    return out
 
 
 # --- comparison (notebook 04) -------------------------------------------------------------------
@@ -266,20 +261,21 @@ COMPARED = (("scenario", "china_cameras"), ("scenario", "china_population"), ("s
             ("national", "rest_of_world_per_1000"), ("national", "china_to_rest_ratio"))
 
 
-def comparison_table(results: dict[str, dict]) -> pd.DataFrame:
+def comparison_table(results: dict[str, dict], sensitivity_summary: dict[str, dict]) -> pd.DataFrame:
     """One row per quantity, one column per scenario, plus the sensitivity percentiles of the rate."""
     rows = [{"quantity": key, **{n: r[part].get(key) for n, r in results.items()}} for part, key in COMPARED]
     for stat in ("p5", "p50", "p95"):
         rows.append({"quantity": f"china_per_1000 {stat} (sensitivity)",
-                     **{n: r["sensitivity_summary"]["china_per_1000"][stat] for n, r in results.items()}})
+                     **{n: sensitivity_summary["china_per_1000"][stat] for n in results}})
     return pd.DataFrame(rows)
 
 
-def city_comparison(outputs: Path, names: list[str]) -> pd.DataFrame:
+def city_comparison(scenario_dirs: dict[str, Path]) -> pd.DataFrame:
     """Cities' per-square-mile estimates side by side, one column per scenario."""
     frames = []
+    names = list(scenario_dirs)
     for name in names:
-        est = pd.read_csv(outputs / "scenarios" / name / "city_estimates.csv")
+        est = pd.read_csv(Path(scenario_dirs[name]) / "city_estimates.csv")
         frames.append(est.assign(scenario=name))
     both = pd.concat(frames, ignore_index=True)
     wide = both.pivot_table(index=["city", "country", "in_china", "basis", "upper_bound"], columns="scenario",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from helpers.atomic import write_text
 from helpers.errors import ParameterError
-from helpers.paths import TABLES, check_file_stem
+from helpers.paths import check_file_stem
 
 CSV_FLOAT = "{:.10g}"
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -90,7 +90,7 @@ def to_latex(df: pd.DataFrame, name: str, caption: str, formats: dict[str, str] 
     ]) + "\n"
 
 
-def save_table(df: pd.DataFrame, name: str, *, caption: str, folder: str | Path = TABLES,
+def save_table(df: pd.DataFrame, name: str, *, caption: str, folder: str | Path,
                formats: dict[str, str] | None = None) -> dict[str, Path]:
     """Write ``<name>.csv``, ``<name>.md`` and ``<name>.tex`` to ``folder``; return their paths.
 

@@ -1,0 +1,198 @@
+"""The step table: the one place where the pipeline and the layout of the outputs tree are spelled out.
+
+Each entry names what runs (a notebook, or a helper function), every parameter with its type and
+default (the runner injects all of them, so a value saved in a notebook never changes a batch run),
+the folders it reads from upstream steps, the config files it reads, and the folder it owns under the
+outputs root. A step with ``per_scenario`` runs once per scenario of ``data/raw/scenarios.yml``.
+
+Adding a notebook 05 is one entry here (see docs/runner.md).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from helpers.errors import ParameterError
+from helpers.paths import PROJECT_ROOT, resolve
+
+OUTPUTS_DIR = "outputs"  # the default outputs root, relative to the project root
+SCENARIOS_FILE = "data/raw/scenarios.yml"
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter: its default, its type (a pydantic type) and one line saying what it is."""
+
+    default: Any
+    type: Any
+    help: str
+    names_files: bool = False  # its value names files whose bytes belong to the step's inputs
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One row of the step table."""
+
+    name: str  # also the folder it owns, unless ``owns`` says otherwise
+    run: str  # "notebooks/NAME.ipynb", or "module:function" for a helper step
+    parameters: Mapping[str, Param] = field(default_factory=dict)
+    uses: Mapping[str, str] = field(default_factory=dict)  # folder parameter -> upstream step name
+    reads: tuple[str, ...] = ()  # config files (project-relative) the step reads
+    owns: Mapping[str, str] = field(default_factory=lambda: {"output_dir": "{name}"})  # parameter -> folder
+    per_scenario: bool = False
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.run.endswith(".ipynb")
+
+    def owned(self, scenario: str | None = None) -> dict[str, str]:
+        """{folder parameter: folder relative to the outputs root} for one run of this step."""
+        return {p: t.format(name=self.name, scenario=scenario) for p, t in self.owns.items()}
+
+
+STEP_TABLE: tuple[StepSpec, ...] = (
+    StepSpec(
+        "01_data_cleaning", "notebooks/01_data_cleaning.ipynb",
+        parameters={
+            "city_tables": Param(["comparitech_2021"], list[str | dict[str, Any]],
+                                 "known public tables and/or CSV paths; [] for an article-only run", True),
+            "column_mapping": Param(None, dict[str, str] | str | None,
+                                    "None (known layouts), a dict canonical -> header, or a YAML path", True),
+        },
+        reads=("data/raw/article_figures.csv", "data/raw/city_table_layouts.yml")),
+    StepSpec(
+        "02_density", "notebooks/02_density.ipynb",
+        parameters={
+            "approx_tolerance": Param(0.05, Fraction, '"approximately X" is read as X +- this fraction'),
+            "area_outlier_factor": Param(3.0, Annotated[float, Field(gt=1, allow_inf_nan=False)],
+                                         "implied city areas above this multiple of the median are flagged"),
+        },
+        uses={"cleaning_dir": "01_data_cleaning"}),
+    StepSpec(
+        "sensitivity", "helpers.sensitivity:run_step",
+        parameters={
+            "seed": Param(None, Annotated[int, Field(ge=0)] | None, "Monte Carlo seed (None: the scenarios file's)"),
+            "n_draws": Param(None, Annotated[int, Field(ge=1, le=10_000_000)] | None,
+                             "Monte Carlo draws (None: the scenarios file's)"),
+        },
+        uses={"cleaning_dir": "01_data_cleaning"}, reads=(SCENARIOS_FILE,)),
+    StepSpec(
+        "03_scenarios", "notebooks/03_scenarios.ipynb", per_scenario=True,
+        parameters={
+            "population": Param(None, Positive | str | None,
+                                'None (the file\'s default), "stated", "implied", or a number of people'),
+            "china_cameras": Param(None, Positive | None, "override the scenario's camera count"),
+            "world_cameras": Param(None, Positive | None, "override the world total"),
+            "world_population": Param(None, Positive | None, "override the world population"),
+        },
+        uses={"cleaning_dir": "01_data_cleaning", "sensitivity_dir": "sensitivity"},
+        reads=(SCENARIOS_FILE,), owns={"output_dir": "03_scenarios/{scenario}"}),
+    StepSpec(
+        "04_compare", "notebooks/04_compare.ipynb",
+        uses={"scenario_dirs": "03_scenarios", "sensitivity_dir": "sensitivity"}),
+    StepSpec(
+        "gather", "helpers.gather:run_step",
+        uses={"step_dirs": "*"}, owns={"tables_dir": "tables", "figures_dir": "figures"}),
+)
+
+# Parameters set by the runner, never by a user: the scenario of a per-scenario step and every folder.
+RUNNER_PARAMETERS = ("scenario",)
+
+
+def spec(name: str) -> StepSpec:
+    """The row of the step table named ``name`` (a notebook stem or a helper step name)."""
+    for s in STEP_TABLE:
+        if s.name == name:
+            return s
+    raise ParameterError(f"no step named {name!r}; steps: {', '.join(s.name for s in STEP_TABLE)}")
+
+
+def folder_parameters(s: StepSpec) -> tuple[str, ...]:
+    """Names of the parameters that carry folders (owned and upstream)."""
+    return (*s.owns, *s.uses)
+
+
+def declared_names(s: StepSpec) -> set[str]:
+    """Every parameter a notebook of this step must assign in its ``parameters`` cell."""
+    return {*s.parameters, *folder_parameters(s), *(["scenario"] if s.per_scenario else [])}
+
+
+def check_value(step: str, name: str, value: Any) -> Any:
+    """``value`` validated against the parameter's declared type; ParameterError names step and parameter."""
+    param = spec(step).parameters[name]
+    try:
+        return TypeAdapter(param.type).validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ParameterError(f"parameter {name!r} of {step}: {err['msg'].lower()}, got {value!r}") from None
+
+
+def stored_parameters(notebook: Path) -> dict[str, Any]:
+    """The literal values assigned in a notebook's ``parameters`` cell (non-literals as their source text)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            out: dict[str, Any] = {}
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        out[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[node.targets[0].id] = ast.unparse(node.value)
+            return out
+    return {}
+
+
+def scenario_names(root: Path = PROJECT_ROOT) -> list[str]:
+    """Scenario names of the (validated) scenarios file, in file order."""
+    from helpers.config import load_spec
+    from helpers.config import scenario_names as names
+
+    return names(load_spec(root / SCENARIOS_FILE))
+
+
+def default_folder(folder: str, outputs: str | Path = OUTPUTS_DIR) -> Path:
+    """A folder of the step table under the outputs root (default ``outputs/``), as an absolute path."""
+    return resolve(outputs) / folder
+
+
+def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamespace:
+    """The parameters of a notebook, checked against the step table, with folders as absolute paths.
+
+    A folder parameter left at ``None`` (an interactive run) means the step table's folder under
+    ``outputs/``: the same place the batch runner publishes to.
+    """
+    s = spec(step)
+    values: dict[str, Any] = {}
+    for name in s.parameters:
+        values[name] = check_value(step, name, namespace.get(name, s.parameters[name].default))
+    scenario = namespace.get("scenario") if s.per_scenario else None
+    if s.per_scenario:
+        if not isinstance(scenario, str) or not scenario:
+            raise ParameterError(f"parameter 'scenario' of {step} must be a scenario name, got {scenario!r}")
+        values["scenario"] = scenario
+    for name, folder in s.owned(scenario).items():
+        given = namespace.get(name)
+        values[name] = resolve(given) if given is not None else default_folder(folder)
+    for name, upstream in s.uses.items():
+        given = namespace.get(name)
+        if given is not None:
+            values[name] = ({k: resolve(v) for k, v in given.items()} if isinstance(given, Mapping)
+                            else resolve(given))
+        elif spec(upstream).per_scenario:
+            values[name] = {n: default_folder(spec(upstream).owned(n)["output_dir"]) for n in scenario_names()}
+        else:
+            values[name] = default_folder(spec(upstream).owned()["output_dir"])
+    return SimpleNamespace(**values)

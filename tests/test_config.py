@@ -1,0 +1,287 @@
+"""Validation of data/raw/scenarios.yml: each mistake is one ConfigError line naming file, line and key.
+
+Every test starts from the real file's text, changes one thing and checks the exact message. Line numbers
+are counted by hand in the real file (its layout is pinned by ``test_real_file_layout``):
+
+     8 defaults:                      25 scenarios:                   36 sensitivity:
+     9   year: 2021                   26   conservative:              37   seed: 20211231
+    11   world_cameras: {figure: ...} 28     china_cameras: {...}     38   draws: 10000
+    14   world_population: 7.909e9    29     stated_rate: {...}       41   camera_margin: 0.10
+    16   population: stated           30   high:                      43   population_between: [implied, stated]
+    18 population_assumptions:        31     description: ...         44   percentiles: [5, 25, 50, 75, 95]
+    20   stated: {figure: ...}        32     china_cameras: {...}
+    23   implied: {implied_by: ...}   33     stated_rate: {...}
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import scenarios
+from helpers.config import load_spec, scenario_names
+from helpers.errors import ChecksumError, ConfigError, ProjectError
+from helpers.paths import DATA_RAW, PROJECT_ROOT
+
+REAL = (DATA_RAW / "scenarios.yml").read_text(encoding="utf-8")
+FILE = "data/raw/scenarios.yml"
+HIGH = ("  high:\n    description: IHS Markit's higher estimate of cameras in China (626 million)\n"
+        "    china_cameras: {figure: china_cameras_high}\n    stated_rate: {figure: china_per_1000_high}\n")
+
+
+def edit(old: str, new: str, text: str = REAL) -> str:
+    """``text`` with the one occurrence of ``old`` replaced."""
+    assert text.count(old) == 1, f"{old!r} must occur once"
+    return text.replace(old, new)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A scratch project root holding data/raw/article_figures.csv, so messages read as for the real file."""
+    root = tmp_path.resolve()
+    (root / "data" / "raw").mkdir(parents=True)
+    shutil.copy(DATA_RAW / "article_figures.csv", root / "data" / "raw" / "article_figures.csv")
+    monkeypatch.setattr("helpers.paths.PROJECT_ROOT", root)
+    return root
+
+
+@pytest.fixture
+def error(project):
+    """error(text) -> the ConfigError message for a scenarios file holding ``text``."""
+
+    def run(text: str) -> str:
+        path = project / "data" / "raw" / "scenarios.yml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
+        message = str(err.value)
+        assert "\n" not in message
+        return message
+
+    return run
+
+
+def test_real_file_layout():
+    lines = REAL.splitlines()
+    assert lines[8 - 1] == "defaults:" and lines[14 - 1] == "  world_population: 7.909e9"
+    assert lines[25 - 1] == "scenarios:" and lines[30 - 1] == "  high:"
+    assert lines[32 - 1] == "    china_cameras: {figure: china_cameras_high}"
+    assert lines[37 - 1] == "  seed: 20211231" and lines[44 - 1] == "  percentiles: [5, 25, 50, 75, 95]"
+
+
+def test_real_file_validates_to_what_safe_load_reads():
+    spec = load_spec()
+    assert spec == yaml.safe_load(REAL)
+    assert spec["defaults"]["world_population"] == "7.909e9"  # YAML 1.1 reads it as text; still accepted
+    assert scenario_names(spec) == scenario_names() == ["conservative", "high"]
+    assert isinstance(ConfigError("x"), ProjectError)
+
+
+def test_import_does_not_load_pandas():
+    code = "import helpers.config, sys; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # line 37: a tab cannot start a token
+    ("  seed: 20211231", "\tseed: 20211231", f"{FILE} line 37: not valid YAML: found character '\\t' that cannot "
+     "start any token"),
+    # line 37 opens a flow list that is still open at 'draws:' on line 38
+    ("  seed: 20211231", "  seed: [20211231", f"{FILE} line 38: not valid YAML: expected ',' or ']', but got ':'"),
+])
+def test_invalid_yaml(error, old, new, message):
+    assert error(edit(old, new)) == message
+
+
+def test_wrong_type_lists_expected_keys(error):
+    # `high:` is line 30 and becomes `high: 5`
+    assert error(edit(HIGH, "  high: 5\n")) == (
+        f"{FILE} line 30: scenarios.high: expected a mapping of china_cameras, stated_rate, description; got 5")
+
+
+def test_misspelt_key_suggests_the_closest(error):
+    # line 32 `    china_cameras: ...` becomes `    china_camera: ...`; the missing china_cameras is the same mistake
+    text = edit("china_cameras: {figure: china_cameras_high}", "china_camera: {figure: china_cameras_high}")
+    assert error(text) == f"{FILE} line 32: scenarios.high.china_camera: unknown key; did you mean 'china_cameras'?"
+    # a top-level key: appended after the last line (44) and a blank line, so on line 46
+    assert error(REAL + "\nscenario: {}\n") == f"{FILE} line 46: scenario: unknown key; did you mean 'scenarios'?"
+
+
+def test_unknown_key_without_a_close_match_lists_valid_keys(error):
+    # a new line after line 33 (the last of `high`) is line 34
+    text = edit(HIGH, HIGH + "    colour: red\n")
+    assert error(text) == (f"{FILE} line 34: scenarios.high.colour: unknown key; "
+                           "valid: china_cameras, stated_rate, description")
+
+
+def test_unknown_figure_is_named_with_the_closest_id(error):
+    # line 32
+    text = edit("{figure: china_cameras_high}", "{figure: china_camera_high}")
+    assert error(text) == (f"{FILE} line 32: scenarios.high.china_cameras.figure: article figure 'china_camera_high' "
+                           "is not in data/raw/article_figures.csv; did you mean 'china_cameras_high'?")
+
+
+def test_misspelt_figure_key(error):
+    # line 32
+    text = edit("{figure: china_cameras_high}", "{figur: china_cameras_high}")
+    assert error(text) == f"{FILE} line 32: scenarios.high.china_cameras.figur: unknown key; did you mean 'figure'?"
+
+
+def test_unreadable_figure_value(error, project):
+    csv_path = project / "data" / "raw" / "article_figures.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace(",626 million,", ",lots,"), encoding="utf-8")
+    # line 32 refers to china_cameras_high, whose value_text is now 'lots'
+    assert error(REAL).startswith(f"{FILE} line 32: scenarios.high.china_cameras.figure: article figure "
+                                  "'china_cameras_high' in data/raw/article_figures.csv is not a number: 'lots' is")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # line 32
+    ("{figure: china_cameras_high}", "-5", "line 32: scenarios.high.china_cameras: must be greater than 0; got -5"),
+    ("{figure: china_cameras_high}", "lots",
+     "line 32: scenarios.high.china_cameras: expected a number or {figure: <id>}; got 'lots'"),
+    # line 33
+    ("{figure: china_per_1000_high}", "0", "line 33: scenarios.high.stated_rate: must be greater than 0; got 0"),
+    # line 11
+    ("{figure: world_cameras}", "0", "line 11: defaults.world_cameras: must be greater than 0; got 0"),
+    # line 14
+    ("7.909e9", "-1", "line 14: defaults.world_population: must be greater than 0; got -1"),
+    # line 9
+    ("year: 2021", "year: 2021.5", "line 9: defaults.year: expected a whole number; got 2021.5"),
+])
+def test_values_must_be_positive_numbers(error, old, new, message):
+    assert error(edit(old, new)) == f"{FILE} {message}"
+
+
+def test_numbers_may_be_text_or_numbers(project):
+    text = edit("7.909e9", "7909000000", edit("{figure: china_cameras_high}", "'626,000,000'",
+                                               edit("draws: 10000", "draws: 1e4")))
+    path = project / "data" / "raw" / "scenarios.yml"
+    path.write_text(text, encoding="utf-8")
+    spec = load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
+    assert spec == yaml.safe_load(text)
+    assert spec["sensitivity"]["draws"] == "1e4"  # YAML 1.1 text, read as 10,000 by helpers.scenarios
+
+
+def test_china_share_above_100_percent(error):
+    # line 32: 1.2e9 cameras against the article's 1 billion worldwide
+    text = edit("{figure: china_cameras_high}", "1.2e9")
+    assert error(text) == (f"{FILE} line 32: scenarios.high.china_cameras: china_cameras (1,200,000,000) exceeds "
+                           "world_cameras (1,000,000,000): China's share would be 120%, above 100%")
+
+
+def test_world_population_must_exceed_china(error):
+    # line 14; 1e9 is below 1.46e9 (stated) and below the implied population of both scenarios: 3 problems
+    text = edit("7.909e9", "1.0e9")
+    assert error(text) == (f"{FILE} line 14: defaults.world_population: world_population (1,000,000,000) must exceed "
+                           "China's population under population assumption 'stated' (1,460,000,000) (and 2 more)")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # line 38: 1.9 draws is refused, not truncated to 1
+    ("draws: 10000", "draws: 1.9", "line 38: sensitivity.draws: expected a whole number; got 1.9"),
+    ("draws: 10000", "draws: 0", "line 38: sensitivity.draws: must be between 1 and 10,000,000; got 0"),
+    # line 37
+    ("seed: 20211231", "seed: -1", "line 37: sensitivity.seed: must be at least 0; got -1"),
+    ("seed: 20211231", "seed: true", "line 37: sensitivity.seed: expected a whole number; got true"),
+    # line 41
+    ("camera_margin: 0.10", "camera_margin: 1.5",
+     "line 41: sensitivity.camera_margin: must be between 0 and 1; got 1.5"),
+    # line 44: items are on the same line; [2] is the third
+    ("[5, 25, 50, 75, 95]", "[5, 50, 25, 95]",
+     "line 44: sensitivity.percentiles[2]: percentiles must increase; 25 follows 50"),
+    ("[5, 25, 50, 75, 95]", "[5, 50, 95, 101]",
+     "line 44: sensitivity.percentiles[3]: percentile must be between 0 and 100; got 101"),
+    ("[5, 25, 50, 75, 95]", "[10, 50, 90]",
+     "line 44: sensitivity.percentiles: must include 5, 50, 95 (notebook 04 compares them); missing 5, 95"),
+    # line 43
+    ("[implied, stated]", "[implied, stater]",
+     "line 43: sensitivity.population_between[1]: unknown population assumption 'stater'; did you mean 'stated'?"),
+    ("[implied, stated]", "[implied]",
+     "line 43: sensitivity.population_between: expected a list of two population assumption names; got ['implied']"),
+])
+def test_sensitivity_rules(error, old, new, message):
+    assert error(edit(old, new)) == f"{FILE} {message}"
+
+
+@pytest.mark.parametrize(("new", "message"), [
+    ("  high one:\n", "scenarios.high one: a scenario name must start with a letter or digit and contain only "
+     "letters, digits, '_' or '-'"),
+    ("  common:\n", "scenarios.common: 'common' is reserved (the runner's folder for shared steps); "
+     "choose another scenario name"),
+])
+def test_scenario_names(error, new, message):
+    # the name `high` is on line 30
+    assert error(edit("  high:\n", new)) == f"{FILE} line 30: {message}"
+
+
+def test_at_least_one_scenario(error):
+    # `scenarios:` on line 25 becomes `scenarios: {}` (lines 26-33 removed); the second problem is the missing
+    # 'conservative' scenario that sensitivity.population_between's 'implied' needs
+    block = "\nscenarios:\n" + REAL.split("\nscenarios:\n")[1].split("\n\n")[0] + "\n"
+    assert block.endswith(HIGH) and block.count("\n") == 10  # the blank line 24, then lines 25-33
+    text = edit(block, "\nscenarios: {}\n")
+    assert error(text) == f"{FILE} line 25: scenarios: at least one scenario is needed (and 1 more)"
+
+
+def test_conservative_needed_for_implied_without_stated_rate(error):
+    # `conservative` renamed `low`; `high` loses its stated_rate (line 33); the error points at `scenarios:`, line 25
+    text = edit("    stated_rate: {figure: china_per_1000_high}\n", "", edit("  conservative:", "  low:"))
+    assert error(text) == (f"{FILE} line 25: scenarios: scenario 'conservative' is required: scenario 'high' has no "
+                           "stated_rate, and population assumption 'implied' falls back to the conservative "
+                           "scenario's cameras and stated_rate")
+
+
+def test_population_names(error):
+    # line 16
+    assert error(edit("population: stated", "population: stat")) == (
+        f"{FILE} line 16: defaults.population: unknown population assumption 'stat'; did you mean 'stated'? "
+        "(or give a number)")
+    # line 23
+    assert error(edit("{implied_by: stated_rate}", "{implied_by: rate}")) == (
+        f"{FILE} line 23: population_assumptions.implied.implied_by: expected 'stated_rate' (the only rule); "
+        "got 'rate'")
+
+
+def test_several_errors_report_the_first_in_file_order(error):
+    # line 9 (year), line 37 (seed) and line 38 (draws): the first is line 9
+    text = edit("year: 2021", "year: x", edit("seed: 20211231", "seed: x", edit("draws: 10000", "draws: 1.9")))
+    assert error(text) == f"{FILE} line 9: defaults.year: expected a whole number; got 'x' (and 2 more)"
+
+
+def test_missing_keys(error):
+    # high's china_cameras (line 32) removed: reported at `high:`, line 30
+    assert error(edit("    china_cameras: {figure: china_cameras_high}\n", "")) == (
+        f"{FILE} line 30: scenarios.high.china_cameras: required key is missing")
+    # a missing top-level section has no line
+    assert error(REAL.split("# Seeded")[0]) == f"{FILE}: sensitivity: required key is missing"
+    assert error("# nothing\n") == (f"{FILE}: the file is empty; expected a mapping of defaults, "
+                                    "population_assumptions, scenarios, sensitivity")
+
+
+def test_duplicate_key(error):
+    # a second `draws:` right after line 38 is line 39
+    assert error(edit("  draws: 10000\n", "  draws: 10000\n  draws: 5\n")) == (
+        f"{FILE} line 39: sensitivity.draws: duplicate key (first on line 38); YAML would keep only the last")
+
+
+def test_checksum_is_verified_unless_disabled(project):
+    path = project / "data" / "raw" / "scenarios.yml"
+    path.write_text(edit("draws: 10000", "draws: 20000"), encoding="utf-8")
+    figures = project / "data" / "raw" / "article_figures.csv"
+    with pytest.raises(ChecksumError, match="has changed"):
+        load_spec(path, figures)
+    assert load_spec(path, figures, verify_checksum=False)["sensitivity"]["draws"] == 20000
+
+
+def test_scenarios_module_delegates(project):
+    path = project / "data" / "raw" / "scenarios.yml"
+    path.write_text(edit("{figure: world_cameras}", "0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 11: defaults\.world_cameras: must be greater than 0"):
+        scenarios.load_spec(path, verify_checksum=False)
+    assert scenarios.load_spec() == yaml.safe_load(REAL)
