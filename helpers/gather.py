@@ -43,7 +43,7 @@ def run_step(*, step_dirs: Mapping[str, str | Path], tables_dir: str | Path, fig
             for fmt in TABLE_FORMATS:
                 shutil.copyfile(folder / f"{tex.stem}.{fmt}", tables / f"{name}.{fmt}")
             caption = (folder / f"{tex.stem}.md").read_text(encoding="utf-8").splitlines()[0]
-            table_rows.append((name, step_id, caption.strip("*_ ")))
+            table_rows.append((name, step_id, caption.removeprefix("Table: ").strip()))
         for sidecar in sorted(folder.glob("*.json")):
             if not _is_figure(sidecar):
                 continue

@@ -25,6 +25,8 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
         )
     except FileNotFoundError:
         raise RawDataError(f"{relative(path)}: file not found") from None
+    except pd.errors.EmptyDataError:
+        raise RawDataError(f"{relative(path)}: the file is empty (no header row, no data)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise RawDataError(f"{relative(path)}: cannot be read as UTF-8 CSV ({exc})") from None
 

@@ -29,11 +29,9 @@ class PublishError(OSError):
 
 def describe(exc: OSError, root: Path) -> str:
     """'<path>: <reason>' for an OSError, the path shown relative to ``root``'s parent when inside it."""
-    name = exc.filename or ""
-    try:
-        name = Path(name).absolute().relative_to(root.absolute().parent).as_posix() if name else ""
-    except ValueError:
-        pass
+    name = str(exc.filename or "")
+    if name and Path(name).absolute().is_relative_to(root.absolute().parent):
+        name = Path(name).absolute().relative_to(root.absolute().parent).as_posix()
     return f"{name}: {exc.strerror or exc}" if name else str(exc)
 
 

@@ -123,7 +123,7 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006
+def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str] = {}) -> dict[str, Any]:
     """Make an executed notebook the same on every run and machine.
 
     Drops papermill's timings and output path, makes the input path root-relative, drops cell
@@ -191,7 +191,7 @@ def apply_overrides(pipeline: Pipeline, params: Mapping[str, Any]) -> Pipeline:
         for s in pipeline.steps:
             if name in s.spec.parameters:
                 try:
-                    overrides.setdefault(s.id, {})[name] = check_value(s.name, name, value)
+                    overrides.setdefault(s.id, {})[name] = check_value(s.spec, name, value)
                 except ProjectError as exc:
                     raise PipelineError(f"-p {name}={value!r}: {str(exc).split(': ', 1)[-1]}") from None
     return with_parameters(pipeline, overrides)
@@ -265,7 +265,8 @@ def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
                 continue
             path = pipeline.path(str(entry))
             if not path.is_file():
-                known = f"neither a known public table ({', '.join(sorted(TABLES))}) nor" if name == "city_tables" else "not"
+                known = (f"neither a known public table ({', '.join(sorted(TABLES))}) nor" if name == "city_tables"
+                         else "not")
                 raise PipelineError(f"parameter {name}: {entry!r} is {known} an existing file ({path})")
             out[pipeline.rel(path)] = sha256(path)
     return out
@@ -479,7 +480,7 @@ class Runner:
             for fut in running:
                 try:
                     self._finish(fut.result(timeout=max(0.0, deadline - time.monotonic())), bar)
-                except Exception:  # noqa: BLE001 - still running or failed on the way out: it did not complete
+                except Exception:
                     self.results.setdefault(running[fut].id, Result(running[fut], INTERRUPTED, note="interrupted"))
             for s in pending:
                 self.results.setdefault(s.id, Result(s, INTERRUPTED, note="not started"))
@@ -675,8 +676,8 @@ def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = defau
     if args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() \
-        else None
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
     runner: Runner | None = None
     try:
         params = parse_params(args.param)

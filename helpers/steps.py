@@ -128,14 +128,14 @@ def declared_names(s: StepSpec) -> set[str]:
     return {*s.parameters, *folder_parameters(s), *(["scenario"] if s.per_scenario else [])}
 
 
-def check_value(step: str, name: str, value: Any) -> Any:
+def check_value(step: StepSpec | str, name: str, value: Any) -> Any:
     """``value`` validated against the parameter's declared type; ParameterError names step and parameter."""
-    param = spec(step).parameters[name]
+    row = step if isinstance(step, StepSpec) else spec(step)
     try:
-        return TypeAdapter(param.type).validate_python(value)
+        return TypeAdapter(row.parameters[name].type).validate_python(value)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ParameterError(f"parameter {name!r} of {step}: {err['msg'].lower()}, got {value!r}") from None
+        raise ParameterError(f"parameter {name!r} of {row.name}: {err['msg'].lower()}, got {value!r}") from None
 
 
 def stored_parameters(notebook: Path) -> dict[str, Any]:

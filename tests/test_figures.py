@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from helpers.errors import ParameterError
-from helpers.figures import new_figure, save_figure, write_index
+from helpers.figures import new_figure, save_figure
 
 SCRIPT = """
 import sys
@@ -49,7 +49,7 @@ def test_pdf_embeds_truetype_not_type3(tmp_path):
     assert b"CreationDate" not in pdf
 
 
-def test_sidecar_and_index(tmp_path):
+def test_sidecar_records_caption_and_hashes(tmp_path):
     fig, ax = new_figure()
     ax.plot([1, 2], [1, 2])
     paths = save_figure(fig, "one", caption="A caption.", folder=tmp_path,
@@ -57,9 +57,6 @@ def test_sidecar_and_index(tmp_path):
     meta = json.loads(paths["json"].read_text())
     assert meta["caption"] == "A caption."
     assert meta["files"]["png"]["sha256"] == hashlib.sha256(paths["png"].read_bytes()).hexdigest()
-    index = write_index(tmp_path).read_text()
-    assert "## one\n\nA caption.\n\n![one](one.png)" in index
-    assert "Made by `02_density` (scenario `high`) with seed=1." in index
 
 
 def test_bad_names_are_refused(tmp_path):

@@ -1,4 +1,4 @@
-"""Notebooks 01 and 02 run with papermill from any directory, article-only or on the real table."""
+"""The notebooks run with plain papermill from any directory, article-only or on the real table, given their folders."""
 
 from __future__ import annotations
 
@@ -7,71 +7,82 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 from helpers.fetch import CACHE_ENV
-from helpers.paths import TABLES
+from helpers.paths import OUTPUTS
 
 pytestmark = pytest.mark.slow
 
 
 def test_article_only_pipeline(run_notebook, tmp_path):
-    processed, outputs = tmp_path / "processed", tmp_path / "outputs"
-    run_notebook("01_data_cleaning", city_tables=[], processed_dir=str(processed))
-    assert len(pd.read_csv(processed / "cities.csv")) == 0
-    assert len(pd.read_csv(processed / "article_figures.csv")) == 22
-    run_notebook("02_density", processed_dir=str(processed), outputs_dir=str(outputs))
-    audit = pd.read_csv(outputs / "tables" / "claims_audit.csv").set_index("figure_id")
+    from helpers.sensitivity import run_step as sensitivity_step
+
+    clean, dens, sens = tmp_path / "clean", tmp_path / "density", tmp_path / "sens"
+    run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))
+    assert len(pd.read_csv(clean / "cities.csv")) == 0
+    assert len(pd.read_csv(clean / "article_figures.csv")) == 22
+    run_notebook("02_density", cleaning_dir=str(clean), output_dir=str(dens))
+    audit = pd.read_csv(dens / "claims_audit.csv").set_index("figure_id")
     assert audit.loc["china_per_1000_conservative", "verdict"] == "inconsistent"
     assert audit.loc["tokyo_per_1000", "verdict"] == "cannot be checked"
-    assert not (outputs / "tables" / "city_densities.csv").exists()
-    for scenario in ("conservative", "high"):
-        run_notebook("03_scenarios", scenario=scenario, processed_dir=str(processed), outputs_dir=str(outputs))
-    run_notebook("03_scenarios", scenario="mine", china_cameras=700_000_000, processed_dir=str(processed),
-                 outputs_dir=str(outputs))
-    run_notebook("04_compare", outputs_dir=str(outputs))
-    comparison = pd.read_csv(outputs / "tables" / "scenario_comparison.csv").set_index("quantity")
-    assert list(comparison.columns) == ["conservative", "high", "mine"]
+    assert not (dens / "city_densities.csv").exists()
+    sens.mkdir()
+    sensitivity_step(cleaning_dir=clean, output_dir=sens)
+    dirs = {}
+    for scenario, extra in (("conservative", {}), ("high", {}), ("mine", {"china_cameras": 700_000_000})):
+        dirs[scenario] = str(tmp_path / scenario)
+        run_notebook("03_scenarios", scenario=scenario, cleaning_dir=str(clean), sensitivity_dir=str(sens),
+                     output_dir=dirs[scenario], **extra)
+    run_notebook("04_compare", scenario_dirs=dirs, sensitivity_dir=str(sens), output_dir=str(tmp_path / "cmp"))
+    comparison = pd.read_csv(tmp_path / "cmp" / "scenario_comparison.csv").set_index("quantity")
+    assert list(comparison.columns) == ["conservative", "high", "mine"]  # the scenarios given, in their order
     assert comparison.loc["china_per_1000", "high"] == pytest.approx(626e6 / 1.46e9 * 1000)
     assert comparison.loc["china_per_1000", "mine"] == pytest.approx(700e6 / 1.46e9 * 1000)
-    index = (outputs / "figures" / "index.md").read_text()
-    assert "## scenarios_per_1000" in index and "## sensitivity_high" in index
     with pytest.raises(PapermillExecutionError) as err:
-        run_notebook("03_scenarios", scenario="medium", processed_dir=str(processed), outputs_dir=str(outputs))
+        run_notebook("03_scenarios", scenario="medium", cleaning_dir=str(clean), sensitivity_dir=str(sens),
+                     output_dir=str(tmp_path / "medium"))
     assert "valid names: conservative, high" in err.value.evalue
     assert err.value.cell_index == 3
 
 
 def test_bad_parameter_stops_at_the_validation_cell(run_notebook, tmp_path):
     with pytest.raises(PapermillExecutionError) as err:
-        run_notebook("01_data_cleaning", city_tables=["no_such_table.csv"], processed_dir=str(tmp_path / "p"))
+        run_notebook("01_data_cleaning", city_tables=["no_such_table.csv"], output_dir=str(tmp_path / "p"))
     assert err.value.ename == "ParameterError"
     assert "parameter 'city_tables': 'no_such_table.csv' is neither a known public table" in err.value.evalue
     assert err.value.cell_index == 3  # title, parameters, injected parameters, then the check
     assert not (tmp_path / "p").exists()  # nothing written
 
 
+def test_a_parameter_of_the_wrong_type_is_named(run_notebook, tmp_path):
+    with pytest.raises(PapermillExecutionError) as err:
+        run_notebook("02_density", approx_tolerance=2, output_dir=str(tmp_path / "p"))
+    assert err.value.ename == "ParameterError"
+    assert "parameter 'approx_tolerance' of 02_density" in err.value.evalue
+
+
 def test_unreadable_table_stops_at_the_validation_cell(run_notebook, tmp_path):
     table = tmp_path / "odd.csv"
     table.write_text("Place,Land,Eyes\nOsaka,Japan,3\n")
     with pytest.raises(PapermillExecutionError) as err:
-        run_notebook("01_data_cleaning", city_tables=[str(table)], processed_dir=str(tmp_path / "p"))
+        run_notebook("01_data_cleaning", city_tables=[str(table)], output_dir=str(tmp_path / "p"))
     assert err.value.ename == "RawDataError"
     assert "unknown table layout. Columns found: Place, Land, Eyes" in err.value.evalue
     assert err.value.cell_index == 3
     assert not (tmp_path / "p").exists()
 
 
-def test_real_table_pipeline(run_notebook, tmp_path, shared_data, monkeypatch):
+def test_real_table_notebooks_write_the_published_bytes(run_notebook, tmp_path, shared_data, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(shared_data))
-    processed, outputs = tmp_path / "processed", tmp_path / "outputs"
-    run_notebook("01_data_cleaning", processed_dir=str(processed))
-    cities = pd.read_csv(processed / "cities.csv")
+    clean, dens = tmp_path / "clean", tmp_path / "density"
+    run_notebook("01_data_cleaning", output_dir=str(clean))
+    cities = pd.read_csv(clean / "cities.csv")
     assert len(cities) == 134
-    run_notebook("02_density", processed_dir=str(processed), outputs_dir=str(outputs))
-    densities = pd.read_csv(outputs / "tables" / "city_densities.csv")
+    run_notebook("02_density", cleaning_dir=str(clean), output_dir=str(dens))
+    densities = pd.read_csv(dens / "city_densities.csv")
     assert densities["per_1000_agrees"].all()
-    flagged = set(pd.read_csv(outputs / "tables" / "area_definition_flags.csv")["city"])
+    flagged = set(pd.read_csv(dens / "area_definition_flags.csv")["city"])
     assert {"Osaka", "Tokyo"} <= flagged
-    # papermill from another directory gives the same bytes as the batch runner's committed tables
-    made = sorted((outputs / "tables").iterdir())
+    # plain papermill from another directory gives the same table bytes as the batch runner's published ones
+    made = sorted(p for p in dens.iterdir() if p.suffix in (".csv", ".md", ".tex"))
     assert len(made) == 21  # 7 tables x CSV, Markdown, LaTeX
     for table in made:
-        assert table.read_bytes() == (TABLES / table.name).read_bytes(), table.name
+        assert table.read_bytes() == (OUTPUTS / "02_density" / table.name).read_bytes(), table.name

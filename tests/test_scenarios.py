@@ -125,20 +125,28 @@ def test_sensitivity_is_reproducible_from_its_seed(values):
 def test_results_round_trip_and_compare(values, tmp_path):
     spec = load_spec()
     setup = sensitivity_setup(spec, values, draws=500)
-    summary = summarise(monte_carlo(setup), setup.percentiles)
-    for name in ("conservative", "high"):
+    summary = summarise(monte_carlo(setup), setup.percentiles).set_index("quantity").to_dict(orient="index")
+    dirs = {name: tmp_path / name for name in ("high", "conservative")}  # the pipeline's order, not alphabetical
+    for name, folder in dirs.items():
         s = resolve_scenario(name, values)
-        write_results(tmp_path / "scenarios" / name, s, national_results(s), setup, summary)
-    first = (tmp_path / "scenarios" / "high" / "results.json").read_bytes()
+        write_results(folder, s, national_results(s))
+    first = (dirs["high"] / "results.json").read_bytes()
     s = resolve_scenario("high", values)
-    write_results(tmp_path / "scenarios" / "high", s, national_results(s), setup, summary)
-    assert (tmp_path / "scenarios" / "high" / "results.json").read_bytes() == first
-    results = read_results(tmp_path)
-    table = comparison_table(results).set_index("quantity")
+    write_results(dirs["high"], s, national_results(s))
+    assert (dirs["high"] / "results.json").read_bytes() == first
+    (tmp_path / "stale").mkdir()  # a folder lying on disk that the pipeline does not name is never read
+    (tmp_path / "stale" / "results.json").write_text("{}")
+    results = read_results(dirs)
+    assert list(results) == ["high", "conservative"]
+    table = comparison_table(results, summary).set_index("quantity")
+    assert list(table.columns) == ["high", "conservative"]
     assert table.loc["china_cameras", "high"] == 626e6
+    assert table.loc["china_per_1000 p50 (sensitivity)", "high"] == summary["china_per_1000"]["p50"]
     assert json.loads(first)["national"]["china_per_1000"] == pytest.approx(428.767123)  # 626e6/1.46e9*1000
 
 
 def test_missing_results_are_explained(tmp_path):
-    with pytest.raises(ParameterError, match=r"no scenario results in .*run notebooks/03_scenarios\.ipynb"):
-        read_results(tmp_path)
+    with pytest.raises(ParameterError, match=r"no results for scenario 'high'.*run notebooks/03_scenarios\.ipynb"):
+        read_results({"high": tmp_path / "high"})
+    with pytest.raises(ParameterError, match="names no scenario"):
+        read_results({})
