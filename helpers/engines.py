@@ -138,6 +138,12 @@ class KernelEngine(Engine):
 
     name = "kernel"
 
+    def stop(self) -> None:
+        import logging
+
+        logging.getLogger("papermill").setLevel(logging.CRITICAL)  # "kernel died": we killed it on purpose
+        super().stop()
+
     def notebook(self, job: Execution) -> None:
         import papermill
         from jupyter_client.manager import AsyncKernelManager
@@ -183,7 +189,8 @@ class PythonEngine(Engine):
         cells = script_cells(Path(job.target), job.parameters)
         script = job.output.with_suffix(".py")
         body = "".join(f"# --- cell {i}\n{c}\n" for i, c in enumerate(cells))
-        script.write_text("import matplotlib\nmatplotlib.use('Agg')\n" + body, encoding="utf-8")
+        prelude = "import matplotlib\nmatplotlib.use('Agg')\nfrom IPython.display import display  # a notebook's built-in\n"
+        script.write_text(prelude + body, encoding="utf-8")
         with open(job.log, "ab") as log:
             proc = subprocess.Popen([sys.executable, str(script)], cwd=job.cwd, stdout=log, stderr=log,
                                     start_new_session=True)
