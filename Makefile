@@ -37,7 +37,7 @@ test: $(STAMP) ## Set up .venv, then lint and run the whole test suite
 lab: $(STAMP) ## Start JupyterLab on the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## Time the runner against plain papermill and plain Python; print the ratios
+bench: $(STAMP) ## Time the runner against the papermill CLI and plain Python: interleaved repeats, medians, spreads
 	$(BIN)/python bench/bench_runner.py
 
 lint: $(STAMP) ## Check style with ruff
@@ -54,7 +54,7 @@ lock: ## Re-resolve requirements.in in a scratch venv and write requirements.loc
 	  build/lockenv/bin/python -m pip freeze --all --exclude-editable | grep -v -E '^(pip|wheel)=='; } > requirements.lock
 	rm -rf build/lockenv
 
-clean: ## Remove generated files that are not committed (.venv, caches, failed runs); keeps outputs/
-	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis outputs/.cache outputs/failed outputs/.tmp
+clean: ## Remove generated files that are not committed (.venv, caches, the runner's records, failed runs); keeps outputs/
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis outputs/.cache outputs/.staging outputs/.trash outputs/failed outputs/run-record.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
