@@ -189,7 +189,7 @@ class PythonEngine(Engine):
         cells = script_cells(Path(job.target), job.parameters)
         script = job.output.with_suffix(".py")
         body = "".join(f"# --- cell {i}\n{c}\n" for i, c in enumerate(cells))
-        prelude = "import matplotlib\nmatplotlib.use('Agg')\nfrom IPython.display import display  # a notebook's built-in\n"
+        prelude = "import matplotlib\nmatplotlib.use('Agg')\nfrom IPython.display import display\n"  # as in a notebook
         script.write_text(prelude + body, encoding="utf-8")
         with open(job.log, "ab") as log:
             proc = subprocess.Popen([sys.executable, str(script)], cwd=job.cwd, stdout=log, stderr=log,

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from helpers.errors import ParameterError
+from helpers.params import folder
 from helpers.paths import PROJECT_ROOT, resolve
 
 OUTPUTS_DIR = "outputs"  # the default outputs root, relative to the project root
@@ -183,14 +184,14 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
         if not isinstance(scenario, str) or not scenario:
             raise ParameterError(f"parameter 'scenario' of {step} must be a scenario name, got {scenario!r}")
         values["scenario"] = scenario
-    for name, folder in s.owned(scenario).items():
+    for name, owned in s.owned(scenario).items():
         given = namespace.get(name)
-        values[name] = resolve(given) if given is not None else default_folder(folder)
+        values[name] = folder(name, given) if given is not None else default_folder(owned)
     for name, upstream in s.uses.items():
         given = namespace.get(name)
         if given is not None:
-            values[name] = ({k: resolve(v) for k, v in given.items()} if isinstance(given, Mapping)
-                            else resolve(given))
+            values[name] = ({k: folder(f"{name}[{k!r}]", v, must_exist=True) for k, v in given.items()}
+                            if isinstance(given, Mapping) else folder(name, given, must_exist=True))
         elif spec(upstream).per_scenario:
             values[name] = {n: default_folder(spec(upstream).owned(n)["output_dir"]) for n in scenario_names()}
         else:
