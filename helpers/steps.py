@@ -25,6 +25,7 @@ from helpers.params import folder
 from helpers.paths import PROJECT_ROOT, resolve
 
 OUTPUTS_DIR = "outputs"  # the default outputs root, relative to the project root
+SCRATCH_DIR = "scratch"  # where interactive runs with other parameters write (git-ignored)
 SCENARIOS_FILE = "data/raw/scenarios.yml"
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -173,7 +174,10 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
     """The parameters of a notebook, checked against the step table, with folders as absolute paths.
 
     A folder parameter left at ``None`` (an interactive run) means the step table's folder under
-    ``outputs/``: the same place the batch runner publishes to.
+    ``outputs/``, where the batch runner publishes, as long as every other parameter has the table's
+    default. An interactive run with other values (or a scenario the scenarios file does not define)
+    writes under ``scratch/`` instead, and says so in one printed line, so an exploration never
+    changes the committed outputs.
     """
     s = spec(step)
     values: dict[str, Any] = {}
@@ -184,9 +188,18 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
         if not isinstance(scenario, str) or not scenario:
             raise ParameterError(f"parameter 'scenario' of {step} must be a scenario name, got {scenario!r}")
         values["scenario"] = scenario
+    interactive = all(namespace.get(n) is None for n in folder_parameters(s))
+    changed = [n for n in s.parameters if values[n] != s.parameters[n].default]
+    if s.per_scenario and interactive and scenario not in scenario_names():
+        changed.append("scenario")
+    root = SCRATCH_DIR if interactive and changed else OUTPUTS_DIR
     for name, owned in s.owned(scenario).items():
         given = namespace.get(name)
-        values[name] = folder(name, given) if given is not None else default_folder(owned)
+        values[name] = folder(name, given) if given is not None else default_folder(owned, root)
+    if root == SCRATCH_DIR:
+        where = ", ".join(f"{root}/{f}/" for f in s.owned(scenario).values())
+        print(f"{', '.join(changed)} differ from the step table's defaults: writing to {where} (git-ignored), "
+              f"not {OUTPUTS_DIR}/")
     for name, upstream in s.uses.items():
         given = namespace.get(name)
         if given is not None:

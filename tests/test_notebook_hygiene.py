@@ -12,6 +12,8 @@ import pytest
 from helpers.paths import NOTEBOOKS, PROJECT_ROOT
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+# The kernel `make` registers; Lab writes its display name into a notebook it saves, so the stored one must match.
+KERNEL_DISPLAY = re.search(r'--display-name "([^"]+)"', (PROJECT_ROOT / "Makefile").read_text()).group(1)
 FORBIDDEN = re.compile(r"os\.chdir|getcwd|Path\.cwd|\.\./|/work/|/home/|/tmp/")
 
 
@@ -26,6 +28,7 @@ def test_notebook_is_stored_clean(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["kernelspec"]["display_name"] == KERNEL_DISPLAY
     assert nb.metadata["language_info"]["name"] == "python"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code), "outputs committed"
