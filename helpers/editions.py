@@ -1,0 +1,47 @@
+"""Several city tables read as editions of one ranking: the same city compared from one table to the next."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.names import match_key
+
+RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
+
+
+def per_1000(cities: pd.DataFrame) -> pd.Series:
+    """Cameras per 1,000 people: as the table prints it, else from cameras and population."""
+    counted = cities["cameras"] / cities["population"] * 1000
+    return cities["stated_per_1000"].where(cities["stated_per_1000"].notna(), counted)
+
+
+def compare_editions(cities: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """One row per city found in at least two of the tables ``order`` (source names, oldest first).
+
+    For each table: cameras, per 1,000 and the rank per 1,000 within that table (ties share the best
+    rank, at two decimals); then the change between the first and the last table holding the city.
+    Cities are matched by their name without accents, case or punctuation, and their country code.
+    """
+    df = cities[cities["source"].isin(order)].assign(
+        key=lambda d: d["city"].map(match_key) + "|" + d["country_code"], per_1000=per_1000)
+    df["rank"] = df.assign(r=df["per_1000"].round(RATE_DECIMALS)).groupby("source")["r"].rank(
+        method="min", ascending=False)  # missing rates get no rank
+    wide = df.pivot_table(index="key", columns="source", values=["cameras", "per_1000", "rank"], aggfunc="first",
+                          dropna=False)
+    names = df.drop_duplicates("key").set_index("key")[["city", "country_code"]]
+    present = df.groupby("key")["source"].nunique()
+    keys = present[present >= 2].index
+    out = names.loc[keys].reset_index(drop=True)
+    for src in order:
+        for col in ("cameras", "per_1000", "rank"):
+            values = wide[(col, src)].reindex(keys).to_numpy() if (col, src) in wide.columns else np.nan
+            out[f"{col} {src}"] = values
+    first = out[[f"per_1000 {s}" for s in order]].bfill(axis=1).iloc[:, 0]
+    last = out[[f"per_1000 {s}" for s in order]].ffill(axis=1).iloc[:, -1]
+    out["per_1000 change"] = last - first
+    first_rank = out[[f"rank {s}" for s in order]].bfill(axis=1).iloc[:, 0]
+    last_rank = out[[f"rank {s}" for s in order]].ffill(axis=1).iloc[:, -1]
+    out["rank change"] = first_rank - last_rank  # positive: the city climbed the ranking
+    return out.sort_values(["per_1000 change", "city"], ascending=[False, True], kind="mergesort",
+                           na_position="last").reset_index(drop=True)

@@ -1,0 +1,30 @@
+"""Two tables read as editions: the same city matched across them, its rate and rank compared."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers.editions import compare_editions
+
+
+def table(source: str, rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame([{"source": source, "city": c, "country_code": cc, "cameras": cams, "population": pop,
+                          "stated_per_1000": rate} for c, cc, cams, pop, rate in rows])
+
+
+def test_cities_are_matched_by_plain_name_and_country_and_ranked_per_edition():
+    old = table("e2021", [("London", "GBR", 627707, 9425622, 66.6), ("São Paulo", "BRA", 12000, 12000000, None),
+                          ("Delhi", "IND", 100, 1000, 100.0), ("Osaka", "JPN", 10, 10000, 1.0)])
+    new = table("e2023", [("London", "GBR", 942562, 9425622, None), ("Sao Paulo", "BRA", 24000, 12000000, 2.0),
+                          ("Delhi", "IND", 110, 1000, 110.0), ("Lima", "PER", 5, 1000, 5.0)])
+    out = compare_editions(pd.concat([old, new]), ["e2021", "e2023"]).set_index("city")
+    assert sorted(out.index) == ["Delhi", "London", "São Paulo"]  # Osaka and Lima are in one table only
+    # London: 66.6 printed in 2021; 942562 / 9425622 x 1000 = 100.0 computed in 2023 (no printed rate)
+    assert out.loc["London", "per_1000 e2023"] == pytest.approx(100.0)
+    assert out.loc["London", "per_1000 change"] == pytest.approx(100.0 - 66.6)
+    # 2021 ranks: Delhi 100 (1), London 66.6 (2), São Paulo 12000/12e6 x 1000 = 1.0 ties Osaka 1.0 (3, 3)
+    assert out.loc["São Paulo", "rank e2021"] == 3
+    # 2023 ranks: Delhi 110 (1), London 100 (2), Lima 5 (3), São Paulo 2 (4): São Paulo falls one place
+    assert out.loc["São Paulo", "rank e2023"] == 4 and out.loc["São Paulo", "rank change"] == -1
+    assert out.loc["London", "cameras e2021"] == 627707
