@@ -46,23 +46,6 @@ def _source(cell: Mapping[str, Any]) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def script_cells(notebook: Path, parameters: Mapping[str, Any]) -> list[str]:
-    """The code cells of ``notebook`` as plain Python, ``parameters`` assigned after the parameters cell.
-
-    IPython magics and shell escapes are dropped, so the cells run without Jupyter.
-    """
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    out: list[str] = []
-    for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
-        lines = [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        out.append("\n".join(lines))
-        if "parameters" in cell.get("metadata", {}).get("tags", []) and parameters:
-            out.append("\n".join(f"{k} = {v!r}" for k, v in parameters.items()))
-    return out
-
-
 def cell_message(executed: Path, cell_index: int, exec_count: int | None, ename: str, evalue: str) -> str:
     """'cell N (In [k]: first line): Error: value', N counted in the source notebook (injected cell removed)."""
     try:
@@ -178,31 +161,64 @@ class KernelEngine(Engine):
             raise StepFailure(f"{type(exc).__name__}: {' '.join(str(exc).split())}") from exc
 
 
+_DRIVER = """\
+import json, sys, traceback
+import matplotlib
+matplotlib.use("Agg")
+from IPython.display import display  # as in a notebook
+cells = json.loads(sys.argv[1])
+scope = {"display": display, "__name__": "__main__"}
+for index, source in cells:
+    try:
+        exec(compile(source, f"<cell {index}>", "exec"), scope)
+    except BaseException as exc:
+        traceback.print_exc()
+        first = (source.strip().splitlines() or [""])[0]
+        evalue = " ".join(str(exc).split())
+        print(f"CELL-FAILURE cell {index} ({first!r}): {type(exc).__name__}: {evalue}", file=sys.stderr)
+        sys.exit(1)
+"""
+
+
+def indexed_cells(notebook: Path, parameters: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(index in the stored notebook, source) of each code cell, magics dropped, ``parameters`` assigned after
+    the parameters cell (with the parameters cell's index)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    out: list[tuple[int, str]] = []
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        lines = [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        out.append((index, "\n".join(lines)))
+        if "parameters" in cell.get("metadata", {}).get("tags", []) and parameters:
+            out.append((index, "\n".join(f"{k} = {v!r}" for k, v in parameters.items())))
+    return out
+
+
 class PythonEngine(Engine):
-    """The notebook's code cells as one plain Python script in a fresh interpreter: no Jupyter, no outputs."""
+    """The notebook's code cells in a fresh plain Python interpreter: no Jupyter, no outputs in the notebook."""
 
     name = "python"
 
     def notebook(self, job: Execution) -> None:
         import nbformat
 
-        cells = script_cells(Path(job.target), job.parameters)
-        script = job.output.with_suffix(".py")
-        body = "".join(f"# --- cell {i}\n{c}\n" for i, c in enumerate(cells))
-        prelude = "import matplotlib\nmatplotlib.use('Agg')\nfrom IPython.display import display\n"  # as in a notebook
-        script.write_text(prelude + body, encoding="utf-8")
+        cells = json.dumps(indexed_cells(Path(job.target), job.parameters))
         with open(job.log, "ab") as log:
-            proc = subprocess.Popen([sys.executable, str(script)], cwd=job.cwd, stdout=log, stderr=log,
+            proc = subprocess.Popen([sys.executable, "-c", _DRIVER, cells], cwd=job.cwd, stdout=log, stderr=log,
                                     start_new_session=True)
             self._started(proc.pid)
             try:
                 code = proc.wait()
             finally:
                 self._ended(proc.pid)
-        script.unlink(missing_ok=True)
         if code != 0:
-            tail = [ln for ln in job.log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
-            raise StepFailure("interrupted" if self.stopped.is_set() else (tail[-1] if tail else f"exit {code}"))
+            if self.stopped.is_set():
+                raise StepFailure("interrupted")
+            lines = job.log.read_text(encoding="utf-8", errors="replace").splitlines()
+            failure = [ln.removeprefix("CELL-FAILURE ") for ln in lines if ln.startswith("CELL-FAILURE ")]
+            tail = [ln for ln in lines if ln.strip()]
+            raise StepFailure(failure[-1] if failure else (tail[-1] if tail else f"exit {code}"))
         nb = nbformat.read(job.target, as_version=4)
         nbformat.write(nb, job.output)
 

@@ -78,7 +78,11 @@ def publish(root: Path, plan: Plan) -> None:
 
 
 def recover(root: Path) -> bool:
-    """Finish a journal left by an interrupted publication, then clear staging and trash. True if one was found."""
+    """Finish a journal left by an interrupted publication, then clear staging and trash. True if one was found.
+
+    If the journal cannot be carried out (a read-only folder...), the OSError propagates and the journal and
+    the staged folders stay, so a later run can finish it: the tree never describes files it does not hold.
+    """
     journal = root / JOURNAL
     found = journal.is_file()
     if found:
@@ -88,7 +92,12 @@ def recover(root: Path) -> bool:
         except (OSError, ValueError, KeyError, TypeError):
             moves, remove, files = [], [], {}  # a journal cut short was never committed: drop it
         else:
-            _carry_out(root, moves, remove, files)
+            try:
+                _carry_out(root, moves, remove, files)
+            except OSError as exc:
+                state = ("nothing changed" if not journal.exists()
+                         else "the next run will finish it")
+                raise PublishError(exc.errno, f"cannot publish ({state}): {describe(exc, root)}") from None
         journal.unlink(missing_ok=True)
     for leftover in (STAGING, TRASH):
         shutil.rmtree(root / leftover, ignore_errors=True)
@@ -96,24 +105,28 @@ def recover(root: Path) -> bool:
 
 
 def _carry_out(root: Path, moves: list, remove: list, files: Mapping[str, str]) -> None:
+    """Set aside every folder to be replaced or removed (undone if one cannot be), then move the staged
+    folders in and write the files. A failure while setting aside changes nothing and drops the journal."""
     trash = root / TRASH
     trash.mkdir(parents=True, exist_ok=True)
     count = len(list(trash.iterdir()))
-
-    def discard(path: Path) -> None:
-        nonlocal count
-        if path.exists() or path.is_symlink():
-            os.replace(path, trash / str(count))
-            count += 1
-
-    for staged, target in moves:
-        src, dst = root / staged, root / target
-        if src.exists():  # not yet moved (an earlier attempt may have moved it already)
-            discard(dst)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+    aside: list[tuple[Path, Path]] = []
+    pending = [(root / staged, root / target) for staged, target in moves if (root / staged).exists()]
+    try:
+        for path in [dst for _, dst in pending] + [root / rel for rel in remove]:
+            if path.exists() or path.is_symlink():
+                os.replace(path, trash / str(count))
+                aside.append((trash / str(count), path))
+                count += 1
+    except OSError:
+        for held, path in reversed(aside):
+            os.replace(held, path)
+        (root / JOURNAL).unlink(missing_ok=True)
+        raise
+    for src, dst in pending:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
     for rel in remove:
-        discard(root / rel)
         _prune_empty_parents(root, (root / rel).parent)
     for rel, text in files.items():
         write_text(root / rel, text)

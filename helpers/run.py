@@ -438,6 +438,8 @@ class Runner:
 
     def _failure(self, step: Step, what: str, executed: Path) -> str:
         where = step.spec.run + (f" [scenario {step.scenario}]" if step.scenario else "")
+        for staged in (str(self.staging), self.pipeline.rel(self.staging)):  # name the files as published
+            what = what.replace(staged + "/", self.pipeline.rel(self.root) + "/")
         kept = ""
         if executed.is_file():
             target = self.root / pub.FAILED / f"{step.id}.ipynb"
@@ -577,6 +579,12 @@ def exclusive(root: Path, rel: Callable[[Path], str]) -> Any:
         yield
 
 
+def discard_staging(runner: Runner) -> None:
+    """Remove the staging folder, unless a committed publication (a journal) still needs it."""
+    if not (runner.root / pub.JOURNAL).exists():
+        shutil.rmtree(runner.staging, ignore_errors=True)
+
+
 def check_outputs_folder(root: Path, rel: Callable[[Path], str]) -> None:
     """Refuse to take over a non-empty folder that is not an outputs folder of this project."""
     if root.is_dir() and any(root.iterdir()):
@@ -692,25 +700,25 @@ def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = defau
             return 0
         force = tuple(args.force or ("*",)) if args.force is not None else ()
         runner = Runner(pipeline, Options(params, force, args.jobs, args.engine), engine, progress=progress)
+        check_outputs_folder(pipeline.outputs, pipeline.rel)  # before the lock file makes it look like one
         with exclusive(pipeline.outputs, pipeline.rel):
             if pub.recover(pipeline.outputs):
                 print(f"note: finished publishing an interrupted run in {pipeline.rel(pipeline.outputs)}",
                       file=sys.stderr)
-            check_outputs_folder(pipeline.outputs, pipeline.rel)
             if args.dry_run:
                 return _dry_run(runner, stdout)
             results = runner.run()
             problems = [r for r in results.values() if r.status in (FAILED, BLOCKED)]
             if not problems:
                 runner.publish()
-            shutil.rmtree(runner.staging, ignore_errors=True)
+            discard_staging(runner)
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt) as exc:
         code = exc.code if isinstance(exc, Interrupted) else 130
         if runner is not None:
-            shutil.rmtree(runner.staging, ignore_errors=True)
+            discard_staging(runner)
             write_run_record(runner.pipeline, runner.results, "interrupted")
             done = [sid for sid, r in runner.results.items() if r.status in (RAN, SKIPPED)]
             print(f"interrupted: nothing published; completed before the stop: {', '.join(done) or 'none'}",
@@ -723,7 +731,7 @@ def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = defau
         print(f"error: {exc.strerror if isinstance(exc, pub.PublishError) else pub.describe(exc, root)}",
               file=sys.stderr)
         if runner is not None:
-            shutil.rmtree(runner.staging, ignore_errors=True)
+            discard_staging(runner)
         return 1
     finally:
         if previous is not None:

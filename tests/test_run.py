@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.engines import Engine, Execution, script_cells
+from helpers.engines import Engine, Execution, indexed_cells
 from helpers.pipeline import Pipeline, PipelineError, expand
 from helpers.run import FAILED, RAN, SKIPPED, Options, Runner, check_notebooks, main, normalize_executed
 from helpers.steps import Param, StepSpec
@@ -64,7 +64,7 @@ class InProcess(Engine):
     def notebook(self, job: Execution) -> None:
         self.ran.append(Path(job.target).stem)
         scope = {"ROOT": str(self.root)}
-        for code in script_cells(Path(job.target), job.parameters):
+        for _, code in indexed_cells(Path(job.target), job.parameters):
             exec(code, scope)
         nbformat.write(nbformat.read(job.target, as_version=4), job.output)
 

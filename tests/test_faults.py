@@ -1,0 +1,593 @@
+"""Fault injection for the batch runner (`python -m helpers.run`), end to end, in throwaway copies of the project.
+
+A module fixture copies the git-tracked files (not outputs/) to a tmp folder and publishes a baseline there
+with the fast "python" engine and no city table; each test copies that baseline and runs the runner in the
+copy as a subprocess (``PYTHONPATH`` = the copy, so ``helpers`` and its paths are the copy's). Every case
+checks the exit status, a message naming the fault, and that the published outputs are byte-identical
+afterwards (or, where a change must be published, that it replaced the old files completely).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTICLE = ("-p", "city_tables=[]")  # the baseline's parameters: every run passes them unless the case changes them
+SKIPPED_AT_ROOT = {"run-record.json", "failed"}  # besides dot-entries: not part of the published tree
+SUMS = "data/raw/SHA256SUMS"
+HEADER = 'City,Country,# of CCTV Cameras,# of People,"# of CCTV Cameras per 1,000 People",Cameras per Square Mile,' \
+         "Crime Index\n"
+TABLE = HEADER + ("Taiyuan,China,465255,3975985,117.02,174.39,34.31\n"  # file line 2
+                  "London,England (UK),691000,9425622,73.31,1138.48,53.07\n")  # file line 3
+HIGH_BLOCK = re.compile(r"^  high:\n(?:    .*\n)+", re.M)  # the `high` scenario of scenarios.yml
+
+
+# ----------------------------------------------------------------------------- helpers
+def env(project: Path) -> dict[str, str]:
+    out = {**os.environ, "PYTHONPATH": str(project)}
+    out.pop("CCTV_DATA_DIR", None)  # these tests never read the real city table
+    return out
+
+
+def command(*args: str, engine: str = "python", article: bool = True) -> list[str]:
+    return [sys.executable, "-m", "helpers.run", "--engine", engine, "--jobs", "2", *(ARTICLE if article else ()),
+            *args]
+
+
+def run(project: Path, *args: str, engine: str = "python", article: bool = True, prefix: tuple[str, ...] = (),
+        **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, *command(*args, engine=engine, article=article)], cwd=project, env=env(project),
+                          capture_output=True, text=True, timeout=900, **kw)
+
+
+def check(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    """Assert the exit status and that every fragment appears in stdout or stderr; return both."""
+    text = result.stdout + result.stderr
+    assert result.returncode == code, f"exit {result.returncode}, expected {code}:\n{text[-4000:]}"
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in the output:\n{text[-4000:]}"
+    return text
+
+
+def snapshot(outputs: Path) -> dict[str, bytes]:
+    """{relative path: bytes} of the published tree (no dot-entries, run record or failed/ at the root)."""
+    out = {}
+    for path in sorted(outputs.rglob("*")):
+        rel = path.relative_to(outputs)
+        if rel.parts[0].startswith(".") or rel.parts[0] in SKIPPED_AT_ROOT or not path.is_file():
+            continue
+        out[rel.as_posix()] = path.read_bytes()
+    return out
+
+
+def assert_consistent(outputs: Path) -> None:
+    """No leftovers of a run, and manifest.json lists exactly the files on disk with their sha256."""
+    assert not [n for n in (".staging", ".trash", ".journal.json") if (outputs / n).exists()]
+    manifest = json.loads((outputs / "manifest.json").read_text(encoding="utf-8"))
+    listed = {p: h for r in manifest["runs"].values() for p, h in r["files"].items()}
+    on_disk = {p: hashlib.sha256(b).hexdigest() for p, b in snapshot(outputs).items() if p != "manifest.json"}
+    assert listed == on_disk, sorted(set(listed.items()) ^ set(on_disk.items()))[:10]
+
+
+def status(text: str, step: str) -> str:
+    """The status of ``step`` in the runner's summary table."""
+    match = re.search(rf"^{re.escape(step)}\s+(\S+)", text, re.M)
+    assert match, f"{step} not in the summary:\n{text[-3000:]}"
+    return match.group(1)
+
+
+def replace_in(path: Path, old: str | re.Pattern, new: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    edited = old.sub(new, text, count=1) if isinstance(old, re.Pattern) else text.replace(old, new, 1)
+    assert edited != text, f"{old!r} not found in {path}"
+    path.write_text(edited, encoding="utf-8")
+    return edited
+
+
+def edit_scenarios(project: Path, old: str | re.Pattern, new: str, *, sums: bool = True) -> str:
+    """Edit data/raw/scenarios.yml; record the new sha256 (`make checksums`) unless ``sums`` is False."""
+    edited = replace_in(project / "data/raw/scenarios.yml", old, new)
+    if sums:
+        subprocess.run([sys.executable, "-m", "helpers.checksums", "--write"], cwd=project, env=env(project),
+                       check=True, capture_output=True)
+    return edited
+
+
+def edit_cells(project: Path, notebook: str, change) -> None:
+    path = project / "notebooks" / f"{notebook}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    change(nb["cells"])
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def code_cell(source: str) -> dict:
+    return {"cell_type": "code", "execution_count": None, "id": "fault-cell", "metadata": {}, "outputs": [],
+            "source": source}
+
+
+def params_cell(cells: list[dict]) -> dict:
+    return next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+
+
+def source_of(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (scanned from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
+def start_and_wait(project: Path, *args: str, engine: str) -> subprocess.Popen:
+    """Start the runner and return once a run's process is up (its log exists in the staging folder)."""
+    proc = subprocess.Popen(command(*args, engine=engine), cwd=project, env=env(project), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    work = project / "outputs/.staging/.work"
+    deadline = time.monotonic() + 30
+    while not list(work.glob("*/kernel.log")) and not list(work.glob("*/*/kernel.log")):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no run started within 30 s: {proc.communicate()}")
+        time.sleep(0.05)
+    time.sleep(0.5)  # let the run's process get going
+    return proc
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    """A copy of the project's tracked files with a published article-only baseline in its outputs/."""
+    root = tmp_path_factory.mktemp("faults") / "baseline"
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for rel in listing.decode().split("\0"):
+        if rel and not rel.startswith("outputs/") and (ROOT / rel).is_file():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, root / rel)
+    where = subprocess.run([sys.executable, "-c", "import helpers.paths as p; print(p.PROJECT_ROOT)"], cwd=root,
+                           env=env(root), capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(where) == root.resolve(), "helpers must be imported from the copy"
+    check(run(root), 0)
+    assert_consistent(root / "outputs")
+    return root
+
+
+@pytest.fixture
+def project(baseline, tmp_path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(baseline, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def outputs(project) -> Path:
+    return project / "outputs"
+
+
+# ----------------------------------------------------------------------------- scenarios.yml and raw files
+SCENARIO_FAULTS = {  # id: (old text, new text, marker of the faulty line, expected "<dotted key>: <message>")
+    "invalid_yaml": ("  year: 2021", "  year: 2021: x", "year: 2021: x", "not valid YAML"),
+    "wrong_type": (HIGH_BLOCK, "  high: 5\n", "high: 5", "scenarios.high: expected a mapping of china_cameras"),
+    "misspelt_key": ("china_cameras: {figure: china_cameras_high}", "china_camera: {figure: china_cameras_high}",
+                     "china_camera:", "scenarios.high.china_camera: unknown key; did you mean 'china_cameras'?"),
+    "negative": ("china_cameras: {figure: china_cameras_high}", "china_cameras: -5", "china_cameras: -5",
+                 "scenarios.high.china_cameras: must be greater than 0; got -5"),
+    # world_cameras is the article's figure of 1 billion: 2 billion in China is a 200% share
+    "share_over_100": ("china_cameras: {figure: china_cameras_high}", "china_cameras: 2000000000",
+                       "china_cameras: 2000000000", "scenarios.high.china_cameras: china_cameras (2,000,000,000) "
+                                                    "exceeds world_cameras (1,000,000,000)"),
+    "fractional_draws": ("draws: 10000", "draws: 1.9", "draws: 1.9", "sensitivity.draws: expected a whole number"),
+    "unknown_figure": ("china_cameras: {figure: china_cameras_high}", "china_cameras: {figure: no_such_figure}",
+                       "no_such_figure", "scenarios.high.china_cameras.figure: article figure 'no_such_figure' is "
+                                         "not in data/raw/article_figures.csv"),
+}
+
+
+@pytest.mark.parametrize("fault", list(SCENARIO_FAULTS))
+def test_scenarios_file_fault_is_refused_before_anything_runs(project, outputs, fault):
+    old, new, marker, message = SCENARIO_FAULTS[fault]
+    before = snapshot(outputs)
+    edited = edit_scenarios(project, old, new)
+    line = next(i for i, text in enumerate(edited.splitlines(), 1) if marker in text)
+    check(run(project), 2, f"data/raw/scenarios.yml line {line}: {message}")
+    assert snapshot(outputs) == before
+
+
+@pytest.mark.parametrize("name", ["scenarios.yml", "article_figures.csv", "city_table_layouts.yml"])
+def test_raw_file_changed_without_checksum_is_refused(project, outputs, name):
+    before = snapshot(outputs)
+    with open(project / "data/raw" / name, "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    check(run(project), 2, f"data/raw/{name}", "SHA256SUMS", "make checksums")
+    assert snapshot(outputs) == before
+
+
+# ----------------------------------------------------------------------------- command line
+CLI_FAULTS = {  # id: (arguments, fragments of the message)
+    "unknown_parameter": (("-p", "approx_tolerence=0.1"), ("-p approx_tolerence", "did you mean 'approx_tolerance'")),
+    "fractional_n_draws": (("-p", "n_draws=1.9"), ("-p n_draws=1.9", "fractional part")),
+    "runner_set_scenario": (("-p", "scenario=x"), ("-p scenario", "set by the runner")),
+    "out_of_range": (("-p", "approx_tolerance=2"), ("-p approx_tolerance=2", "less than or equal to 1")),
+    "not_yaml": (("-p", "seed=[1"), ("-p 'seed=[1'", "not valid YAML")),
+    "no_equals": (("-p", "approx_tolerance"), ("-p 'approx_tolerance'", "expected name=value")),
+    "unknown_step": (("--force", "nosuch"), ("'nosuch' names no step",)),
+    "zero_jobs": (("--jobs", "0"), ("--jobs must be at least 1",)),
+}
+
+
+@pytest.mark.parametrize("fault", list(CLI_FAULTS))
+def test_command_line_fault_is_refused(project, outputs, fault):
+    args, fragments = CLI_FAULTS[fault]
+    before = snapshot(outputs)
+    check(run(project, *args), 2, *fragments)
+    assert snapshot(outputs) == before
+
+
+# ----------------------------------------------------------------------------- city tables
+TABLE_FAULTS = {  # id: (file content or None for no file, exit status, fragments of the message)
+    "missing_file": (None, 2, ("parameter city_tables", "'missing_file.csv'", "an existing file")),
+    "empty_file": (b"", 1, ("notebooks/01_data_cleaning.ipynb", "empty_file.csv: the file is empty")),
+    "missing_column": (TABLE.replace(",Crime Index", "").replace(",34.31", "").replace(",53.07", "").encode(), 1,
+                       ("missing_column.csv: unknown table layout", "Crime Index")),
+    "text_in_number": (TABLE.replace("691000", "lots").encode(), 1,
+                       ("text_in_number.csv, line 3, column '# of CCTV Cameras'", "'lots'")),
+    "negative_count": (TABLE.replace("691000", "-691000").encode(), 1,
+                       ("negative_count.csv, line 3, column '# of CCTV Cameras'", "negative")),
+    "utf16": (TABLE.encode("utf-16"), 1, ("utf16.csv", "UTF-8")),
+}
+
+
+@pytest.mark.parametrize("fault", list(TABLE_FAULTS))
+def test_bad_city_table_publishes_nothing(project, outputs, fault):
+    content, code, fragments = TABLE_FAULTS[fault]
+    if content is not None:
+        (project / f"{fault}.csv").write_bytes(content)
+    before = snapshot(outputs)
+    check(run(project, "-p", f"city_tables=[{fault}.csv]", article=False), code, *fragments)
+    assert snapshot(outputs) == before
+
+
+def test_edited_city_table_is_rerun_and_republished(project, outputs):
+    table = project / "mytable.csv"
+    table.write_text(TABLE, encoding="utf-8")
+    check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
+    assert ",691000," in (outputs / "01_data_cleaning/cities.csv").read_text()
+    table.write_text(TABLE.replace("691000", "700000"), encoding="utf-8")  # London's camera count
+    text = check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
+    assert status(text, "01_data_cleaning") == "ran"
+    for rel in ("01_data_cleaning/cities.csv", "02_density/city_densities.csv", "tables/city_densities.csv"):
+        published = (outputs / rel).read_text()
+        assert ",700000," in published and ",691000," not in published, rel
+    assert_consistent(outputs)
+
+
+def test_article_only_run_removes_the_city_table_results(project, outputs):
+    before = snapshot(outputs)
+    (project / "mytable.csv").write_text(TABLE, encoding="utf-8")
+    check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
+    city_files = [p for p in snapshot(outputs) if re.search(r"/city_densities\.", p)]
+    assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
+    text = check(run(project), 0)
+    assert status(text, "01_data_cleaning") == "ran"
+    assert not [p for p in snapshot(outputs) if re.search(r"/city_densities\.", p)]
+    assert snapshot(outputs) == before  # same inputs as the baseline: the same tree
+    assert_consistent(outputs)
+
+
+# ----------------------------------------------------------------------------- scenarios that go away
+@pytest.mark.parametrize("change", ["removed", "renamed"])
+def test_scenario_gone_from_the_file_is_gone_from_the_outputs(project, outputs, change):
+    edit_scenarios(project, HIGH_BLOCK if change == "removed" else "  high:\n", "" if change == "removed"
+                   else "  upper:\n")
+    text = check(run(project), 0)
+    assert status(text, "03_scenarios/conservative") == "ran"  # it reads the edited scenarios.yml
+    assert not (outputs / "03_scenarios/high").exists()
+    assert not [p for p in snapshot(outputs) if re.match(r"(tables|figures)/.*_high\.", p)]
+    header = (outputs / "04_compare/scenario_comparison.csv").read_text().splitlines()[0]
+    if change == "removed":
+        assert header == "quantity,conservative"
+    else:
+        assert header == "quantity,conservative,upper"
+        assert (outputs / "03_scenarios/upper/national.csv").is_file()
+        assert (outputs / "tables/national_upper.csv").is_file()
+    assert_consistent(outputs)
+
+
+# ----------------------------------------------------------------------------- failing notebooks
+@pytest.mark.parametrize("engine", ["python", pytest.param("kernel", marks=pytest.mark.slow)])
+def test_failing_cell_mid_batch_publishes_nothing(project, outputs, engine):
+    before = snapshot(outputs)
+    edit_cells(project, "04_compare", lambda cells: cells.insert(4, code_cell('raise RuntimeError("boom")')))
+    # the message counts cells of the source notebook from 0, markdown included (helpers.engines.cell_message)
+    check(run(project, engine=engine), 1, "notebooks/04_compare.ipynb failed in cell 4", "RuntimeError: boom",
+          "nothing published")
+    assert snapshot(outputs) == before
+    if engine == "kernel":
+        assert (outputs / "failed/04_compare.ipynb").is_file()
+
+
+def test_failing_scenario_leaves_the_published_scenarios_alone(project, outputs):
+    sens = "  sens:\n    description: a scenario whose name starts like the sensitivity step\n" \
+           "    china_cameras: 600000000\n    stated_rate: 400\n"
+    edit_scenarios(project, "scenarios:\n", "scenarios:\n" + sens)
+    check(run(project), 0)
+    before = snapshot(outputs)
+    assert {"03_scenarios/sens/national.csv", "tables/national_sens.csv", "figures/sensitivity_sens.png"} <= set(before)
+    edit_scenarios(project, "scenarios:\n", "scenarios:\n  broken:\n    china_cameras: 550000000\n")
+    edit_cells(project, "03_scenarios", lambda cells: cells.insert(
+        3, code_cell('if scenario == "broken":\n    raise RuntimeError("scenario broken fails")')))
+    text = check(run(project), 1, "notebooks/03_scenarios.ipynb [scenario broken] failed",
+                 "RuntimeError: scenario broken fails")
+    assert status(text, "03_scenarios/sens") == "ran"  # it ran, and nothing of it was published
+    assert snapshot(outputs) == before
+
+
+# ----------------------------------------------------------------------------- notebooks' parameters cells
+def test_value_stored_in_parameters_cell_is_overridden(project, outputs):
+    before = snapshot(outputs)
+    edit_cells(project, "02_density", lambda cells: params_cell(cells).update(
+        source=source_of(params_cell(cells)).replace("approx_tolerance = 0.05 ", "approx_tolerance = 0.5 ")))
+    text = check(run(project), 0, "warning: notebooks/02_density.ipynb stores approx_tolerance = 0.5")
+    assert status(text, "02_density") == "ran"  # the notebook changed
+    after = snapshot(outputs)
+    results = [p for p in before if p.startswith("02_density/") and not p.startswith("02_density/02_density.")]
+    assert results and all(after[p] == before[p] for p in results)  # computed with the step table's 0.05
+    assert "approx_tolerance = 0.5" in after["02_density/02_density.ipynb"].decode()
+    assert_consistent(outputs)
+
+
+@pytest.mark.parametrize("fault, fragment", [("extra", "parameters cell assigns bogus_knob"),
+                                             ("missing", "parameters cell lacks area_outlier_factor")])
+def test_parameters_cell_out_of_step_with_the_table_is_refused(project, outputs, fault, fragment):
+    before = snapshot(outputs)
+
+    def change(cells):
+        cell = params_cell(cells)
+        lines = source_of(cell).splitlines(keepends=True)
+        cell["source"] = ([*lines, "\nbogus_knob = 1\n"] if fault == "extra"
+                          else [ln for ln in lines if not ln.startswith("area_outlier_factor")])
+
+    edit_cells(project, "02_density", change)
+    check(run(project), 2, f"notebooks/02_density.ipynb: {fragment}")
+    assert snapshot(outputs) == before
+
+
+# ----------------------------------------------------------------------------- damaged outputs folder
+def test_corrupt_manifest_is_rewritten(project, outputs):
+    before = snapshot(outputs)
+    (outputs / "manifest.json").write_text("{garbage", encoding="utf-8")
+    text = check(run(project), 0)
+    assert status(text, "gather") == "skipped-unchanged"
+    assert snapshot(outputs) == before
+
+
+def test_corrupt_run_record_reruns_that_step(project, outputs):
+    before = snapshot(outputs)
+    (outputs / ".cache/02_density.json").write_text("{garbage", encoding="utf-8")
+    text = check(run(project), 0, "warning: outputs/.cache/02_density.json is unreadable")
+    assert status(text, "02_density") == "ran"
+    assert json.loads((outputs / ".cache/02_density.json").read_text())["files"]
+    assert snapshot(outputs) == before
+    assert_consistent(outputs)
+
+
+@pytest.mark.parametrize("leftover", ["staging_and_trash", "journal_cut_short"])
+def test_leftovers_of_a_killed_run_are_cleared(project, outputs, leftover):
+    before = snapshot(outputs)
+    if leftover == "staging_and_trash":
+        for junk in (".staging/02_density/junk", ".trash/0/junk"):
+            (outputs / junk).parent.mkdir(parents=True)
+            (outputs / junk).write_text("junk")
+    else:  # never committed (its write was cut short): dropped
+        (outputs / ".journal.json").write_text('{"moves": [[".staging/02_density", "02_d')
+    check(run(project), 0, *(["finished publishing an interrupted run"] if leftover != "staging_and_trash" else []))
+    assert snapshot(outputs) == before
+    assert_consistent(outputs)
+
+
+KILL_DURING_PUBLICATION = """
+import os, sys
+from helpers import publish, run
+left = int(sys.argv.pop(1))  # os.replace calls of the publication allowed before the process dies
+real_replace, real_carry_out = os.replace, publish._carry_out
+
+def replace(src, dst):
+    global left
+    if left == 0:
+        os._exit(9)
+    left -= 1
+    real_replace(src, dst)
+
+def carry_out(*args):  # after the journal (the commit point) is written
+    os.replace = replace
+    real_carry_out(*args)
+
+publish._carry_out = carry_out
+sys.exit(run.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("moves_done", [0, 1, 3])
+def test_journal_of_a_killed_publication_is_finished(project, outputs, tmp_path, moves_done):
+    before = snapshot(outputs)
+    script = tmp_path / "killed.py"
+    script.write_text(KILL_DURING_PUBLICATION, encoding="utf-8")
+    args = ["--engine", "python", "--jobs", "2", *ARTICLE, "-p", "approx_tolerance=0.06"]
+    killed = subprocess.run([sys.executable, str(script), str(moves_done), *args], cwd=project, env=env(project),
+                            capture_output=True, text=True, timeout=600)
+    assert killed.returncode == 9 and (outputs / ".journal.json").is_file(), killed.stderr[-3000:]
+    text = check(run(project, "-p", "approx_tolerance=0.06"), 0, "finished publishing an interrupted run")
+    assert {status(text, s) for s in ("02_density", "gather")} == {"skipped-unchanged"}  # published by the journal
+    after = snapshot(outputs)
+    assert after["02_density/claims_audit.json"] != before["02_density/claims_audit.json"]  # records the 0.06
+    assert after["tables/claims_audit.csv"] == after["02_density/claims_audit.csv"]
+    assert_consistent(outputs)
+
+
+def test_folder_that_is_not_an_outputs_folder_is_refused(project, outputs, tmp_path):
+    before = snapshot(outputs)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious", encoding="utf-8")
+    check(run(project, "--outputs", str(mine)), 2, f"{mine} is not empty", "not an outputs folder")
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "precious"
+    assert snapshot(outputs) == before
+
+
+def test_other_outputs_root_leaves_the_project_outputs_alone(project, outputs, tmp_path):
+    before = snapshot(outputs)
+    other = tmp_path / "o2"
+    check(run(project, "--outputs", str(other)), 0, f"run record: {other}/run-record.json")
+    assert snapshot(outputs) == before
+    assert snapshot(other) == before  # same inputs and engine: the same published tree
+    assert_consistent(other)
+
+
+def test_second_runner_on_the_same_outputs_is_refused(project, outputs):
+    before = snapshot(outputs)
+    with open(outputs / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run(project, "-p", "approx_tolerance=0.06")  # something would run
+    check(result, 2, "another runner is using outputs (lock outputs/.lock)")
+    assert snapshot(outputs) == before
+
+
+# ----------------------------------------------------------------------------- the file system says no
+def test_disk_full_publishes_nothing_and_names_the_path(project, outputs):
+    before = snapshot(outputs)
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes then fail with EFBIG instead of killing
+
+    result = run(project, "-p", "approx_tolerance=0.06", preexec_fn=small_files)  # 02_density must rerun
+    check(result, 1, "File too large", "nothing published")
+    problems = "\n".join(ln for ln in result.stderr.splitlines() if ln.startswith(("FAILED", "error")))
+    assert re.search(r"outputs/[\w./-]+\S*: .*File too large", problems), problems
+    assert snapshot(outputs) == before
+
+
+def unprivileged() -> tuple[str, ...]:
+    """A command prefix that makes permission bits apply (root without capabilities), or skip."""
+    if os.geteuid() != 0:
+        return ()
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root, and setpriv (to drop root's capabilities) is not available")
+    probe = subprocess.run(["setpriv", "--bounding-set=-all", "--inh-caps=-all", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"running as root, and setpriv cannot drop capabilities: {probe.stderr.decode().strip()}")
+    return ("setpriv", "--bounding-set=-all", "--inh-caps=-all")
+
+
+def read_only(outputs: Path, writable: tuple[str, ...]) -> None:
+    for path in [outputs, *outputs.rglob("*")]:
+        path.chmod(path.stat().st_mode & ~0o222)
+    for rel in writable:
+        (outputs / rel).chmod((outputs / rel).stat().st_mode | 0o200)
+
+
+def writable_again(outputs: Path) -> None:
+    for path in [outputs, *outputs.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+
+
+@pytest.mark.parametrize("writable, path", [((), r"outputs/\.lock"), (("", ".lock"), r"outputs/\w+")],
+                         ids=["all_read_only", "step_folders_read_only"])
+def test_read_only_outputs_publish_nothing(project, outputs, writable, path):
+    prefix = unprivileged()
+    before = snapshot(outputs)
+    read_only(outputs, writable)
+    try:
+        result = run(project, "-p", "approx_tolerance=0.06", prefix=prefix)  # 02_density must rerun
+    finally:
+        writable_again(outputs)
+    check(result, 1)
+    assert re.search(rf"^error: .*{path}: Permission denied", result.stderr, re.M), result.stderr[-3000:]
+    assert snapshot(outputs) == before
+
+
+def test_failed_publication_leaves_a_consistent_tree(project, outputs):
+    """Publication fails after its journal is written; the next runner must not record files that never arrived."""
+    prefix = unprivileged()
+    read_only(outputs, ("", ".lock"))
+    try:
+        result = run(project, "-p", "approx_tolerance=0.06", prefix=prefix)
+    finally:
+        writable_again(outputs)
+    assert result.returncode == 1 and re.search(r"outputs/\w+: Permission denied", result.stderr), result.stderr
+    check(run(project, "-p", "approx_tolerance=0.06", "--dry-run"), 0, "02_density")
+    assert_consistent(outputs)
+
+
+# ----------------------------------------------------------------------------- signals
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_the_run_and_publishes_nothing(project, outputs, sig, code):
+    before = snapshot(outputs)
+    proc = start_and_wait(project, "--force", engine="kernel")
+    kernels = descendants(proc.pid)
+    proc.send_signal(sig)
+    try:
+        _, stderr = proc.communicate(timeout=3)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"still running 3 s after {sig.name}: {proc.communicate()[1][-3000:]}")
+    assert proc.returncode == code, stderr[-3000:]
+    assert "interrupted: nothing published" in stderr
+    assert not (outputs / ".staging").exists()
+    assert snapshot(outputs) == before
+    deadline = time.monotonic() + 3
+    while [p for p in kernels if alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in kernels if alive(p)], "kernels outlived the runner"
+
+
+def test_kill_9_mid_run_then_next_run_recovers(project, outputs):
+    before = snapshot(outputs)
+    proc = start_and_wait(project, "--force", engine="python")
+    orphans = descendants(proc.pid)
+    proc.kill()
+    proc.communicate()
+    for pid in orphans:  # the killed runner's notebook processes (own sessions) would write on into staging
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while [p for p in orphans if alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (outputs / ".staging").exists()
+    text = check(run(project), 0)
+    assert status(text, "02_density") == "skipped-unchanged"  # nothing of the killed run was published
+    assert snapshot(outputs) == before
+    assert_consistent(outputs)
