@@ -1,66 +1,139 @@
-"""Claims audit: every numeric figure in the article, recomputed from the others or from a city table.
+"""Claims audit: every figure of the article, recomputed from the others or from a city table, with a verdict.
 
-A figure printed as "372.8" stands for any value in [372.75, 372.85]; a figure that is
-"approximately" something is given a relative tolerance. A claim is *consistent within rounding*
-when the interval of the stated figure overlaps the interval its recomputation can take when every
-input varies within its own rounding; otherwise it is *inconsistent*. Figures with nothing to be
-recomputed from are *cannot be checked*.
+Every figure stands for the interval its printed precision allows ("372.8" is [372.75, 372.85]);
+"approximately X" is X +- ``approx_tolerance``; "less than 6" is a bound. A recomputation carries the
+interval its inputs allow, and agreement means the two intervals overlap. Each comparison knows which
+edition each side comes from (`edition` of `data/raw/article_figures.csv`, the city table's edition), so a
+difference between two editions of the same source is reported as such, not as an error. The verdicts are
+those of `helpers.verdicts`; verdicts that share a cause are grouped under it (`CAUSES`), and each cause
+is stated once (`cause_statements`).
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from helpers.density import find_city, implied_cameras, implied_population, per_thousand, relative_difference
+from helpers.density import (
+    COUNTED,
+    city_densities,
+    city_density,
+    derived_city_figures,
+    find_city,
+    implied_cameras,
+    implied_population,
+    interval_of,
+    per_thousand,
+    relative_difference,
+    source_decimals,
+)
+from helpers.io import read_text_table
+from helpers.paths import resolve
+from helpers.units import to_project_unit
+from helpers.values import Interval, printed_interval, propagate
+from helpers.verdicts import BOUND, EDITION, IDENTITY, INCONSISTENT, UNCHECKABLE, VERDICTS, verdict
 
-CONSISTENT = "consistent within rounding"
-INCONSISTENT = "inconsistent"
-UNCHECKABLE = "cannot be checked"
-VERDICTS = (CONSISTENT, INCONSISTENT, UNCHECKABLE)
+APPROX_TOLERANCE = 0.05  # "approximately X" is read as X +- 5%
+ARTICLE = "article"
+UNKNOWN_EDITION = "unknown"
+# Editions of the public tables helpers.fetch knows, when city_tables does not declare one.
+KNOWN_TABLE_EDITIONS = {"comparitech_2021": "comparitech:2021"}
+TABLE_SERIES = "comparitech"  # a declared edition without a source ("2023") is an edition of Comparitech's ranking
+CHINA = "CHN"  # the country the article's "outside China" leaves out
 
-APPROX_TOLERANCE = 0.05  # "approximately X" is read as X ± 5%
-_NUMBER = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+# Causes that group verdicts, in the order the audit lists them.
+IMPLIED_POPULATION = "implied population"
+LATER_EDITION = "later edition"
+DERIVED = "derived from the national rate"
+ONE_FORECAST = "one forecast"
+NO_CAUSE = ""
+NOTHING = "nothing to recompute from"
+CAUSES = (IMPLIED_POPULATION, LATER_EDITION, DERIVED, ONE_FORECAST, NO_CAUSE, NOTHING)
+
+COLUMNS = ["figure_id", "paragraph", "entity", "metric", "value_text", "edition", "stated", "compared_with",
+           "recomputed", "recomputed_low", "recomputed_high", "relative_difference", "verdict", "cause", "reason"]
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A closed interval of values a printed figure may stand for."""
+# --- editions -------------------------------------------------------------------------------------
 
-    low: float
-    high: float
+def table_edition(name: str, declared: object = None) -> str:
+    """The edition of a city table: as declared in ``city_tables`` ("2021" means "comparitech:2021"), else the
+    known edition of a public table, else 'unknown'."""
+    if isinstance(declared, str) and declared.strip():
+        text = declared.strip().lower().replace(" ", "_")
+        return text if ":" in text else f"{TABLE_SERIES}:{text}"
+    return KNOWN_TABLE_EDITIONS.get(name, UNKNOWN_EDITION)
 
-    def overlaps(self, other: Interval) -> bool:
-        return self.low <= other.high and other.low <= self.high
 
+def table_editions(cities: pd.DataFrame | None, sources: pd.DataFrame | None = None) -> dict[str, str]:
+    """{table name: edition} for every source of ``cities`` (``sources``: notebook 01's city_sources.csv)."""
+    if cities is None:
+        return {}
+    declared = ({} if sources is None or not len(sources)
+                else dict(zip(sources["name"], sources["edition"], strict=True)))
+    return {name: table_edition(name, declared.get(name)) for name in sorted(cities["source"].unique())}
+
+
+def read_table_editions(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> dict[str, str]:
+    """`table_editions` of notebook 01's folder: the editions its city_sources.csv declares (if it has one)."""
+    path = resolve(cleaning_dir) / "city_sources.csv"
+    return table_editions(cities, read_text_table(path).fillna("") if path.is_file() else None)
+
+
+def editions_differ(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are known, different editions of the same source ('comparitech:later' and
+    'comparitech:2021'); figures from different sources (or an unknown edition) are never an edition difference."""
+    if UNKNOWN_EDITION in (a, b) or ":" not in a or ":" not in b:
+        return False
+    return a != b and a.split(":")[0] == b.split(":")[0]
+
+
+# --- intervals ------------------------------------------------------------------------------------
 
 def figure_interval(value_text: str, value: float, qualifier: str,
                     approx_tolerance: float = APPROX_TOLERANCE) -> Interval:
-    """The values a printed figure is compatible with, from its printed precision and qualifier."""
-    if qualifier == "upper_bound":
-        return Interval(-np.inf, value)
-    if qualifier == "lower_bound":
-        return Interval(value, np.inf)
-    match = _NUMBER.search(value_text)
-    if match is None:
-        raise ValueError(f"no number in value text {value_text!r}")
-    token = float(match.group(0).replace(",", ""))
-    decimals = len(match.group(1) or "")
-    scale = value / token if token else 1.0
-    half = 0.5 * 10.0**-decimals * scale
+    """The values a printed figure is compatible with: its printed precision, "approximately X" as
+    X +- ``approx_tolerance``, a bound as a half-line."""
     if qualifier == "approximate":
-        half = max(half, abs(value) * approx_tolerance) if decimals else abs(value) * approx_tolerance
-    return Interval(value - half, value + half)
+        return Interval(value - abs(value) * approx_tolerance, value + abs(value) * approx_tolerance)
+    return printed_interval(value_text)
 
 
 @dataclass(frozen=True)
+class Known:
+    """One article figure in the project's unit (a share as a fraction), with its interval and edition."""
+
+    value: float
+    interval: Interval
+    edition: str
+    text: str
+
+
+def known_figures(figures: pd.DataFrame, approx_tolerance: float = APPROX_TOLERANCE) -> dict[str, Known]:
+    """Every article figure by id, in the project's units (`helpers.units.to_project_unit`)."""
+    out = {}
+    for r in figures.itertuples():
+        iv = figure_interval(r.value_text, r.value, r.qualifier, approx_tolerance)
+        edition = getattr(r, "edition", ARTICLE)
+        out[r.figure_id] = Known(to_project_unit(r.value, r.unit), Interval(to_project_unit(iv.low, r.unit),
+                                                                               to_project_unit(iv.high, r.unit)),
+                                 edition, r.value_text)
+    return out
+
+
+# --- checks among the article's own figures ---------------------------------------------------------
+
+@dataclass(frozen=True)
 class Check:
-    """How one article figure is recomputed from other article figures."""
+    """How one article figure follows by arithmetic from other article figures.
+
+    ``basis`` is a template filled with the inputs' printed texts, so no number is typed twice.
+    """
 
     figure_id: str
     inputs: tuple[str, ...]
@@ -68,141 +141,396 @@ class Check:
     basis: str
 
 
-def _share(cameras: float, world: float) -> float:
-    return cameras / world * 100.0
-
-
-def _world_from_share(cameras: float, share_pct: float) -> float:
-    return cameras / (share_pct / 100.0)
-
-
-def _count_from_share(share_pct: float, world: float) -> float:
-    return share_pct / 100.0 * world
-
-
 ARTICLE_CHECKS: tuple[Check, ...] = (
-    Check("world_cameras", ("china_cameras_conservative", "china_share_of_world"), _world_from_share,
-          "China's 540 million divided by its 54% share"),
-    Check("china_share_of_world", ("china_cameras_conservative", "world_cameras"), _share,
-          "China's cameras as a share of the world total"),
-    Check("china_cameras_conservative", ("china_share_of_world", "world_cameras"), _count_from_share,
-          "54% of the world total"),
-    Check("china_population", ("china_cameras_conservative", "china_per_1000_conservative"),
-          implied_population, "population implied by 540 million cameras at 372.8 per 1,000"),
-    Check("china_per_1000_conservative", ("china_cameras_conservative", "china_population"),
-          per_thousand, "540 million cameras over the stated population"),
+    Check("world_cameras", ("china_cameras_conservative", "china_share_of_world"), lambda c, s: c / s,
+          "{china_cameras_conservative} in China divided by its share, {china_share_of_world}"),
+    Check("china_share_of_world", ("china_cameras_conservative", "world_cameras"), lambda c, w: c / w,
+          "{china_cameras_conservative} as a share of {world_cameras}"),
+    Check("china_cameras_conservative", ("china_share_of_world", "world_cameras"), lambda s, w: s * w,
+          "{china_share_of_world} of {world_cameras}"),
+    Check("china_population", ("china_cameras_conservative", "china_per_1000_conservative"), implied_population,
+          "the population for which {china_cameras_conservative} cameras are {china_per_1000_conservative} per 1,000"),
+    Check("china_per_1000_conservative", ("china_cameras_conservative", "china_population"), per_thousand,
+          "{china_cameras_conservative} cameras over {china_population} people"),
     Check("china_cameras_high", ("china_per_1000_high", "china_population"), implied_cameras,
-          "432.2 per 1,000 applied to the stated population"),
+          "{china_per_1000_high} per 1,000 for {china_population} people"),
     Check("china_per_1000_high", ("china_cameras_high", "china_population"), per_thousand,
-          "626 million cameras over the stated population"),
+          "{china_cameras_high} cameras over {china_population} people"),
 )
+POPULATION = "china_population"
+RATE_PAIRS = (("china_cameras_conservative", "china_per_1000_conservative"),
+              ("china_cameras_high", "china_per_1000_high"))
 
 
-def evaluate(formula: Callable[..., float], inputs: list[tuple[float, Interval]]) -> tuple[float, Interval]:
-    """Point value and range of a monotone ``formula`` when each input varies over its interval."""
-    point = float(formula(*[v for v, _ in inputs]))
-    corners = [float(formula(*c)) for c in itertools.product(*[(i.low, i.high) for _, i in inputs])]
-    return point, Interval(min(corners), max(corners))
+def implied_population_interval(known: Mapping[str, Known]) -> Interval | None:
+    """The populations every printed (count, rate) pair of China allows at once (None if they share none)."""
+    pairs = [propagate(implied_population, [known[c].interval, known[r].interval])
+             for c, r in RATE_PAIRS if c in known and r in known]
+    if not pairs:
+        return None
+    low, high = max(p.low for p in pairs), min(p.high for p in pairs)
+    return Interval(low, high) if low <= high else None
 
 
-def _fmt(x: float) -> str:
-    if not np.isfinite(x):
+def _explained_by_population(check: Check, known: Mapping[str, Known], stated: Interval) -> bool:
+    """True when putting the implied population in place of the stated one makes ``check`` agree."""
+    implied = implied_population_interval(known)
+    if implied is None:
+        return False
+    if check.figure_id == POPULATION:
+        return True  # the recomputation is the implied population itself
+    if POPULATION not in check.inputs:
+        return False
+    swapped = {**known, POPULATION: Known(known[POPULATION].value, implied, ARTICLE, "")}
+    return propagate(check.formula, [swapped[i].interval for i in check.inputs]).overlaps(stated)
+
+
+# --- formatting -----------------------------------------------------------------------------------
+
+def fmt(x: float) -> str:
+    """A figure for prose: '1.4485 billion', '631.0 million', '6,103', '369.9', '8.776', '0.54'."""
+    if not math.isfinite(x):
         return str(x)
     if abs(x) >= 999.95e6:
-        return f"{x / 1e9:.4g} billion"
+        return f"{x / 1e9:.4f} billion"
     if abs(x) >= 999.95e3:
-        return f"{x / 1e6:.4g} million"
-    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+        return f"{x / 1e6:.1f} million"
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    if abs(x) >= 100:
+        return f"{x:,.1f}"
+    return f"{x:.4g}"
 
 
-def _row(fig: pd.Series, point: float | None, rng: Interval | None, basis: str,
-         approx_tolerance: float) -> dict:
-    stated = figure_interval(fig["value_text"], fig["value"], fig["qualifier"], approx_tolerance)
-    if point is None or rng is None:
-        return {"recomputed": np.nan, "recomputed_low": np.nan, "recomputed_high": np.nan,
-                "relative_difference": np.nan, "verdict": UNCHECKABLE, "reason": basis}
-    diff = relative_difference(fig["value"], point)
-    if stated.overlaps(rng):
-        verdict, why = CONSISTENT, "within the rounding of the printed figures"
-    else:
-        verdict, why = INCONSISTENT, f"{diff:+.1%}, beyond the rounding of the printed figures"
-    return {"recomputed": point, "recomputed_low": rng.low, "recomputed_high": rng.high,
-            "relative_difference": diff, "verdict": verdict,
-            "reason": f"{basis} gives {_fmt(point)}: {why}"}
+def count(x: float) -> str:
+    """A count of cameras or people, in full: '9,425,622'."""
+    return f"{x:,.0f}"
 
 
-def _intervals(figures: pd.DataFrame, approx_tolerance: float) -> dict[str, tuple[float, Interval]]:
-    return {
-        r.figure_id: (r.value, figure_interval(r.value_text, r.value, r.qualifier, approx_tolerance))
-        for r in figures.itertuples()
-    }
+def _range(iv: Interval) -> str:
+    """' [low, high]' when the two ends print differently, else ''."""
+    low, high = fmt(iv.low), fmt(iv.high)
+    return "" if low == high else f" [{low}, {high}]"
 
 
-def _city_check(fig: pd.Series, cities: pd.DataFrame | None,
-                known: dict[str, tuple[float, Interval]]) -> tuple[float | None, Interval | None, str]:
-    """Recompute a city figure from a city table (the national rate for Chinese cities' areas)."""
-    if cities is None:
-        return None, None, "needs a city table; none was loaded"
-    row = find_city(cities, fig["entity"])
+# --- one row --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """A recomputation (or why there is none) and what decides its verdict."""
+
+    point: float | None
+    interval: Interval | None
+    basis: str
+    compared_with: str
+    identity: bool = False
+    cause: str = NO_CAUSE
+    shown: str = ""  # what the recomputation gives, in words, instead of its value and interval
+    note: str = ""  # appended after the verdict's explanation
+
+
+def _none(basis: str, compared_with: str = "", cause: str = NOTHING) -> Outcome:
+    return Outcome(None, None, basis, compared_with, cause=cause)
+
+
+def _row(fig: pd.Series, known: Known, out: Outcome) -> dict:
+    base = {"figure_id": fig["figure_id"], "paragraph": fig["paragraph"], "entity": fig["entity"],
+            "metric": fig["metric"], "value_text": fig["value_text"], "edition": known.edition,
+            "stated": known.value, "compared_with": out.compared_with}
+    if out.point is None or out.interval is None:
+        return {**base, "recomputed": np.nan, "recomputed_low": np.nan, "recomputed_high": np.nan,
+                "relative_difference": np.nan, "verdict": UNCHECKABLE, "cause": out.cause, "reason": out.basis}
+    bound = fig["qualifier"] in ("upper_bound", "lower_bound")
+    agrees = known.interval.overlaps(out.interval)
+    differ = any(editions_differ(known.edition, e) for e in out.compared_with.split(" + "))
+    v = verdict(checkable=True, agrees=agrees, bound=bound, identity=out.identity, editions_differ=differ)
+    diff = float(relative_difference(known.value, out.point))
+    gives = f"{out.basis} gives " + (out.shown or f"{fmt(out.point)}{_range(out.interval)}")
+    tail = {
+        IDENTITY: ", the same forecast restated: agreement confirms the arithmetic, not the count",
+        BOUND: f", within the bound {fig['value_text']!r}",
+        EDITION: f": {diff:+.1%} between the {known.edition} and {out.compared_with} editions, beyond rounding",
+        INCONSISTENT: f": {diff:+.1%}, beyond the rounding of both",
+    }.get(v, ", the place the article gives" if str(fig["metric"]).startswith("rank_") else
+          ", within the rounding of both")
+    return {**base, "recomputed": out.point, "recomputed_low": out.interval.low, "recomputed_high": out.interval.high,
+            "relative_difference": diff, "verdict": v, "cause": out.cause, "reason": gives + tail + out.note}
+
+
+# --- city checks ----------------------------------------------------------------------------------
+
+def _table_row(fig: pd.Series, densities: pd.DataFrame | None,
+               editions: Mapping[str, str]) -> tuple[pd.Series | None, str, Outcome | None]:
+    """The table row of a city figure, its edition, or an Outcome saying why there is none."""
+    if densities is None:
+        return None, "", _none("needs a city table; none was loaded")
+    row = find_city(densities, fig["entity"])
     if row is None:
-        return None, None, f"{fig['entity']} is not in the city table"
-    source = row["source"]
-    if fig["metric"] == "cameras_per_1000":
-        cams, pop = row["cameras"], row["population"]
-        point, rng = evaluate(per_thousand, [(cams, Interval(cams, cams)), (pop, Interval(pop, pop))])
-        return point, rng, f"{source}: {cams:,.0f} cameras / {pop:,.0f} people"
-    if fig["country"] == "China" and fig["scenario"] in ("conservative", "high"):
-        rate = known[f"china_per_1000_{fig['scenario']}"]
-        area = row["area_sq_mi"]
-        pop = row["population"]
-        if pd.isna(area):
-            return None, None, f"{source}: the area of {fig['entity']} cannot be derived"
-        point, rng = evaluate(lambda r, p: implied_cameras(r, p) / area,
-                              [rate, (pop, Interval(pop, pop))])
-        return point, rng, (f"national rate x {source} population {pop:,.0f} / "
-                            f"area {area:,.1f} sq mi (the table's own count gives "
-                            f"{row['stated_per_sq_mi']:,.2f})")
-    stated = row["stated_per_sq_mi"]
-    return stated, Interval(stated - 0.005, stated + 0.005), f"{source} per square mile"
+        return None, "", _none(f"{fig['entity']} is not in the city table")
+    edition = editions.get(row["source"], UNKNOWN_EDITION)
+    return row, edition, None
 
+
+def _estimated(row: pd.Series, edition: str) -> Outcome | None:
+    if row["basis"] == COUNTED:
+        return None
+    return _none(f"{row['source']}'s rows for {row['country']} all carry one national rate: estimated, not "
+                 "counted, so they cannot check a counted figure", edition)
+
+
+def _city_check(fig: pd.Series, densities: pd.DataFrame | None, editions: Mapping[str, str],
+                derived: pd.DataFrame) -> Outcome:
+    """Recompute a city's per-1,000 or per-square-mile figure from a city table."""
+    row, edition, missing = _table_row(fig, densities, editions)
+    if missing is not None or row is None:
+        return missing or _none("no table row")
+    source = row["source"]
+    if fig["figure_id"] in set(derived["figure_id"]):
+        d = derived.set_index("figure_id").loc[fig["figure_id"]]
+        if pd.isna(row["people_per_sq_mi"]):
+            return _none(f"{source} gives no population and area for {fig['entity']}", edition)
+        rate = printed_interval(d["rate_text"])
+        point = float(city_density(d["rate"], row["people_per_sq_mi"]))
+        iv = propagate(city_density, [rate, interval_of(row, "people_per_sq_mi")])
+        counted = (f" ({source}'s own camera count gives {fmt(row['stated_per_sq_mi'])})"
+                   if row["basis"] == COUNTED else "")
+        return Outcome(point, iv, f"{d['rate_text']} per 1,000 x {source}'s {count(row['population'])} people / "
+                       f"{fmt(row['area_sq_mi'])} sq mi", edition, cause=DERIVED, note=counted)
+    estimated = _estimated(row, edition)
+    if estimated is not None:
+        return estimated
+    if fig["metric"] == "cameras_per_1000":
+        if pd.isna(row["per_1000"]):
+            return _none(f"{source} gives no camera count or population for {fig['entity']}", edition)
+        return Outcome(row["per_1000"], interval_of(row, "per_1000"),
+                       f"{source}: {count(row['cameras'])} cameras / {count(row['population'])} people", edition)
+    if pd.isna(row["stated_per_sq_mi"]):
+        return _none(f"{source} gives no cameras per square mile for {fig['entity']}", edition)
+    return Outcome(row["stated_per_sq_mi"], interval_of(row, "per_sq_mi"), f"{source} per square mile",
+                   edition)
+
+
+def _cities_analysed(fig: pd.Series, known: Known, densities: pd.DataFrame | None,
+                     editions: Mapping[str, str]) -> Outcome:
+    if densities is None:
+        return _none("needs the city table of the same edition; none was loaded")
+    same = [name for name, e in editions.items() if e == known.edition]
+    if not same:
+        listed = ", ".join(f"{n} ({e}, {densities.loc[densities['source'] == n, 'city'].nunique()} cities)"
+                           for n, e in editions.items())
+        return _none(f"the number of cities analysed belongs to the {known.edition} edition; the table loaded is "
+                     f"another edition: {listed}", " + ".join(editions.values()), LATER_EDITION)
+    n = float(densities[densities["source"].isin(same)]["city"].nunique())
+    return Outcome(n, Interval(n, n), "number of cities in the table of the same edition", known.edition)
+
+
+def _ranking(fig: pd.Series, densities: pd.DataFrame, derived: pd.DataFrame) -> tuple[pd.Series, str, int]:
+    """The values the figure's ranking orders, a description, and the precision ranks are taken at."""
+    counted = densities["basis"].eq(COUNTED)
+    if fig["metric"] == "rank_population":
+        return densities["population"], "population", source_decimals(densities["population"], 0)
+    decimals = source_decimals(densities["stated_per_sq_mi"])
+    values = densities["stated_per_sq_mi"].where(counted)
+    if fig["metric"] == "rank_per_sq_mi_outside_china":
+        return values.where(densities["country_code"] != CHINA), "cameras per square mile outside China", decimals
+    # The ranking the article quotes scores the countries of its derived figures with the rate it prints.
+    description = "cameras per square mile"
+    for country, group in derived.groupby("country", sort=True):
+        rate = float(group["rate"].iloc[0])
+        mask = densities["country"] == country
+        values = values.where(~mask, city_density(rate, densities["people_per_sq_mi"]))
+        description += f" ({country}'s cities at {group['rate_text'].iloc[0]} per 1,000 x people per square mile)"
+    return values, description, decimals
+
+
+def _rank_check(fig: pd.Series, known: Known, densities: pd.DataFrame | None, editions: Mapping[str, str],
+                derived: pd.DataFrame, figures: pd.DataFrame) -> Outcome:
+    own = _own_rank(fig, figures)
+    if densities is None:
+        return _none(f"needs a city table; among the cities the article names it is number {own}")
+    row, edition, missing = _table_row(fig, densities, editions)
+    if missing is not None or row is None:
+        return missing or _none("no table row")
+    values, description, decimals = _ranking(fig, densities, derived)
+    rounded = values.round(decimals)
+    at = densities.index[densities["city"] == row["city"]][0]
+    if pd.isna(rounded.loc[at]):
+        return _none(f"{row['source']} gives no value to rank {fig['entity']} by", edition)
+    best = int((rounded > rounded.loc[at]).sum()) + 1
+    worst = int((rounded >= rounded.loc[at]).sum())
+    iv = Interval(float(best), float(worst))
+    tie = "" if best == worst else f" (tied with {worst - best} other{'s' if worst - best > 1 else ''})"
+    return Outcome(float(best), iv, f"{row['source']} ranked by {description}",
+                   edition, shown=f"number {best}{tie} of {int(rounded.notna().sum())}")
+
+
+def _own_rank(fig: pd.Series, figures: pd.DataFrame) -> int:
+    """The place of the figure's city among the cities the article itself gives a value for."""
+    if fig["metric"] == "rank_population":
+        return 1  # the article gives no populations of cities: the claim stands alone
+    rows = figures[figures["metric"] == "cameras_per_sq_mi"]
+    if fig["metric"] == "rank_per_sq_mi_outside_china":
+        rows = rows[rows["country"] != "China"]
+    own = rows.loc[rows["entity"] == fig["entity"], "value"]
+    return int((rows["value"] > own.iloc[0]).sum()) + 1 if len(own) else 0
+
+
+# --- the audit ------------------------------------------------------------------------------------
 
 def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
-                 approx_tolerance: float = APPROX_TOLERANCE) -> pd.DataFrame:
-    """One row per article figure: stated, recomputed (with range), relative difference, verdict, reason."""
-    known = _intervals(figures, approx_tolerance)
+                 approx_tolerance: float = APPROX_TOLERANCE, *, printed: pd.DataFrame | None = None,
+                 editions: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per article figure: stated, what it is compared with, recomputed (interval), verdict, cause, reason.
+
+    ``cities``: a city table (or None); ``printed``: its cells' printed texts (`helpers.density.printed_texts`);
+    ``editions``: {table name: edition} (`table_editions`). Rows are grouped by cause, in the order of `CAUSES`.
+    """
+    known = known_figures(figures, approx_tolerance)
+    densities = city_densities(cities, printed) if cities is not None and len(cities) else None
+    editions = dict(editions) if editions is not None else table_editions(cities)
+    derived = derived_city_figures(figures)
     checks = {c.figure_id: c for c in ARTICLE_CHECKS}
     rows = []
     for _, fig in figures.iterrows():
+        k = known[fig["figure_id"]]
         check = checks.get(fig["figure_id"])
         if check is not None and all(i in known for i in check.inputs):
-            point, rng = evaluate(check.formula, [known[i] for i in check.inputs])
-            basis = check.basis
+            iv = propagate(check.formula, [known[i].interval for i in check.inputs])
+            point = float(check.formula(*[known[i].value for i in check.inputs]))
+            basis = check.basis.format(**{i: known[i].text for i in check.inputs})
+            compared = " + ".join(dict.fromkeys(known[i].edition for i in check.inputs))
+            agrees = k.interval.overlaps(iv)
+            cause = (ONE_FORECAST if agrees else
+                     IMPLIED_POPULATION if _explained_by_population(check, known, k.interval) else NO_CAUSE)
+            out = Outcome(point, iv, basis, compared, identity=True, cause=cause)
         elif fig["metric"] in ("cameras_per_1000", "cameras_per_sq_mi") and fig["entity"] != "China":
-            point, rng, basis = _city_check(fig, cities, known)
-        elif fig["metric"] == "cities_analysed" and cities is not None:
-            n = float(cities["city"].nunique())
-            point, rng, basis = n, Interval(n, n), "number of cities in the city table"
+            out = _city_check(fig, densities, editions, derived)
+        elif fig["metric"] == "cities_analysed":
+            out = _cities_analysed(fig, k, densities, editions)
+        elif str(fig["metric"]).startswith("rank_"):
+            out = _rank_check(fig, k, densities, editions, derived, figures)
         else:
-            point, rng, basis = None, None, "no figure or table to recompute it from"
-        rows.append({
-            "figure_id": fig["figure_id"], "paragraph": fig["paragraph"], "entity": fig["entity"],
-            "metric": fig["metric"], "value_text": fig["value_text"], "stated": fig["value"],
-            **_row(fig, point, rng, basis, approx_tolerance),
-        })
-    return pd.DataFrame(rows)
+            out = _none("no other figure or table measures it")
+        row = _row(fig, k, out)
+        if row["verdict"] == EDITION and row["cause"] == NO_CAUSE:
+            row["cause"] = LATER_EDITION
+        rows.append(row)
+    audit = pd.DataFrame(rows, columns=COLUMNS)
+    order = audit["cause"].map({c: i for i, c in enumerate(CAUSES)})
+    return audit.assign(_o=order).sort_values("_o", kind="mergesort").drop(columns="_o").reset_index(drop=True)
+
+
+# --- causes, counts, captions ---------------------------------------------------------------------
+
+def verdict_counts(audit: pd.DataFrame) -> dict[str, int]:
+    """{verdict: rows} in the vocabulary's order, every verdict present (0 where none)."""
+    counts = audit["verdict"].value_counts()
+    return {v: int(counts.get(v, 0)) for v in VERDICTS}
+
+
+def _pct_range(values: pd.Series) -> str:
+    lo, hi = values.min(), values.max()
+    return f"{lo:+.1%}" if math.isclose(lo, hi) else f"{lo:+.1%} to {hi:+.1%}"
+
+
+def cause_statements(audit: pd.DataFrame, figures: pd.DataFrame,
+                     approx_tolerance: float = APPROX_TOLERANCE) -> dict[str, str]:
+    """One sentence per cause present in ``audit``, from the computed values: each cause is stated once here."""
+    known = known_figures(figures, approx_tolerance)
+    out: dict[str, str] = {}
+    by = audit.groupby("cause", sort=False)
+    groups = {c: g for c, g in by}
+    if IMPLIED_POPULATION in groups:
+        implied = implied_population_interval(known)
+        points = [implied_population(known[c].value, known[r].value) for c, r in RATE_PAIRS]
+        rates = " and ".join(known[r].text for _, r in RATE_PAIRS)
+        stated = known[POPULATION]
+        if implied is not None:
+            out[IMPLIED_POPULATION] = (
+                f"The article's rates {rates} per 1,000 both divide the camera counts by about "
+                f"{fmt(float(np.mean(points)))} people (the rounding of both pairs allows {fmt(implied.low)} to "
+                f"{fmt(implied.high)}), not by the {stated.text} it states "
+                f"({float(relative_difference(np.mean(points), stated.value)):.1%} more): "
+                f"{len(groups[IMPLIED_POPULATION])} verdicts follow from this one difference.")
+    if ONE_FORECAST in groups:
+        texts = ", ".join(known[f].text for f in groups[ONE_FORECAST]["figure_id"])
+        out[ONE_FORECAST] = (f"{texts}: one IHS Markit forecast stated {len(groups[ONE_FORECAST])} ways; each "
+                             "follows from the others, so their agreement confirms the arithmetic, not the count.")
+    if DERIVED in groups:
+        g = groups[DERIVED]
+        checked = g[g["verdict"] != UNCHECKABLE]
+        rate = derived_city_figures(figures)["rate_text"].iloc[0]
+        text = (f"The edition the article quotes has no camera counts for these cities: each density is the national "
+                f"rate {rate} per 1,000 x the city's people per square mile.")
+        if len(checked):
+            text += (f" Redone with the {checked['compared_with'].iloc[0]} edition's populations and areas, the rule "
+                     f"gives {_pct_range(checked['relative_difference'])} of the printed figures: the method holds, "
+                     "the inputs differ between editions.")
+        out[DERIVED] = text
+    if LATER_EDITION in groups:
+        g = groups[LATER_EDITION]
+        checked = g[g["verdict"] == EDITION]
+        quoted = ", ".join(sorted(set(g["edition"])))
+        loaded = ", ".join(sorted({e for c in g["compared_with"] for e in c.split(" + ") if e}))
+        text = f"The article quotes Comparitech's {quoted} edition; the table loaded is the {loaded} edition."
+        if len(checked):
+            text += (f" {len(checked)} city figures differ between the two "
+                     f"({_pct_range(checked['relative_difference'])}):"
+                     " each difference dates the figure, it is not an error of the article.")
+        if (g["verdict"] == UNCHECKABLE).any():
+            text += (" A property of an edition, such as the number of cities it analysed, cannot be checked against "
+                     "another.")
+        out[LATER_EDITION] = text
+    if NOTHING in groups:
+        out[NOTHING] = (f"{len(groups[NOTHING])} figures have nothing loaded to be recomputed from: "
+                        + ", ".join(groups[NOTHING]["figure_id"]) + ".")
+    return out
+
+
+def causes_table(audit: pd.DataFrame, figures: pd.DataFrame,
+                 approx_tolerance: float = APPROX_TOLERANCE) -> pd.DataFrame:
+    """One row per cause: the verdicts it explains, the figures, and the statement (`cause_statements`)."""
+    statements = cause_statements(audit, figures, approx_tolerance)
+    rows = []
+    for cause in CAUSES:
+        g = audit[audit["cause"] == cause]
+        if cause == NO_CAUSE or g.empty:
+            continue
+        rows.append({"cause": cause, "verdicts": "; ".join(f"{n} {v}" for v, n in g["verdict"].value_counts(
+            sort=False).items()), "figures": ", ".join(g["figure_id"]), "statement": statements.get(cause, "")})
+    return pd.DataFrame(rows, columns=["cause", "verdicts", "figures", "statement"])
+
+
+def summary(audit: pd.DataFrame) -> str:
+    """The verdict counts as one phrase: '7 consistent within rounding, 1 satisfies bound, ...'."""
+    return ", ".join(f"{n} {v}" for v, n in verdict_counts(audit).items() if n)
+
+
+def caption(audit: pd.DataFrame, figures: pd.DataFrame, approx_tolerance: float = APPROX_TOLERANCE) -> str:
+    """The claims audit's caption: what it is, the verdict counts, and each cause stated once."""
+    statements = cause_statements(audit, figures, approx_tolerance)
+    causes = " ".join(f"[{c}] {statements[c]}" for c in CAUSES if c in statements and c != NOTHING)
+    return (f"Every figure of the article against what it can be recomputed from, each side with its edition "
+            f"(stated in the project's units: a share as a fraction). Intervals come from printed precision and "
+            f"agreement means overlap (docs/verdicts.md). {len(audit)} figures: {summary(audit)}. Rows are grouped "
+            f"by cause: {causes}")
 
 
 def implied_china_populations(figures: pd.DataFrame,
                               approx_tolerance: float = APPROX_TOLERANCE) -> pd.DataFrame:
-    """Population of China implied by each scenario's count and rate, beside the stated one."""
-    known = _intervals(figures, approx_tolerance)
+    """Population of China implied by each (count, printed rate) pair and by both at once, beside the stated one."""
+    known = known_figures(figures, approx_tolerance)
     rows = []
-    for scenario in ("conservative", "high"):
-        point, rng = evaluate(implied_population, [known[f"china_cameras_{scenario}"],
-                                                   known[f"china_per_1000_{scenario}"]])
-        rows.append({"basis": f"{scenario}: cameras / rate x 1,000", "population": point,
-                     "low": rng.low, "high": rng.high})
-    value, stated = known["china_population"]
-    rows.append({"basis": "stated in the article", "population": value, "low": stated.low,
-                 "high": stated.high})
+    for cameras, rate in RATE_PAIRS:
+        iv = propagate(implied_population, [known[cameras].interval, known[rate].interval])
+        rows.append({"basis": f"{known[cameras].text} cameras at {known[rate].text} per 1,000",
+                     "population": float(implied_population(known[cameras].value, known[rate].value)),
+                     "low": iv.low, "high": iv.high})
+    both = implied_population_interval(known)
+    if both is not None:
+        rows.append({"basis": "both pairs at once (overlap)", "population": (both.low + both.high) / 2,
+                     "low": both.low, "high": both.high})
+    stated = known[POPULATION]
+    rows.append({"basis": f"stated in the article ({stated.text})", "population": stated.value,
+                 "low": stated.interval.low, "high": stated.interval.high})
     return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ import csv
 import difflib
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, get_args, get_origin
 
@@ -27,7 +28,11 @@ SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RESERVED_NAMES = frozenset({"common"})  # the batch runner's folder for steps shared by all scenarios
 IMPLIED = "implied_by: stated_rate"  # what a population assumption {implied_by: stated_rate} validates to
 REQUIRED_PERCENTILES = (5.0, 50.0, 95.0)  # helpers.scenarios.comparison_table reads p5, p50 and p95
-MAX_DRAWS = 10_000_000  # the bound helpers.scenarios.sensitivity_setup applies
+MAX_DRAWS = 10_000_000  # the bound helpers.sensitivity.setup applies
+WORLD_FIXED = "world_fixed"  # the world total stays; the rest of the world absorbs China's change
+REST_FIXED = "rest_of_world_fixed"  # the rest of the world stays; the world total moves with China
+WORLD_RULES = (WORLD_FIXED, REST_FIXED)
+CITY_INPUTS = ("printed_rounding",)  # how city populations and areas are drawn (the only rule)
 
 
 # --- value validators (each failure is a PydanticCustomError carrying its message and a sub-location) ------------
@@ -115,6 +120,13 @@ def _positive_value(value: object, info: ValidationInfo) -> float:
     return _check_positive(_as_number(value, expected), value)
 
 
+def _figure_value(value: object, info: ValidationInfo) -> float:
+    """{figure: <id>} only (its printed rounding is part of what it means), whose value is > 0."""
+    if not isinstance(value, dict):
+        raise _fail(f"expected {{figure: <id>}} (the printed figure's rounding is used); got {_show(value)}")
+    return _check_positive(float(_reference(value, info, ("figure",), "{figure: <id>}")), value)
+
+
 def _population_rule(value: object, info: ValidationInfo) -> float | str:
     """A population > 0, {figure: <id>}, or {implied_by: stated_rate} (returned as IMPLIED)."""
     expected = "a number, {figure: <id>} or {implied_by: stated_rate}"
@@ -192,6 +204,23 @@ def _percentiles(value: object) -> tuple[float, ...]:
     return tuple(out)
 
 
+def _choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
+    """A validator accepting one of ``options`` (suggesting the closest otherwise)."""
+
+    def check(value: object) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise _fail(f"unknown {what} {_show(value)}" + _suggest(value, list(options), always=True))
+        return value
+
+    return check
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(f"expected a scenario name; got {_show(value)}")
+    return value
+
+
 def _scenario_name(value: object) -> str:
     if not isinstance(value, str) or not SCENARIO_NAME.match(value):
         raise _fail("a scenario name must start with a letter or digit and contain only letters, digits, '_' or '-'")
@@ -207,6 +236,7 @@ def _name(value: object) -> str:
 
 
 PositiveValue = Annotated[float, PlainValidator(_positive_value)]
+FigureValue = Annotated[float, PlainValidator(_figure_value)]
 OptionalPositiveValue = Annotated[float | None, PlainValidator(_positive_value)]
 PopulationRule = Annotated[float | str, PlainValidator(_population_rule)]
 
@@ -217,12 +247,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WorldTotal(_Strict):
+    """Which scenario the world total goes with, and how it moves under the others."""
+
+    scenario: Annotated[str, PlainValidator(_text)]
+    rule: Annotated[str, PlainValidator(_choice(WORLD_RULES, "world-total rule"))]
+
+
 class Defaults(_Strict):
     """Values every scenario shares."""
 
     year: Annotated[int, PlainValidator(_year)]
     world_cameras: PositiveValue
+    world_total: WorldTotal
     world_population: PositiveValue
+    un_china_population: PositiveValue
     population: Annotated[float | str, PlainValidator(_population_choice)]
 
 
@@ -234,14 +273,23 @@ class Scenario(_Strict):
     description: str = ""
 
 
+class CameraRange(_Strict):
+    """China's camera count: the range the share of the world total allows, from their printed figures."""
+
+    share: FigureValue
+    world: FigureValue
+    approximately: Annotated[float, PlainValidator(_fraction)]
+
+
 class Sensitivity(_Strict):
-    """How the seeded Monte Carlo draws are made."""
+    """How the seeded Monte Carlo draws are made, input by input."""
 
     seed: Annotated[int, PlainValidator(_seed)]
     draws: Annotated[int, PlainValidator(_draws)]
-    camera_margin: Annotated[float, PlainValidator(_fraction)]
-    population_between: Annotated[tuple[str, str], PlainValidator(_two_names)]
     percentiles: Annotated[tuple[float, ...], PlainValidator(_percentiles)]
+    cameras: CameraRange
+    population_between: Annotated[tuple[str, str], PlainValidator(_two_names)]
+    city_inputs: Annotated[str, PlainValidator(_choice(CITY_INPUTS, "city-input rule"))]
 
 
 class ScenariosFile(_Strict):
@@ -275,6 +323,16 @@ def _cross_checks(spec: ScenariosFile) -> list[Problem]:
         if name not in named:
             problems.append((("sensitivity", "population_between", i),
                              f"unknown population assumption {name!r}" + _suggest(name, list(named))))
+    if scenarios and d.world_total.scenario not in scenarios:
+        problems.append((("defaults", "world_total", "scenario"), f"unknown scenario {d.world_total.scenario!r}"
+                         + _suggest(d.world_total.scenario, list(scenarios), always=True)))
+    if d.un_china_population >= d.world_population:
+        problems.append((("defaults", "un_china_population"),
+                         f"un_china_population ({_fmt(d.un_china_population)}) must be below world_population "
+                         f"({_fmt(d.world_population)})"))
+    if spec.sensitivity.cameras.share > 100:
+        problems.append((("sensitivity", "cameras", "share"),
+                         f"a share in percent must be at most 100; got {_fmt(spec.sensitivity.cameras.share)}"))
     for name, s in scenarios.items():
         if s.china_cameras > d.world_cameras:
             problems.append((("scenarios", name, "china_cameras"),

@@ -1,13 +1,26 @@
-"""Camera densities (per 1,000 people, per square mile, per km²) and the quantities they imply."""
+"""Camera densities (per 1,000 people, per square mile, per km²), the quantities they imply, and city tables.
+
+Every value read from a table stands for the interval its printed precision allows ("9.43M" is
+[9.425M, 9.435M]); recomputed densities carry the interval their inputs allow, and a stated figure agrees
+with its recomputation when the two intervals overlap (`helpers.verdicts`). The city scaling rule (a city's
+cameras are the national rate applied to its people) is `city_density`, used by every table and figure.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from helpers.cleaning import FLOAT_FORMAT
 from helpers.errors import ParameterError
+from helpers.io import read_text_table
 from helpers.names import match_key
+from helpers.paths import resolve
 from helpers.units import Number, per_sq_mi_to_per_km2
+from helpers.values import Interval, printed_interval, printed_step
+from helpers.verdicts import UNCHECKABLE, verdict
 
 PER = 1000.0  # rates are per 1,000 people
 
@@ -69,6 +82,18 @@ def implied_area(cameras: Number, density: Number) -> Number:
     return cameras / density
 
 
+def city_density(rate_per_1000: Number, people_per_sq_mi: Number) -> Number:
+    """The city scaling rule: cameras per square mile of a city whose cameras are ``rate_per_1000`` applied to
+    its people (rate x population / area, with population / area = ``people_per_sq_mi``).
+
+    The one definition behind the audit's recomputation of the article's Chinese cities and every scenario's
+    city estimates (`helpers.scenarios.city_estimates`, the sensitivity step).
+    """
+    _require_non_negative(rate_per_1000, "rate per 1,000")
+    _require_non_negative(people_per_sq_mi, "people per square mile")
+    return rate_per_1000 * people_per_sq_mi / PER
+
+
 def relative_difference(stated: Number, recomputed: Number) -> Number:
     """(recomputed - stated) / stated; NaN where the stated value is zero."""
     stated_arr = np.asarray(stated, dtype=float)
@@ -79,10 +104,41 @@ def relative_difference(stated: Number, recomputed: Number) -> Number:
     return out if out.ndim else float(out)
 
 
+# --- the article's derived city densities ------------------------------------------------------
+
+def derived_city_figures(figures: pd.DataFrame) -> pd.DataFrame:
+    """The article's per-square-mile figures derived from a national rate (tagged with a scenario), with the
+    people per square mile each implies: stated density / the printed rate of that scenario x 1,000.
+
+    Columns: figure_id, city, country, stated_per_sq_mi, value_text, rate_figure, rate, rate_text,
+    implied_people_per_sq_mi and its interval (people_low, people_high) from the rounding of both printed figures.
+    """
+    by_id = figures.set_index("figure_id")
+    rows = figures[(figures["metric"] == "cameras_per_sq_mi") & (figures["scenario"] != "none")]
+    out = []
+    for fig in rows.itertuples():
+        rate_id = f"china_per_1000_{fig.scenario}"
+        if rate_id not in by_id.index:
+            raise ParameterError(f"article figure {fig.figure_id!r} is derived from scenario {fig.scenario!r}, "
+                                 f"but there is no printed rate {rate_id!r}")
+        rate_text, rate = by_id.loc[rate_id, "value_text"], float(by_id.loc[rate_id, "value"])
+        people = implied_population(fig.value, rate)
+        density_i, rate_i = printed_interval(fig.value_text), printed_interval(rate_text)
+        out.append({"figure_id": fig.figure_id, "city": fig.entity, "country": fig.country,
+                    "stated_per_sq_mi": fig.value, "value_text": fig.value_text, "rate_figure": rate_id,
+                    "rate": rate, "rate_text": rate_text, "implied_people_per_sq_mi": people,
+                    "people_low": density_i.low / rate_i.high * PER, "people_high": density_i.high / rate_i.low * PER})
+    return pd.DataFrame(out, columns=["figure_id", "city", "country", "stated_per_sq_mi", "value_text", "rate_figure",
+                                      "rate", "rate_text", "implied_people_per_sq_mi", "people_low", "people_high"])
+
+
 # --- city tables -------------------------------------------------------------------------------
 
-ROUNDING_2DP = 0.005 + 1e-9  # a figure printed to two decimals stands within this of the truth
+NUMERIC = ("cameras", "population", "stated_per_1000", "stated_per_sq_mi")
 AREA_OUTLIER_FACTOR = 3.0  # implied areas above this multiple of the median are flagged
+COUNTED = "counted"
+ESTIMATED = "estimated (one national rate)"
+REFORMATTED = ("number_format", "thousands_separator")  # cleaning-log rules whose 'before' is the printed text
 
 
 def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
@@ -91,32 +147,150 @@ def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
     return None if hits.empty else hits.iloc[0]
 
 
-def city_densities(cities: pd.DataFrame) -> pd.DataFrame:
-    """Recompute every city's densities and flag stated figures that disagree beyond rounding.
+def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The text each numeric cell of ``cities`` was printed as, rebuilt from the cleaning log.
 
-    Adds ``per_1000``, ``per_sq_mi``, ``per_km2`` (from counts, population and implied area),
-    ``per_1000_agrees`` (|recomputed - stated| within two-decimal rounding), ``people_per_sq_mi``.
+    Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise ("9.43M", "691,000")
+    with its text in ``before``; a value set by a correction keeps its own (exact) text.
     """
-    out = cities.copy()
-    known_pop = out["population"].where(out["population"] > 0)
-    known_area = out["area_sq_mi"].where(out["area_sq_mi"] > 0)
-    out["per_1000"] = per_thousand(out["cameras"], known_pop)
-    out["per_sq_mi"] = per_area(out["cameras"], known_area)
-    out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
-    out["per_1000_agrees"] = (out["per_1000"] - out["stated_per_1000"]).abs() <= ROUNDING_2DP
-    out["people_per_sq_mi"] = out["population"] / known_area
+    texts = pd.DataFrame({c: cities[c].map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v) for c in NUMERIC},
+                         index=cities.index)
+    if log is None or not len(log):
+        return texts
+    log = log.astype({"row": int})
+    corrected = set(zip(log.loc[log["rule"].astype(str).str.startswith("value_correction"), "source"],
+                        log.loc[log["rule"].astype(str).str.startswith("value_correction"), "row"],
+                        log.loc[log["rule"].astype(str).str.startswith("value_correction"), "column"], strict=True))
+    printed = log[log["rule"].isin(REFORMATTED) & log["column"].isin(NUMERIC)]
+    before = {(s, r, c): b for s, r, c, b in zip(printed["source"], printed["row"], printed["column"],
+                                                   printed["before"], strict=True) if (s, r, c) not in corrected}
+    for col in NUMERIC:
+        keys = list(zip(cities["source"], cities["source_row"].astype(int), [col] * len(cities), strict=True))
+        found = pd.Series([before.get(k) for k in keys], index=cities.index)
+        texts[col] = found.where(found.notna(), texts[col])
+    return texts
+
+
+def read_printed(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> pd.DataFrame | None:
+    """`printed_texts` of the cleaned ``cities`` of notebook 01's folder (its cleaning_log.csv), None without cities."""
+    if cities is None:
+        return None
+    path = resolve(cleaning_dir) / "cleaning_log.csv"
+    return printed_texts(cities, read_text_table(path) if path.is_file() else None)
+
+
+def _steps(texts: pd.Series) -> pd.Series:
+    """Printed step of each text (0 for text this project prints itself that printed_step cannot read)."""
+    def step(text: str) -> float:
+        if not text:
+            return np.nan
+        try:
+            value = printed_step(text)
+        except ValueError:
+            return 0.0
+        return 0.0 if np.isnan(value) else value
+
+    unique = {t: step(t) for t in texts.unique()}
+    return texts.map(unique).astype(float)
+
+
+def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``<column>_low`` and ``<column>_high`` for every numeric column: the value -+ half its printed step."""
+    texts = printed if printed is not None else printed_texts(cities)
+    out = pd.DataFrame(index=cities.index)
+    for col in NUMERIC:
+        half = _steps(texts[col].fillna("")) / 2
+        out[f"{col}_low"] = cities[col] - half
+        out[f"{col}_high"] = cities[col] + half
     return out
 
 
+def source_decimals(values: pd.Series, default: int = 2) -> int:
+    """Decimal places a column of printed figures carries (its largest), ``default`` for an empty column."""
+    present = values.dropna()
+    if present.empty:
+        return default
+    decimals = present.map(lambda v: len((FLOAT_FORMAT % v).partition(".")[2]) if "e" not in FLOAT_FORMAT % v else 6)
+    return int(min(decimals.max(), 6))
+
+
+def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every city's densities recomputed with intervals, each stated per-1,000 figure checked, rows told apart.
+
+    Adds ``per_1000`` with ``per_1000_low``/``per_1000_high`` (cameras and population over their printed
+    rounding), ``per_1000_check`` (a verdict: a row without cameras, population or a stated rate cannot be
+    checked), ``per_1000_agrees`` (nullable: NA where it cannot be checked), ``per_sq_mi`` (with the interval
+    of the stated figure the area is implied from) and ``per_km2``,
+    ``people_per_sq_mi`` with its interval, and ``basis`` (counted, or estimated when every row of the
+    country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_texts`).
+    """
+    out = cities.copy()
+    iv = cell_intervals(cities, printed)
+    pop = out["population"].where(out["population"] > 0)
+    area = out["area_sq_mi"].where(out["area_sq_mi"] > 0)
+    out["per_1000"] = per_thousand(out["cameras"], pop)
+    pop_low = iv["population_low"].where(iv["population_low"] > 0)
+    out["per_1000_low"] = iv["cameras_low"].clip(lower=0) / iv["population_high"] * PER
+    out["per_1000_high"] = iv["cameras_high"] / pop_low * PER
+    checkable = out[["per_1000", "stated_per_1000"]].notna().all(axis=1)
+    agrees = (out["per_1000_low"] <= iv["stated_per_1000_high"]) & (iv["stated_per_1000_low"] <= out["per_1000_high"])
+    out["per_1000_check"] = [verdict(checkable=c, agrees=a) for c, a in zip(checkable, agrees, strict=True)]
+    out["per_1000_agrees"] = pd.array(agrees.where(checkable), dtype="boolean")
+    out["per_sq_mi"] = per_area(out["cameras"], area)
+    out["per_sq_mi_low"] = iv["stated_per_sq_mi_low"].where(area.notna())  # the area is implied from this figure
+    out["per_sq_mi_high"] = iv["stated_per_sq_mi_high"].where(area.notna())
+    out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
+    out["people_per_sq_mi"] = out["population"] / area
+    dens_low = iv["stated_per_sq_mi_low"].clip(lower=0)
+    out["people_per_sq_mi_low"] = pop_low * dens_low / iv["cameras_high"]
+    out["people_per_sq_mi_high"] = iv["population_high"] * iv["stated_per_sq_mi_high"] / iv["cameras_low"].where(
+        iv["cameras_low"] > 0)
+    out["basis"] = np.where(estimated_rows(out), ESTIMATED, COUNTED)
+    return out
+
+
+def estimated_rows(densities: pd.DataFrame) -> pd.Series:
+    """True for the rows of a country whose rows (two or more) all carry one rate per 1,000 at the table's
+    printed precision: a national rate applied to every city, an estimate, not a count."""
+    decimals = source_decimals(densities["stated_per_1000"])
+    rate = densities["stated_per_1000"].fillna(densities.get("per_1000", pd.Series(np.nan, index=densities.index)))
+    rounded = rate.round(decimals)
+    groups = rounded.groupby(densities["country_code"])
+    one_rate = groups.transform("nunique").eq(1) & groups.transform("count").ge(2)
+    return (one_rate & rounded.notna()).astype(bool)
+
+
+def rank_at_precision(values: pd.Series, decimals: int) -> pd.Series:
+    """Rank, 1 = largest, with values equal at ``decimals`` places sharing the better rank (NaN unranked)."""
+    return values.round(decimals).rank(ascending=False, method="min").astype("Int64")
+
+
 def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
-    """Rank cities by per-1,000 and per-square-mile density, overall and within their country."""
+    """Rank counted cities by per-1,000 and per-square-mile density, overall and within their country.
+
+    Ties share a rank, computed at the printed precision of the table's own column (two decimals for
+    Comparitech), so floating-point noise never orders two equal figures. Estimated rows are not ranked.
+    """
     out = densities.copy()
-    for col in ("per_1000", "per_sq_mi"):
-        out[f"rank_{col}"] = out[col].rank(ascending=False, method="min").astype("Int64")
+    counted = out["basis"].eq(COUNTED) if "basis" in out else pd.Series(True, index=out.index)
+    for col, stated in (("per_1000", "stated_per_1000"), ("per_sq_mi", "stated_per_sq_mi")):
+        decimals = source_decimals(out[stated])
+        values = out[col].where(counted)
+        out[f"rank_{col}"] = rank_at_precision(values, decimals)
         out[f"rank_{col}_in_country"] = (
-            out.groupby("country_code")[col].rank(ascending=False, method="min").astype("Int64")
-        )
-    return out.sort_values(["rank_per_1000", "city"], kind="mergesort").reset_index(drop=True)
+            values.round(decimals).groupby(out["country_code"]).rank(ascending=False, method="min").astype("Int64"))
+    return out.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def check_summary(densities: pd.DataFrame) -> str:
+    """One line: how the stated per-1,000 figures compare with cameras / population, in the verdict vocabulary."""
+    counts = densities["per_1000_check"].value_counts()
+    n = len(densities)
+    if counts.get(UNCHECKABLE, 0) == n:
+        return (f"{n} rows: the stated per-1,000 figures cannot be checked (no camera count, population or "
+                "stated rate to compare)")
+    parts = [f"{k} {v}" for v, k in sorted(((v, int(k)) for v, k in counts.items()), key=lambda t: (-t[1], t[0]))]
+    return f"{n} stated per-1,000 figures against cameras / population: " + ", ".join(parts)
 
 
 def area_definition_flags(densities: pd.DataFrame, factor: float = AREA_OUTLIER_FACTOR) -> pd.DataFrame:
@@ -130,28 +304,36 @@ def area_definition_flags(densities: pd.DataFrame, factor: float = AREA_OUTLIER_
     return flagged[cols].sort_values("area_vs_median", ascending=False, kind="mergesort").reset_index(drop=True)
 
 
-def chinese_city_method(figures: pd.DataFrame, cities: pd.DataFrame | None = None) -> pd.DataFrame:
-    """How the article's Chinese city densities follow from the national rate.
+def chinese_city_method(figures: pd.DataFrame, densities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How the article's derived city densities follow from the national rate it prints.
 
-    The stated density divided by the conservative national rate gives the population density the
-    figure implies; the same city under the high rate scales by high/conservative. With a city
-    table, the table's own population density and count-based density are shown beside it.
+    The stated density divided by the printed rate is the people per square mile the figure assumes.
+    With a city table (``densities`` from `city_densities`), the rule `city_density` is applied at the
+    same printed rate to the table's people per square mile (interval from its rounding), beside the
+    table's own density from its camera count where that count is counted, not estimated.
     """
-    rates = figures.set_index("figure_id")["value"]
-    conservative, high = rates["china_per_1000_conservative"], rates["china_per_1000_high"]
-    chinese = figures[(figures["country"] == "China") & (figures["metric"] == "cameras_per_sq_mi")]
     rows = []
-    for fig in chinese.itertuples():
-        row = {"city": fig.entity, "stated_per_sq_mi": fig.value,
-               "implied_people_per_sq_mi": implied_population(fig.value, conservative),
-               "high_rate_per_sq_mi": fig.value * high / conservative}
-        city = find_city(cities, fig.entity) if cities is not None else None
-        if city is not None:
-            row["table_people_per_sq_mi"] = city["population"] / city["area_sq_mi"]
-            row["table_per_sq_mi_from_count"] = city["stated_per_sq_mi"]
-            row["method_per_sq_mi"] = implied_cameras(conservative, city["population"]) / city["area_sq_mi"]
+    for fig in derived_city_figures(figures).itertuples():
+        row = {"city": fig.city, "stated_per_sq_mi": fig.stated_per_sq_mi, "rate_figure": fig.rate_figure,
+               "rate": fig.rate, "implied_people_per_sq_mi": fig.implied_people_per_sq_mi}
+        city = find_city(densities, fig.city) if densities is not None else None
+        if city is not None and pd.notna(city["people_per_sq_mi"]):
+            rate_i = printed_interval(fig.rate_text)
+            row.update({
+                "table": city["source"], "table_people_per_sq_mi": city["people_per_sq_mi"],
+                "method_per_sq_mi": city_density(fig.rate, city["people_per_sq_mi"]),
+                "method_low": city_density(rate_i.low, city["people_per_sq_mi_low"]),
+                "method_high": city_density(rate_i.high, city["people_per_sq_mi_high"]),
+                "counted_per_sq_mi": city["stated_per_sq_mi"] if city["basis"] == COUNTED else np.nan,
+            })
+            row["relative_difference"] = relative_difference(fig.stated_per_sq_mi, row["method_per_sq_mi"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def interval_of(row: pd.Series, column: str) -> Interval:
+    """The interval ``<column>_low``-``<column>_high`` of a row of `city_densities`."""
+    return Interval(float(row[f"{column}_low"]), float(row[f"{column}_high"]))
 
 
 # --- the article's own city figures ------------------------------------------------------------
@@ -173,15 +355,15 @@ def named_city_densities(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def national_vs_city_rates(figures: pd.DataFrame) -> pd.DataFrame:
-    """China's national rate under each scenario against the per-1,000 city rates the article quotes."""
+    """China's national rates as the article prints them against the per-1,000 city rates it quotes."""
     values = figures.set_index("figure_id")["value"]
     cities = figures[(figures["metric"] == "cameras_per_1000") & (figures["entity"] != "China")]
+    national = figures[(figures["metric"] == "cameras_per_1000") & (figures["entity"] == "China")]
     rows = []
-    for scenario in ("conservative", "high"):
-        rate = values[f"china_per_1000_{scenario}"]
+    for china in national.itertuples():
         for city in cities.itertuples():
-            rows.append({"scenario": scenario, "china_per_1000": rate, "city": city.entity,
-                         "city_per_1000": city.value, "ratio": rate / city.value})
+            rows.append({"china_figure": china.figure_id, "china_per_1000": values[china.figure_id],
+                         "city": city.entity, "city_per_1000": city.value, "ratio": china.value / city.value})
     return pd.DataFrame(rows)
 
 

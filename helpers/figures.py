@@ -165,23 +165,37 @@ def _plain_log_ticks(axis, values: pd.Series | None = None) -> None:
 
 
 def plot_audit(claims: pd.DataFrame, *, ax) -> None:
-    """Recomputed / stated for every checkable claim on a log axis, coloured by verdict (1 = agreement)."""
+    """Recomputed / stated for every claim that could be recomputed, on a log axis, coloured by verdict
+    (helpers.verdicts), in the audit's order with each group of rows labelled by its cause (1 = agreement)."""
     from matplotlib.lines import Line2D
+
+    from helpers.verdicts import COLORS as VERDICT_COLORS
+    from helpers.verdicts import VERDICTS
 
     data = claims[claims["recomputed"].notna()].reset_index(drop=True)
     ratio = data["recomputed"] / data["stated"]
     y = np.arange(len(data))[::-1]
     ax.axvline(1.0, color="0.6", lw=0.6, zorder=0)
-    ax.scatter(ratio, y, s=14, c=[COLORS[v] for v in data["verdict"]], zorder=2)
+    ax.scatter(ratio, y, s=14, c=[VERDICT_COLORS[v] for v in data["verdict"]], zorder=2)
     units = {"cameras_per_1000": "per 1,000", "cameras_per_sq_mi": "per sq mi", "share_of_world_cameras": "share",
-             "cities_analysed": "cities"}
+             "cities_analysed": "cities", "rank_per_sq_mi": "rank per sq mi",
+             "rank_per_sq_mi_outside_china": "rank outside China", "rank_population": "rank by population"}
     ax.set_yticks(y, [f"{e}, {units.get(m, m)}: {t}"
                       for e, m, t in zip(data["entity"], data["metric"], data["value_text"], strict=True)])
     ax.set_xscale("log")
-    _plain_log_ticks(ax.xaxis)
+    _plain_log_ticks(ax.xaxis, ratio)
     ax.set_xlabel("Recomputed / stated value (log scale; 1 = agreement)")
-    handles = [Line2D([], [], ls="", marker="o", color=COLORS[v], label=v)
-               for v in ("consistent within rounding", "inconsistent")]
+    if "cause" in data:
+        starts = data.index[data["cause"].ne(data["cause"].shift())]
+        for i in starts:
+            if i:
+                ax.axhline(y[i] + 0.5, color="0.85", lw=0.5, zorder=0)
+            if data.loc[i, "cause"]:
+                ax.annotate(data.loc[i, "cause"], (1.0, y[i]), xycoords=("axes fraction", "data"), xytext=(-2, 4),
+                            textcoords="offset points", ha="right", va="bottom", fontsize=5.5, color="0.35",
+                            style="italic")
+    present = [v for v in VERDICTS if v in set(data["verdict"])]
+    handles = [Line2D([], [], ls="", marker="o", color=VERDICT_COLORS[v], label=v) for v in present]
     ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
 
 

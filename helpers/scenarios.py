@@ -1,4 +1,10 @@
-"""Scenarios of China's camera count: definitions (data/raw/scenarios.yml), arithmetic and sensitivity."""
+"""Scenarios of China's camera count: definitions (data/raw/scenarios.yml), national arithmetic, city estimates.
+
+One function per rule: `national_rate` (a scenario's cameras per 1,000 people), `world_total` (the world's
+cameras under the named world-total rule), `helpers.density.city_density` (a city's cameras per square mile
+from the national rate). Every table, figure and caption of notebooks 03 and 04 and the sensitivity step
+goes through them, so a scenario has one Shenzhen number everywhere.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,15 @@ import pandas as pd
 
 from helpers import config
 from helpers.atomic import write_text
-from helpers.density import implied_population, per_thousand
+from helpers.config import REST_FIXED, WORLD_FIXED, WORLD_RULES
+from helpers.density import (
+    COUNTED,
+    city_densities,
+    city_density,
+    derived_city_figures,
+    implied_population,
+    per_thousand,
+)
 from helpers.errors import ParameterError
 from helpers.names import match_key
 from helpers.params import number
@@ -21,6 +35,7 @@ from helpers.units import per_sq_mi_to_per_km2
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+RULE_LABELS = {WORLD_FIXED: "world total fixed", REST_FIXED: "rest of world fixed"}
 
 
 @dataclass(frozen=True)
@@ -31,11 +46,14 @@ class Scenario:
     description: str
     year: int
     china_cameras: float
-    china_population: float
+    china_population: float  # the population China's own rate divides by (the population assumption)
     population_assumption: str
-    world_cameras: float
-    world_population: float
+    world_cameras: float  # the world total as given: it goes with the count of reference_cameras
+    world_population: float  # UN: the world
     stated_rate: float | None  # the article's printed rate for this scenario, if any
+    world_rule: str  # how the world total moves away from the reference scenario (helpers.config.WORLD_RULES)
+    reference_cameras: float  # China's count in the scenario the world total goes with
+    un_china_population: float  # UN: China, from the same source as world_population
 
 
 def load_spec(path: Path = SCENARIOS_FILE, *, verify_checksum: bool = True) -> dict:
@@ -59,10 +77,12 @@ def _value(name: str, raw: object, figures: dict[str, float], **rules) -> float:
 
 def resolve_scenario(name: str, figures: dict[str, float], *, population: object = None,
                      china_cameras: object = None, world_cameras: object = None, world_population: object = None,
-                     spec: dict | None = None) -> Scenario:
+                     world_rule: str | None = None, spec: dict | None = None) -> Scenario:
     """The scenario ``name`` from the file, with any papermill overrides applied and every rule checked.
 
-    A name that is not in the file is a user-defined scenario and needs ``china_cameras``.
+    A name that is not in the file is a user-defined scenario and needs ``china_cameras``. ``world_cameras``
+    overrides the world total that goes with the reference scenario's count; ``world_rule`` the file's
+    world-total rule (`world_total`).
     """
     spec = spec or load_spec()
     defined = spec["scenarios"]
@@ -73,6 +93,9 @@ def resolve_scenario(name: str, figures: dict[str, float], *, population: object
                              f"{', '.join(defined)} (or pass china_cameras to define a new one)")
     entry = defined.get(name, {"description": f"user-defined scenario {name!r}"})
     defaults = spec["defaults"]
+    rule = defaults["world_total"]["rule"] if world_rule is None else world_rule
+    if rule not in WORLD_RULES:
+        raise ParameterError(f"world-total rule must be one of {', '.join(WORLD_RULES)}, got {rule!r}")
     cameras = _value("china_cameras", entry["china_cameras"] if china_cameras is None else china_cameras, figures,
                      low=0, low_open=True)
     stated_rate = (_value("stated_rate", entry["stated_rate"], figures, low=0, low_open=True)
@@ -81,15 +104,30 @@ def resolve_scenario(name: str, figures: dict[str, float], *, population: object
     china_pop, label = _population(assumption, cameras, stated_rate, figures, spec)
     world = _value("world_cameras", defaults["world_cameras"] if world_cameras is None else world_cameras, figures,
                    low=0, low_open=True)
-    if cameras > world:
+    reference = _value("china_cameras", defined[defaults["world_total"]["scenario"]]["china_cameras"], figures)
+    if reference > world:
+        raise ParameterError(f"world_cameras ({world:,.0f}) is below the count it goes with ({reference:,.0f})")
+    if rule == WORLD_FIXED and cameras > world:
         raise ParameterError(f"china_cameras ({cameras:,.0f}) exceeds world_cameras ({world:,.0f}): "
                              f"China's share would be {cameras / world:.0%}, above 100%")
     world_pop = _value("world_population", defaults["world_population"] if world_population is None
                        else world_population, figures, low=0, low_open=True)
-    if china_pop >= world_pop:
-        raise ParameterError(f"world_population ({world_pop:,.0f}) must exceed China's population ({china_pop:,.0f})")
+    un_china = _value("un_china_population", defaults["un_china_population"], figures, low=0, low_open=True)
+    if max(china_pop, un_china) >= world_pop:
+        raise ParameterError(f"world_population ({world_pop:,.0f}) must exceed China's population "
+                             f"({max(china_pop, un_china):,.0f})")
     return Scenario(name, str(entry.get("description", "")), int(defaults["year"]), cameras, china_pop, label,
-                    world, world_pop, stated_rate)
+                    world, world_pop, stated_rate, rule, reference, un_china)
+
+
+def implied_pair(name: str, spec: dict, *, china_cameras: object = None) -> tuple[object, object]:
+    """The (cameras, printed rate) entries of the file the 'implied' population of ``name`` divides:
+    the scenario's own, or the conservative scenario's when it has no printed rate."""
+    entry = spec["scenarios"].get(name, {})
+    if china_cameras is None and "stated_rate" in entry:
+        return entry["china_cameras"], entry["stated_rate"]
+    base = spec["scenarios"]["conservative"]
+    return base["china_cameras"], base["stated_rate"]
 
 
 def _population(assumption: object, cameras: float, stated_rate: float | None, figures: dict[str, float],
@@ -114,17 +152,47 @@ def _population(assumption: object, cameras: float, stated_rate: float | None, f
         raise
 
 
-# --- arithmetic ---------------------------------------------------------------------------------
+# --- the national rules -------------------------------------------------------------------------
 
-def national_results(s: Scenario) -> dict[str, float]:
-    """China's rate, share of the world, the rest of the world's cameras and rate, and their ratio."""
-    rest_cameras = s.world_cameras - s.china_cameras
-    rest_population = s.world_population - s.china_population
-    china_rate = float(per_thousand(s.china_cameras, s.china_population))
+def national_rate(s: Scenario) -> float:
+    """China's cameras per 1,000 people under ``s``: its cameras over its population assumption."""
+    return float(per_thousand(s.china_cameras, s.china_population))
+
+
+def world_total(s: Scenario, rule: str | None = None) -> float:
+    """The world's cameras under ``s`` and a world-total rule (default: the scenario's).
+
+    world_fixed: the world total as given; rest_of_world_fixed: China's count plus the rest of the world of
+    the reference scenario (the world total minus the count it goes with).
+    """
+    rule = s.world_rule if rule is None else rule
+    if rule == WORLD_FIXED:
+        return s.world_cameras
+    if rule == REST_FIXED:
+        return s.china_cameras + (s.world_cameras - s.reference_cameras)
+    raise ParameterError(f"world-total rule must be one of {', '.join(WORLD_RULES)}, got {rule!r}")
+
+
+def rest_of_world_population(s: Scenario) -> float:
+    """The world's population minus China's, both from the one source of the scenarios file (UN WPP 2022)."""
+    return s.world_population - s.un_china_population
+
+
+def national_results(s: Scenario, rule: str | None = None) -> dict[str, float]:
+    """China's rate, the world total, China's share of it (a fraction), the rest of the world's cameras,
+    population and rate, and the ratio of the two rates, under a world-total rule (default: the scenario's)."""
+    world = world_total(s, rule)
+    if s.china_cameras > world:
+        raise ParameterError(f"china_cameras ({s.china_cameras:,.0f}) exceeds world_cameras ({world:,.0f}): "
+                             f"China's share would be {s.china_cameras / world:.0%}, above 100%")
+    rest_cameras = world - s.china_cameras
+    rest_population = rest_of_world_population(s)
+    china_rate = national_rate(s)
     rest_rate = float(per_thousand(rest_cameras, rest_population))
     return {
         "china_per_1000": china_rate,
-        "china_share_of_world": s.china_cameras / s.world_cameras,
+        "world_cameras": world,
+        "china_share_of_world": s.china_cameras / world,
         "rest_of_world_cameras": rest_cameras,
         "rest_of_world_population": rest_population,
         "rest_of_world_per_1000": rest_rate,
@@ -132,93 +200,83 @@ def national_results(s: Scenario) -> dict[str, float]:
     }
 
 
-def article_city_estimates(s: Scenario, figures: pd.DataFrame, conservative_cameras: float) -> pd.DataFrame:
-    """The article's Chinese city densities (stated for 540 million cameras) scaled to this scenario,
-    next to the cities outside China as stated. The population cancels: the factor is the camera ratio."""
-    rows = figures[figures["metric"] == "cameras_per_sq_mi"]
-    in_china = rows["country"] == "China"
-    factor = s.china_cameras / conservative_cameras
-    out = pd.DataFrame({
-        "city": rows["entity"].to_numpy(), "country": rows["country"].to_numpy(), "in_china": in_china.to_numpy(),
-        "basis": np.where(in_china, "article, scaled to scenario", "article, as stated"),
-        "upper_bound": (rows["qualifier"] == "upper_bound").to_numpy(),
-        "per_sq_mi": np.where(in_china, rows["value"] * factor, rows["value"]),
-    })
-    out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
+def national_by_rule(s: Scenario) -> dict[str, dict[str, float] | None]:
+    """`national_results` under both world-total rules ({rule: results}, None where China exceeds the world)."""
+    out: dict[str, dict[str, float] | None] = {}
+    for rule in WORLD_RULES:
+        try:
+            out[rule] = national_results(s, rule)
+        except ParameterError:
+            out[rule] = None
     return out
 
 
-def table_city_estimates(s: Scenario, cities: pd.DataFrame) -> pd.DataFrame:
-    """Every Chinese city of a real table: national rate x city population / implied city area."""
-    chinese = cities[(cities["country_code"] == "CHN") & cities["area_sq_mi"].notna()]
-    rate = s.china_cameras / s.china_population
-    out = pd.DataFrame({
-        "city": chinese["city"].to_numpy(), "country": "China", "in_china": True,
-        "basis": "national rate x table population / area", "upper_bound": False,
-        "per_sq_mi": (rate * chinese["population"] / chinese["area_sq_mi"]).to_numpy(),
-        "counted_per_sq_mi": chinese["stated_per_sq_mi"].to_numpy(),
-    })
+UNITS = {"china_per_1000": "cameras per 1,000 people", "world_cameras": "cameras",
+         "china_share_of_world": "fraction of the world's cameras", "rest_of_world_cameras": "cameras",
+         "rest_of_world_population": "people (UN WPP 2022)", "rest_of_world_per_1000": "cameras per 1,000 people",
+         "china_to_rest_ratio": "ratio of the two rates"}
+
+
+def national_table(s: Scenario) -> pd.DataFrame:
+    """The national results side by side under both world-total rules: quantity, unit, one column per rule."""
+    both = national_by_rule(s)
+    rows = [{"quantity": q, "unit": unit,
+             **{rule: (np.nan if both[rule] is None else both[rule][q]) for rule in WORLD_RULES}}
+            for q, unit in UNITS.items()]
+    return pd.DataFrame(rows)
+
+
+# --- cities -------------------------------------------------------------------------------------
+
+ARTICLE_BASIS = "article's people per sq mi x national rate"
+STATED_BASIS = "article, as stated"
+
+
+def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
+                   conservative_cameras: float | None = None, *, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cameras per square mile of Chinese cities under ``s`` (`helpers.density.city_density` at `national_rate`),
+    beside the cities outside China as the article states them.
+
+    The article's derived cities use the people per square mile their printed density implies (density /
+    printed rate); with a city table, every Chinese city of it uses its population / implied area. A table
+    row's own count-based density is shown (``counted_per_sq_mi``) only where it is counted.
+    ``conservative_cameras`` is not used: it is accepted so callers of the earlier signature keep working.
+    """
+    del conservative_cameras
+    rate = national_rate(s)
+    derived = derived_city_figures(figures)
+    stated = figures[(figures["metric"] == "cameras_per_sq_mi") & ~figures["figure_id"].isin(derived["figure_id"])]
+    parts = [pd.DataFrame({
+        "city": derived["city"], "country": derived["country"], "in_china": True, "basis": ARTICLE_BASIS,
+        "upper_bound": False, "people_per_sq_mi": derived["implied_people_per_sq_mi"],
+        "per_sq_mi": city_density(rate, derived["implied_people_per_sq_mi"]), "counted_per_sq_mi": np.nan}),
+        pd.DataFrame({
+        "city": stated["entity"], "country": stated["country"], "in_china": stated["country"].eq("China"),
+        "basis": STATED_BASIS, "upper_bound": stated["qualifier"].eq("upper_bound"), "people_per_sq_mi": np.nan,
+        "per_sq_mi": stated["value"].astype(float), "counted_per_sq_mi": np.nan})]
+    if cities is not None and len(cities):
+        dens = city_densities(cities, printed)
+        chinese = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
+        table = pd.DataFrame({
+            "city": chinese["city"], "country": "China", "in_china": True,
+            "basis": chinese["source"] + " population / area x national rate", "upper_bound": False,
+            "people_per_sq_mi": chinese["people_per_sq_mi"],
+            "per_sq_mi": city_density(rate, chinese["people_per_sq_mi"]),
+            "counted_per_sq_mi": chinese["stated_per_sq_mi"].where(chinese["basis"] == COUNTED)})
+        parts.append(table.sort_values(["per_sq_mi", "city"], ascending=[False, True], kind="mergesort"))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
     out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
-    return out.sort_values(["per_sq_mi", "city"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
-
-
-def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None,
-                   conservative_cameras: float) -> pd.DataFrame:
-    """Article-based estimates, plus table-based ones when a city table is loaded, with a match key."""
-    parts = [article_city_estimates(s, figures, conservative_cameras)]
-    if cities is not None:
-        parts.append(table_city_estimates(s, cities))
-    out = pd.concat(parts, ignore_index=True)
     out["city_key"] = out["city"].map(match_key)
-    return out
+    return out[["city", "country", "in_china", "basis", "upper_bound", "people_per_sq_mi", "per_sq_mi", "per_km2",
+                "counted_per_sq_mi", "city_key"]]
 
 
-# --- sensitivity --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Sensitivity:
-    """How the Monte Carlo draws are made."""
-
-    seed: int
-    draws: int
-    camera_low: float
-    camera_high: float
-    population_low: float
-    population_high: float
-    percentiles: tuple[float, ...]
-
-
-def sensitivity_setup(spec: dict, figures: dict[str, float], seed: object = None, draws: object = None) -> Sensitivity:
-    """Ranges from the file: cameras around all defined scenarios, population between two assumptions."""
-    cfg = spec["sensitivity"]
-    counts = [_value("china_cameras", s["china_cameras"], figures) for s in spec["scenarios"].values()]
-    margin = number("camera_margin", cfg["camera_margin"], low=0, high=1)
-    pops = [resolve_scenario("conservative", figures, population=p, spec=spec).china_population
-            for p in cfg["population_between"]]
-    return Sensitivity(
-        seed=int(number("seed", cfg["seed"] if seed is None else seed, low=0)),
-        draws=int(number("n_draws", cfg["draws"] if draws is None else draws, low=1, high=10_000_000)),
-        camera_low=min(counts) * (1 - margin), camera_high=max(counts) * (1 + margin),
-        population_low=min(pops), population_high=max(pops),
-        percentiles=tuple(float(p) for p in cfg["percentiles"]),
-    )
-
-
-def monte_carlo(setup: Sensitivity) -> pd.DataFrame:
-    """Seeded draws of China's camera count and population and the resulting rate per 1,000."""
-    rng = np.random.default_rng(setup.seed)
-    cameras = rng.uniform(setup.camera_low, setup.camera_high, setup.draws)
-    population = rng.uniform(setup.population_low, setup.population_high, setup.draws)
-    return pd.DataFrame({"china_cameras": cameras, "china_population": population,
-                         "china_per_1000": per_thousand(cameras, population)})
-
-
-def summarise(draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
-    """Min, percentiles and max of every column of the draws."""
-    qs = np.asarray(percentiles) / 100.0
-    rows = {"min": draws.min(), **{f"p{p:g}": draws.quantile(q) for p, q in zip(percentiles, qs, strict=True)},
-            "max": draws.max()}
-    return pd.DataFrame(rows).rename_axis("quantity").reset_index()
+def headline_city(figures: pd.DataFrame) -> str:
+    """The city the article puts first among its derived densities (the highest printed one)."""
+    derived = derived_city_figures(figures)
+    if derived.empty:
+        raise ParameterError("the article figures hold no city density derived from a national rate")
+    return str(derived.sort_values("stated_per_sq_mi", ascending=False, kind="mergesort")["city"].iloc[0])
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -234,9 +292,12 @@ def jsonable(x: object) -> object:
     return x
 
 
-def write_results(folder: Path, s: Scenario, national: dict) -> Path:
-    """results.json: the scenario's inputs and national results (stable bytes)."""
-    data = {"scenario": asdict(s), "national": national}
+def write_results(folder: Path, s: Scenario, national: dict | None = None,
+                  headline: dict[str, float] | None = None) -> Path:
+    """results.json: the scenario's inputs, its national results under its rule and under both, and headline
+    city estimates ({label: per sq mi}) (stable bytes)."""
+    data = {"scenario": asdict(s), "national": national if national is not None else national_results(s),
+            "national_by_rule": national_by_rule(s), "headline": headline or {}}
     return write_text(folder / "results.json", json.dumps(jsonable(data), indent=2, sort_keys=True) + "\n")
 
 
@@ -256,17 +317,28 @@ def read_results(scenario_dirs: dict[str, Path]) -> dict[str, dict]:
 
 # --- comparison (notebook 04) -------------------------------------------------------------------
 
-COMPARED = (("scenario", "china_cameras"), ("scenario", "china_population"), ("scenario", "stated_rate"),
-            ("national", "china_per_1000"), ("national", "china_share_of_world"),
-            ("national", "rest_of_world_per_1000"), ("national", "china_to_rest_ratio"))
+COMPARED_INPUTS = ("china_cameras", "china_population", "stated_rate")
+COMPARED_BY_RULE = ("world_cameras", "china_share_of_world", "rest_of_world_per_1000", "china_to_rest_ratio")
 
 
-def comparison_table(results: dict[str, dict], sensitivity_summary: dict[str, dict]) -> pd.DataFrame:
-    """One row per quantity, one column per scenario, plus the sensitivity percentiles of the rate."""
-    rows = [{"quantity": key, **{n: r[part].get(key) for n, r in results.items()}} for part, key in COMPARED]
+def comparison_table(results: dict[str, dict], sensitivity: dict[str, dict]) -> pd.DataFrame:
+    """One row per quantity, one column per scenario: the inputs, China's rate, each world-total quantity under
+    both rules, each scenario's own sensitivity percentiles of the rate (NaN where a scenario has none), and
+    the headline city estimates."""
+    names = list(results)
+    rows = [{"quantity": key, **{n: results[n]["scenario"].get(key) for n in names}} for key in COMPARED_INPUTS]
+    rows.append({"quantity": "china_per_1000", **{n: results[n]["national"]["china_per_1000"] for n in names}})
+    for rule in WORLD_RULES:
+        for key in COMPARED_BY_RULE:
+            rows.append({"quantity": f"{key} ({RULE_LABELS[rule]})",
+                         **{n: (results[n]["national_by_rule"].get(rule) or {}).get(key, np.nan) for n in names}})
     for stat in ("p5", "p50", "p95"):
         rows.append({"quantity": f"china_per_1000 {stat} (sensitivity)",
-                     **{n: sensitivity_summary["china_per_1000"][stat] for n in results}})
+                     **{n: sensitivity[n]["summary"]["china_per_1000"][stat] if n in sensitivity else np.nan
+                        for n in names}})
+    labels = list(dict.fromkeys(k for n in names for k in results[n].get("headline", {})))
+    for label in labels:
+        rows.append({"quantity": label, **{n: results[n].get("headline", {}).get(label, np.nan) for n in names}})
     return pd.DataFrame(rows)
 
 

@@ -12,6 +12,9 @@ METRICS = (
     "cameras_per_1000",
     "cameras_per_sq_mi",
     "pixels",
+    "rank_per_sq_mi",
+    "rank_per_sq_mi_outside_china",
+    "rank_population",
 )
 SCENARIO_TAGS = ("conservative", "high", "none")
 QUALIFIERS = ("exact", "approximate", "upper_bound", "lower_bound")
@@ -29,6 +32,8 @@ ARTICLE_FIGURES = pa.DataFrameSchema(
         "value_text": pa.Column(str, _NOT_NEGATIVE_TEXT),
         "scenario": pa.Column(str, pa.Check.isin(SCENARIO_TAGS)),
         "source_org": pa.Column(str),
+        # "<source>:<edition>" (e.g. "comparitech:later"), or "article"; see data/raw/README.md
+        "edition": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+(:[a-z0-9_]+)?$")),
         "year": pa.Column("Int64", pa.Check.in_range(1990, 2100), nullable=True),
         "description": pa.Column(str),
     },

@@ -1,14 +1,24 @@
-"""The sensitivity step: seeded Monte Carlo draws of China's camera count and population, from validated values.
+"""The sensitivity step, once per scenario: seeded Monte Carlo draws from the input distributions that
+data/raw/scenarios.yml documents, city-level intervals, and a one-at-a-time (tornado) breakdown.
 
-Runs once, after cleaning, as its own step of the step table; notebooks 03 and 04 read what it writes:
-``sensitivity.csv/.md/.tex`` (percentiles), ``histogram.csv`` (the draws of the rate per 1,000, binned) and
-``sensitivity.json`` (the set-up and the summary).
+Inputs (each uniform, each with its source in the scenarios file):
+- China's camera count: the range the article's share of the world total allows (`camera_range`);
+- China's population: from the lowest to the highest population the named assumptions give for the
+  scenario, each widened by the rounding of its printed figures (`population_range`);
+- each city's population and area (the table's rounding) or the article's density and rate (their rounding).
+
+Every stream of random numbers is seeded by the file's seed and its own name, so a draw does not depend
+on the order of the cities, and every scenario sees the same uniform numbers (common random numbers: the
+differences between scenarios are not sampling noise). Notebooks 03 and 04 read what this step writes:
+``sensitivity``, ``city_intervals`` and ``tornado`` tables, ``histogram.csv`` and ``sensitivity.json``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import zlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,36 +26,349 @@ import pandas as pd
 
 from helpers import scenarios
 from helpers.atomic import write_text
+from helpers.audit import Known, fmt, known_figures
+from helpers.density import (
+    cell_intervals,
+    city_densities,
+    city_density,
+    derived_city_figures,
+    implied_population,
+    per_thousand,
+    read_printed,
+)
+from helpers.errors import ParameterError
 from helpers.io import load_processed
+from helpers.params import number
 from helpers.paths import resolve
+from helpers.scenarios import Scenario
 from helpers.tables import save_table, to_csv
+from helpers.units import round_columns
+from helpers.values import Interval, printed_interval, propagate
 
 BINS = 60
+RATE = "china_per_1000"
+CAMERAS, POPULATION = "China's camera count", "China's population"  # tornado inputs
 
 
-def run_step(*, cleaning_dir: str | Path, output_dir: str | Path, seed: int | None = None,
-             n_draws: int | None = None) -> dict[str, Path]:
-    """Draw, summarise and write the sensitivity tables into ``output_dir``."""
-    figures, _ = load_processed(cleaning_dir)
+@dataclass(frozen=True)
+class Uniform:
+    """A uniform input distribution, named (its random stream) and with its source in words."""
+
+    name: str
+    low: float
+    high: float
+    source: str
+
+    def draw(self, seed: int, n: int) -> np.ndarray:
+        """``n`` seeded draws; the stream depends on the seed and this input's name only."""
+        rng = np.random.default_rng([seed, zlib.crc32(self.name.encode("utf-8"))])
+        return self.low + rng.random(n) * (self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """How one scenario's draws are made."""
+
+    scenario: str
+    seed: int
+    draws: int
+    percentiles: tuple[float, ...]
+    cameras: Uniform
+    population: Uniform
+
+
+def _raw_interval(raw: object, known: Mapping[str, Known]) -> Interval:
+    """The interval of a scenarios-file value: a figure's printed rounding, a plain number exactly."""
+    if isinstance(raw, dict) and "figure" in raw:
+        return known[raw["figure"]].interval
+    value = number("value", raw)
+    return Interval(value, value)
+
+
+def camera_range(spec: dict, known: Mapping[str, Known], s: Scenario) -> Uniform:
+    """China's count: the share of the world total (both as printed, "approximately" read as the file's
+    fraction) relative to the count they give, applied to the scenario's count."""
+    cfg = spec["sensitivity"]["cameras"]
+    share, world = known[cfg["share"]["figure"]], known[cfg["world"]["figure"]]
+    centre = share.value * world.value
+    low, high = share.interval.low * world.interval.low / centre, share.interval.high * world.interval.high / centre
+    return Uniform("china_cameras", s.china_cameras * low, s.china_cameras * high,
+                   f"{share.text} of {world.text} ('approximately' read as +-{cfg['approximately']:.0%}) allows "
+                   f"{low:.4f} to {high:.4f} times the count they give; applied to {fmt(s.china_cameras)}")
+
+
+def population_range(spec: dict, known: Mapping[str, Known], s: Scenario, *,
+                     china_cameras: object = None) -> Uniform:
+    """China's population: the hull of what each assumption of ``population_between`` gives for the scenario
+    (widened by the rounding of its printed figures) and the scenario's own population."""
+    named = spec["population_assumptions"]
+    parts = []
+    for name in spec["sensitivity"]["population_between"]:
+        rule = named[name]
+        if isinstance(rule, dict) and rule.get("implied_by") == "stated_rate":
+            cams, rate = scenarios.implied_pair(s.name, spec, china_cameras=china_cameras)
+            parts.append(propagate(implied_population, [_raw_interval(cams, known), _raw_interval(rate, known)]))
+        else:
+            parts.append(_raw_interval(rule, known))
+    low = min([p.low for p in parts] + [s.china_population])
+    high = max([p.high for p in parts] + [s.china_population])
+    names = " and ".join(spec["sensitivity"]["population_between"])
+    return Uniform("china_population", low, high,
+                   f"{names} populations, each widened by the rounding of its printed figures, and the "
+                   f"scenario's {fmt(s.china_population)}: {fmt(low)} to {fmt(high)}")
+
+
+def setup(spec: dict, figures: pd.DataFrame, s: Scenario, *, seed: object = None, draws: object = None,
+          china_cameras: object = None) -> Setup:
+    """The draws of scenario ``s`` from the validated scenarios file (``seed``/``draws`` override it)."""
+    cfg = spec["sensitivity"]
+    known = known_figures(figures, cfg["cameras"]["approximately"])
+    return Setup(
+        scenario=s.name,
+        seed=int(number("seed", cfg["seed"] if seed is None else seed, low=0)),
+        draws=int(number("n_draws", cfg["draws"] if draws is None else draws, low=1, high=10_000_000)),
+        percentiles=tuple(float(p) for p in cfg["percentiles"]),
+        cameras=camera_range(spec, known, s),
+        population=population_range(spec, known, s, china_cameras=china_cameras),
+    )
+
+
+# --- cities ---------------------------------------------------------------------------------------
+
+def city_inputs(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
+                printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For every Chinese city the scenario estimates: people per square mile = a / b x scale, where
+    (a, b) is the printed density and rate (article cities, scale 1,000) or the population and the implied
+    area (table cities, scale 1), each with the interval of its printed rounding."""
+    est = scenarios.city_estimates(s, figures, cities, printed=printed)
+    rows = []
+    for d in derived_city_figures(figures).itertuples():
+        dens, rate = printed_interval(d.value_text), printed_interval(d.rate_text)
+        rows.append({"city": d.city, "basis": scenarios.ARTICLE_BASIS, "a": d.stated_per_sq_mi, "a_low": dens.low,
+                     "a_high": dens.high, "b": d.rate, "b_low": rate.low, "b_high": rate.high, "scale": 1000.0,
+                     "a_name": f"printed density ({d.value_text})", "b_name": f"printed rate ({d.rate_text})"})
+    if cities is not None and len(cities):
+        dens = city_densities(cities, printed)
+        dens = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
+        iv = cell_intervals(dens, None if printed is None else printed.loc[dens.index])
+        for i, r in dens.iterrows():
+            rows.append({"city": r["city"], "basis": f"{r['source']} population / area x national rate",
+                         "a": r["population"], "a_low": iv.at[i, "population_low"],
+                         "a_high": iv.at[i, "population_high"],
+                         "b": r["area_sq_mi"],
+                         "b_low": iv.at[i, "cameras_low"] / iv.at[i, "stated_per_sq_mi_high"],
+                         "b_high": iv.at[i, "cameras_high"] / iv.at[i, "stated_per_sq_mi_low"], "scale": 1.0,
+                         "a_name": "city population", "b_name": "city area"})
+    inputs = pd.DataFrame(rows, columns=["city", "basis", "a", "a_low", "a_high", "b", "b_low", "b_high", "scale",
+                                         "a_name", "b_name"])
+    keyed = est[est["basis"].isin(set(inputs["basis"]))][["city", "basis", "per_sq_mi"]]
+    return keyed.merge(inputs, on=["city", "basis"], how="left", validate="one_to_one")
+
+
+def _people(a: np.ndarray | float, b: np.ndarray | float, scale: float) -> np.ndarray | float:
+    return a / b * scale
+
+
+# --- the draws ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Result:
+    """What one scenario's sensitivity run produces."""
+
+    draws: pd.DataFrame
+    summary: pd.DataFrame
+    cities: pd.DataFrame
+    tornado: pd.DataFrame
+
+
+def monte_carlo(st: Setup) -> pd.DataFrame:
+    """Seeded draws of China's camera count and population and the resulting rate per 1,000."""
+    cameras = st.cameras.draw(st.seed, st.draws)
+    population = st.population.draw(st.seed, st.draws)
+    return pd.DataFrame({"china_cameras": cameras, "china_population": population,
+                         RATE: per_thousand(cameras, population)})
+
+
+def summarise(draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
+    """Min, percentiles and max of every column of the draws."""
+    qs = np.asarray(percentiles) / 100.0
+    rows = {"min": draws.min(), **{f"p{p:g}": draws.quantile(q) for p, q in zip(percentiles, qs, strict=True)},
+            "max": draws.max()}
+    return pd.DataFrame(rows).rename_axis("quantity").reset_index()
+
+
+def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame) -> pd.DataFrame:
+    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density."""
+    rows = []
+    for r in inputs.itertuples():
+        a = Uniform(f"city:{r.basis}:{r.city}:a", r.a_low, r.a_high, r.a_name).draw(st.seed, st.draws)
+        b = Uniform(f"city:{r.basis}:{r.city}:b", r.b_low, r.b_high, r.b_name).draw(st.seed, st.draws)
+        values = city_density(rate, _people(a, b, r.scale))
+        qs = np.percentile(values, st.percentiles)
+        rows.append({"city": r.city, "basis": r.basis, "per_sq_mi": r.per_sq_mi,
+                     **{f"p{p:g}": q for p, q in zip(st.percentiles, qs, strict=True)}})
+    return pd.DataFrame(rows, columns=["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles)])
+
+
+def tornado(st: Setup, s: Scenario, inputs: pd.DataFrame, city: str) -> pd.DataFrame:
+    """One at a time: each input at the low and the high end of its distribution, every other at its
+    central value, for China's rate and for ``city``'s cameras per square mile on each basis.
+
+    Rows: output, input, input_low, input_high, central, output_low, output_high, swing (|high - low|),
+    sorted by output, then by swing, largest first.
+    """
+    rows = []
+    national = {CAMERAS: (st.cameras, s.china_cameras), POPULATION: (st.population, s.china_population)}
+
+    def rate(values: dict[str, float]) -> float:
+        return float(per_thousand(values[CAMERAS], values[POPULATION]))
+
+    outputs = [("China: cameras per 1,000 people", dict(national), rate)]
+    for r in inputs[inputs["city"] == city].itertuples():
+        def dens(values: dict[str, float], r=r) -> float:
+            return float(city_density(rate(values), _people(values[r.a_name], values[r.b_name], r.scale)))
+
+        own = {r.a_name: (Interval(r.a_low, r.a_high), r.a), r.b_name: (Interval(r.b_low, r.b_high), r.b)}
+        outputs.append((f"{city}: cameras per sq mi ({r.basis})", {**national, **own}, dens))
+    for label, spec, f in outputs:
+        central = {k: v for k, (_, v) in spec.items()}
+        centre = f(central)
+        for name, (dist, _) in spec.items():
+            low = f({**central, name: dist.low})
+            high = f({**central, name: dist.high})
+            rows.append({"output": label, "input": name, "input_low": dist.low, "input_high": dist.high,
+                         "central": centre, "output_low": low, "output_high": high, "swing": abs(high - low)})
+    out = pd.DataFrame(rows)
+    order = {label: i for i, (label, _, _) in enumerate(outputs)}
+    return (out.assign(_o=out["output"].map(order)).sort_values(["_o", "swing", "input"], ascending=[True, False, True],
+                                                               kind="mergesort").drop(columns="_o")
+            .reset_index(drop=True))
+
+
+def run(st: Setup, s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
+        printed: pd.DataFrame | None = None) -> Result:
+    """Draw, summarise, and break down one scenario."""
+    draws = monte_carlo(st)
+    inputs = city_inputs(s, figures, cities, printed)
+    return Result(draws, summarise(draws, st.percentiles), city_intervals(st, draws[RATE].to_numpy(), inputs),
+                  tornado(st, s, inputs, scenarios.headline_city(figures)))
+
+
+# --- the step -------------------------------------------------------------------------------------
+
+def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path, seed: int | None = None,
+             n_draws: int | None = None, population: object = None,
+             china_cameras: float | None = None) -> dict[str, Path]:
+    """Resolve ``scenario`` as notebook 03 does, draw, and write the sensitivity tables into ``output_dir``."""
+    figures, cities = load_processed(cleaning_dir)
+    printed = read_printed(cleaning_dir, cities)
     values = dict(zip(figures["figure_id"], figures["value"], strict=True))
-    setup = scenarios.sensitivity_setup(scenarios.load_spec(), values, seed=seed, draws=n_draws)
-    draws = scenarios.monte_carlo(setup)
-    summary = scenarios.summarise(draws, setup.percentiles)
+    spec = scenarios.load_spec()
+    s = scenarios.resolve_scenario(scenario, values, population=population, china_cameras=china_cameras, spec=spec)
+    st = setup(spec, figures, s, seed=seed, draws=n_draws, china_cameras=china_cameras)
+    result = run(st, s, figures, cities, printed)
     folder = resolve(output_dir)
-    written = save_table(summary, "sensitivity", folder=folder,
-                         caption=f"Monte Carlo ranges ({setup.draws:,} seeded draws) of China's camera count, "
-                                 "population and cameras per 1,000 people.")
-    counts, edges = np.histogram(draws["china_per_1000"], bins=BINS)
+    written = save_table(round_columns(result.summary), "sensitivity", folder=folder,
+                         caption=f"Scenario {s.name}: Monte Carlo ranges ({st.draws:,} seeded draws) of China's camera "
+                                 "count, population and cameras per 1,000 people, from the input distributions of "
+                                 "data/raw/scenarios.yml.")
+    written |= {f"cities_{k}": v for k, v in save_table(
+        round_columns(result.cities), "city_intervals", folder=folder,
+        caption=f"Scenario {s.name}: cameras per square mile of Chinese cities, central estimate and Monte Carlo "
+                "percentiles (national rate, city population and area all drawn).").items()}
+    written |= {f"tornado_{k}": v for k, v in save_table(
+        round_columns(result.tornado), "tornado", folder=folder,
+        caption=f"Scenario {s.name}: each input moved alone from the low to the high end of its distribution, the "
+                "others held at their central values; swing = the change in the output.").items()}
+    counts, edges = np.histogram(result.draws[RATE], bins=BINS)
     histogram = pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "draws": counts})
     written["histogram"] = write_text(folder / "histogram.csv", to_csv(histogram))
-    data = {"setup": asdict(setup), "summary": summary.set_index("quantity").to_dict(orient="index")}
+    data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
+            "summary": result.summary.set_index("quantity").to_dict(orient="index")}
     written["json"] = write_text(folder / "sensitivity.json",
                                  json.dumps(scenarios.jsonable(data), indent=2, sort_keys=True) + "\n")
     return written
 
 
-def read(folder: str | Path) -> tuple[dict, pd.DataFrame]:
-    """What the step wrote: ({'setup':..., 'summary': {quantity: {stat: value}}}, histogram)."""
+@dataclass(frozen=True)
+class Written:
+    """What the step wrote for one scenario, read back."""
+
+    data: dict  # {'setup', 'central', 'summary': {quantity: {stat: value}}}
+    histogram: pd.DataFrame
+    cities: pd.DataFrame
+    tornado: pd.DataFrame
+
+
+def read(folder: str | Path) -> Written:
+    """What the step wrote into ``folder``."""
     folder = resolve(folder)
     data = json.loads((folder / "sensitivity.json").read_text(encoding="utf-8"))
-    return data, pd.read_csv(folder / "histogram.csv")
+    return Written(data, pd.read_csv(folder / "histogram.csv"), pd.read_csv(folder / "city_intervals.csv"),
+                   pd.read_csv(folder / "tornado.csv"))
+
+
+def read_for(sensitivity_dirs: Mapping[str, str | Path] | None, scenario: str) -> Written | None:
+    """The sensitivity of ``scenario`` from the step's folders ({scenario: folder}), or None for a scenario
+    the step did not run (one defined only by notebook parameters)."""
+    if not sensitivity_dirs or scenario not in sensitivity_dirs:
+        return None
+    folder = resolve(sensitivity_dirs[scenario])
+    if not (folder / "sensitivity.json").is_file():
+        raise ParameterError(f"parameter 'sensitivity_dirs': no sensitivity for scenario {scenario!r} "
+                             f"(sensitivity.json missing in its folder); run `make reproduce`")
+    return read(folder)
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
+    """Horizontal bars from the output at each input's low end to its high end, largest swing on top."""
+    from helpers.figures import PALETTE
+
+    rows = table[table["output"] == output].reset_index(drop=True)
+    if rows.empty:
+        raise ParameterError(f"no tornado rows for {output!r}")
+    y = np.arange(len(rows))[::-1]
+    centre = float(rows["central"].iloc[0])
+    for yi, r in zip(y, rows.itertuples(), strict=True):
+        ax.barh(yi, r.output_low - centre, left=centre, color=PALETTE[0], height=0.6)
+        ax.barh(yi, r.output_high - centre, left=centre, color=PALETTE[1], height=0.6)
+        ax.annotate(f"swing {r.swing:,.3g}", (max(r.output_low, r.output_high, centre), yi), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=6, color="0.3")
+    ax.axvline(centre, color="0.3", lw=0.8)
+    ax.set_yticks(y, rows["input"])
+    ax.margins(x=0.2)
+    ax.set_xlabel(output.replace(" (", "\n(", 1))
+    from matplotlib.patches import Patch
+
+    ax.figure.legend(handles=[Patch(color=PALETTE[0], label="input at its low end"),
+                              Patch(color=PALETTE[1], label="input at its high end")],
+                     loc="outside lower center", ncols=2, frameon=False)
+
+
+def plot_scenario_intervals(points: pd.DataFrame, *, ax, xlabel: str) -> None:
+    """Each scenario on its own row: its sensitivity p5-p95 (light) and p25-p75 (dark), its computed value
+    (filled) and the article's printed value (open). ``points``: scenario, value, stated, p5, p25, p75, p95."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from helpers.figures import COLORS, PALETTE
+
+    y = np.arange(len(points))[::-1]
+    for yi, r in zip(y, points.itertuples(), strict=True):
+        if pd.notna(r.p5):
+            ax.barh(yi, r.p95 - r.p5, left=r.p5, height=0.5, color="0.88", zorder=0)
+            ax.barh(yi, r.p75 - r.p25, left=r.p25, height=0.5, color="0.72", zorder=1)
+    colors = [COLORS.get(s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(points["scenario"])]
+    ax.scatter(points["value"], y, color=colors, s=28, zorder=3)
+    stated = points["stated"].notna().to_numpy()
+    ax.scatter(points.loc[stated, "stated"], y[stated], facecolors="none",
+               edgecolors=[c for c, k in zip(colors, stated, strict=True) if k], s=44, zorder=3)
+    ax.set_yticks(y, points["scenario"])
+    ax.set_ylim(-0.7, len(points) - 0.3)
+    ax.set_xlabel(xlabel)
+    handles = [Line2D([], [], ls="", marker="o", color="0.3", label="computed"),
+               Line2D([], [], ls="", marker="o", markerfacecolor="none", color="0.3", label="as printed"),
+               Patch(color="0.72", label="sensitivity p25-p75"), Patch(color="0.88", label="p5-p95")]
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)

@@ -82,13 +82,17 @@ STEP_TABLE: tuple[StepSpec, ...] = (
         },
         uses={"cleaning_dir": "01_data_cleaning"}),
     StepSpec(
-        "sensitivity", "helpers.sensitivity:run_step",
+        "sensitivity", "helpers.sensitivity:run_step", per_scenario=True,
         parameters={
             "seed": Param(None, Annotated[int, Field(ge=0)] | None, "Monte Carlo seed (None: the scenarios file's)"),
             "n_draws": Param(None, Annotated[int, Field(ge=1, le=10_000_000)] | None,
                              "Monte Carlo draws (None: the scenarios file's)"),
+            "population": Param(None, Positive | str | None,
+                                'None (the file\'s default), "stated", "implied", or a number of people'),
+            "china_cameras": Param(None, Positive | None, "override the scenario's camera count"),
         },
-        uses={"cleaning_dir": "01_data_cleaning"}, reads=(SCENARIOS_FILE,)),
+        uses={"cleaning_dir": "01_data_cleaning"}, reads=(SCENARIOS_FILE,),
+        owns={"output_dir": "sensitivity/{scenario}"}),
     StepSpec(
         "03_scenarios", "notebooks/03_scenarios.ipynb", per_scenario=True,
         parameters={
@@ -98,11 +102,11 @@ STEP_TABLE: tuple[StepSpec, ...] = (
             "world_cameras": Param(None, Positive | None, "override the world total"),
             "world_population": Param(None, Positive | None, "override the world population"),
         },
-        uses={"cleaning_dir": "01_data_cleaning", "sensitivity_dir": "sensitivity"},
+        uses={"cleaning_dir": "01_data_cleaning", "sensitivity_dirs": "sensitivity"},
         reads=(SCENARIOS_FILE,), owns={"output_dir": "03_scenarios/{scenario}"}),
     StepSpec(
         "04_compare", "notebooks/04_compare.ipynb",
-        uses={"scenario_dirs": "03_scenarios", "sensitivity_dir": "sensitivity"}),
+        uses={"scenario_dirs": "03_scenarios", "sensitivity_dirs": "sensitivity"}),
     StepSpec(
         "gather", "helpers.gather:run_step",
         uses={"step_dirs": "*"}, owns={"tables_dir": "tables", "figures_dir": "figures"}),

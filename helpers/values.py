@@ -1,8 +1,15 @@
-"""Numbers as people print them: "6,220", "1.46 billion", "54 percent", "9.43M", "less than 6"."""
+"""Numbers as people print them: "6,220", "1.46 billion", "54 percent", "9.43M", "less than 6", "third".
+
+A printed number stands for every value its last printed digit allows: "9.43M" is anything in
+[9.425M, 9.435M] (`printed_interval`). Kept light (no numpy, no pandas): the scenarios-file validation imports it.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from helpers.errors import RawDataError
@@ -31,6 +38,10 @@ _NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 _VAGUE_RE = re.compile(rf"^(?P<order>{'|'.join(_ORDERS_OF_MAGNITUDE)}) of (?P<scale>{_SCALE})$", re.IGNORECASE)
+# Ranks as an article states them ("ranked the third"): exact whole numbers, with no rounding.
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10}
+_ORDINAL_RE = re.compile(rf"^(?:(?P<word>{'|'.join(_ORDINALS)})|(?P<digits>\d+)(?:st|nd|rd|th))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,10 @@ def parse_value_text(text: object) -> ParsedValue:
         scale = _SCALES[(match["scale"] or "").lower()]
         qualifier = _QUALIFIERS[match["prefix"].lower()] if match["prefix"] else "exact"
         return ParsedValue(number * scale, qualifier)
+    ordinal = _ORDINAL_RE.match(raw)
+    if ordinal:
+        rank = _ORDINALS[ordinal["word"].lower()] if ordinal["word"] else int(ordinal["digits"])
+        return ParsedValue(float(rank), "exact")
     vague = _VAGUE_RE.match(raw)
     if vague:
         value = _ORDERS_OF_MAGNITUDE[vague["order"].lower()] * _SCALES[vague["scale"].lower()]
@@ -61,7 +76,7 @@ def parse_value_text(text: object) -> ParsedValue:
     if raw.startswith("-"):
         raise ValueError(f"{text!r} is negative")
     raise ValueError(f"{text!r} is not a number this project can read (examples: '6,220', '1.46 billion', "
-                     "'54 percent', '9.43M', 'less than 6')")
+                     "'54 percent', '9.43M', 'less than 6', 'third')")
 
 
 def parse_cell(text: object, where: str) -> ParsedValue:
@@ -70,3 +85,62 @@ def parse_cell(text: object, where: str) -> ParsedValue:
         return parse_value_text(text)
     except ValueError as exc:
         raise RawDataError(f"{where}: {exc}") from None
+
+
+# --- what a printed number stands for ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Interval:
+    """A closed interval of values (infinite ends for bounds)."""
+
+    low: float
+    high: float
+
+    def overlaps(self, other: Interval) -> bool:
+        """True when the two intervals share at least one value (agreement within rounding)."""
+        return self.low <= other.high and other.low <= self.high
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+    def widened(self, half: float) -> Interval:
+        """The interval grown by ``half`` at both ends."""
+        return Interval(self.low - half, self.high + half)
+
+
+def printed_step(text: object) -> float:
+    """The unit of the last printed digit: "9.43M" 1e4, "372.8" 0.1, "6,220" 1, "54 percent" 1.
+
+    0 for ranks ("third") and NaN for words that give no digits ("tens of millions", a bound).
+    Integers printed in full are taken to their last digit: "400000" is 1 (a table cannot tell us that
+    its trailing zeros are rounding).
+    """
+    raw = " ".join(str(text).replace("\u00a0", " ").split())
+    if _ORDINAL_RE.match(raw):
+        return 0.0
+    match = _NUMBER_RE.match(raw)
+    if not match:
+        parse_value_text(raw)  # raises ValueError for unreadable text
+        return math.nan
+    decimals = len(match["number"].partition(".")[2])
+    return 10.0**-decimals * _SCALES[(match["scale"] or "").lower()]
+
+
+def printed_interval(text: object) -> Interval:
+    """Every value a printed number stands for: "9.43M" is [9.425e6, 9.435e6], "less than 6" (-inf, 6].
+
+    "approximately" is read from its digits only here; how much more it allows is the caller's choice.
+    """
+    parsed = parse_value_text(text)
+    if parsed.qualifier == "upper_bound":
+        return Interval(-math.inf, parsed.value)
+    if parsed.qualifier == "lower_bound":
+        return Interval(parsed.value, math.inf)
+    half = printed_step(text) / 2
+    return Interval(parsed.value - half, parsed.value + half)
+
+
+def propagate(formula: Callable[..., float], inputs: Sequence[Interval]) -> Interval:
+    """The range of a ``formula`` monotone in each input, when each input varies over its interval."""
+    corners = [float(formula(*c)) for c in itertools.product(*[(i.low, i.high) for i in inputs])]
+    return Interval(min(corners), max(corners))

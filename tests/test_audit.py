@@ -1,44 +1,73 @@
-"""The claims audit computes its verdicts from the figures (hand-checked on small frames)."""
+"""The claims audit: verdicts, editions, causes and intervals, hand-derived on small frames and on the real table."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.audit import (
-    CONSISTENT,
-    INCONSISTENT,
-    UNCHECKABLE,
+    DERIVED,
+    IMPLIED_POPULATION,
+    LATER_EDITION,
+    ONE_FORECAST,
+    cause_statements,
+    causes_table,
     claims_audit,
+    editions_differ,
     figure_interval,
     implied_china_populations,
+    known_figures,
+    table_edition,
+    verdict_counts,
+)
+from helpers.paths import NOTEBOOKS
+from helpers.verdicts import (
+    BOUND,
+    CONSISTENT,
+    EDITION,
+    IDENTITY,
+    INCONSISTENT,
+    UNCHECKABLE,
+    VERDICTS,
+    verdict,
 )
 
+LATER = "comparitech:later"
 NATIONAL = [
-    # figure_id, metric, value_text, value, qualifier, scenario
-    ("world_cameras", "cameras", "approximately 1 billion", 1e9, "approximate", "none"),
-    ("china_share_of_world", "share_of_world_cameras", "54 percent", 54.0, "exact", "conservative"),
-    ("china_cameras_conservative", "cameras", "540 million", 540e6, "exact", "conservative"),
-    ("china_population", "population", "1.46 billion", 1.46e9, "exact", "none"),
-    ("china_per_1000_conservative", "cameras_per_1000", "372.8", 372.8, "exact", "conservative"),
-    ("china_cameras_high", "cameras", "626 million", 626e6, "exact", "high"),
-    ("china_per_1000_high", "cameras_per_1000", "432.2", 432.2, "exact", "high"),
+    # figure_id, metric, unit, value_text, value, qualifier, scenario, edition
+    ("world_cameras", "cameras", "cameras", "approximately 1 billion", 1e9, "approximate", "none", "ihs_markit:2019"),
+    ("china_share_of_world", "share_of_world_cameras", "percent", "54 percent", 54.0, "exact", "conservative",
+     "ihs_markit:2019"),
+    ("china_cameras_conservative", "cameras", "cameras", "540 million", 540e6, "exact", "conservative",
+     "ihs_markit:2019"),
+    ("china_population", "population", "people", "1.46 billion", 1.46e9, "exact", "none", "article"),
+    ("china_per_1000_conservative", "cameras_per_1000", "per 1,000", "372.8", 372.8, "exact", "conservative", LATER),
+    ("china_cameras_high", "cameras", "cameras", "626 million", 626e6, "exact", "high", "ihs_markit:2019"),
+    ("china_per_1000_high", "cameras_per_1000", "per 1,000", "432.2", 432.2, "exact", "high", LATER),
 ]
 CITY_FIGURES = [
+    # figure_id, metric, value_text, value, qualifier, scenario, entity, country
+    ("cities_analysed", "cities_analysed", "150", 150.0, "exact", "none", "Comparitech city ranking", None),
     ("shenzhen_per_sq_mi", "cameras_per_sq_mi", "6,220", 6220.0, "exact", "conservative", "Shenzhen", "China"),
     ("osaka_per_sq_mi", "cameras_per_sq_mi", "less than 6", 6.0, "upper_bound", "none", "Osaka", "Japan"),
     ("tokyo_per_1000", "cameras_per_1000", "1.06", 1.06, "exact", "none", "Tokyo", "Japan"),
     ("london_per_1000", "cameras_per_1000", "13.35", 13.35, "exact", "none", "London", "United Kingdom"),
+    ("los_angeles_per_1000", "cameras_per_1000", "8.77", 8.77, "exact", "none", "Los Angeles", "United States"),
+    ("shenzhen_rank_per_sq_mi", "rank_per_sq_mi", "first", 1.0, "exact", "conservative", "Shenzhen", "China"),
+    ("tokyo_rank_population", "rank_population", "first", 1.0, "exact", "none", "Tokyo", "Japan"),
 ]
 
 
 def figures(**changes: tuple[str, float]) -> pd.DataFrame:
-    rows = [dict(zip(["figure_id", "metric", "value_text", "value", "qualifier", "scenario"], r, strict=True),
-                 entity="China", country="China") for r in NATIONAL]
+    cols = ["figure_id", "metric", "unit", "value_text", "value", "qualifier", "scenario", "edition"]
+    rows = [dict(zip(cols, r, strict=True), entity="China", country="China") for r in NATIONAL]
     rows += [dict(zip(["figure_id", "metric", "value_text", "value", "qualifier", "scenario", "entity", "country"],
-                      r, strict=True)) for r in CITY_FIGURES]
+                      r, strict=True), unit="-", edition=LATER) for r in CITY_FIGURES]
     df = pd.DataFrame(rows)
     df["paragraph"] = 1
     for fid, (text, value) in changes.items():
@@ -46,101 +75,262 @@ def figures(**changes: tuple[str, float]) -> pd.DataFrame:
     return df
 
 
-def cities() -> pd.DataFrame:
-    # Rows as in the 2021 table: Shenzhen 400000 cameras, 12591696 people, 520.08/sq mi.
-    return pd.DataFrame({
-        "source": "t", "city": ["Shenzhen", "Osaka", "Tokyo", "London"],
-        "country_code": ["CHN", "JPN", "JPN", "GBR"],
-        "cameras": [400_000.0, 30_000.0, 39_504.0, 691_000.0],
-        "population": [12_591_696.0, 19_110_616.0, 37_339_804.0, 9_425_622.0],
-        "stated_per_1000": [31.77, 1.57, 1.06, 73.31],
-        "stated_per_sq_mi": [520.08, 5.96, 7.54, 1138.48],
-        "area_sq_mi": [400_000 / 520.08, 30_000 / 5.96, 39_504 / 7.54, 691_000 / 1138.48],
+def cities(**population_text: str) -> pd.DataFrame:
+    """Rows as in the 2021 table (source 't'); the area is implied as cameras / per square mile."""
+    df = pd.DataFrame({
+        "source": "comparitech_2021", "source_row": [2, 3, 4, 5, 6],
+        "city": ["Shenzhen", "Osaka", "Tokyo", "London", "Los Angeles"],
+        "country": ["China", "Japan", "Japan", "United Kingdom", "United States"],
+        "country_code": ["CHN", "JPN", "JPN", "GBR", "USA"],
+        "cameras": [400_000.0, 30_000.0, 39_504.0, 691_000.0, 34_959.0],
+        "population": [12_591_696.0, 19_110_616.0, 37_339_804.0, 9_425_622.0, 3_983_540.0],
+        "stated_per_1000": [31.77, 1.57, 1.06, 73.31, 8.78],
+        "stated_per_sq_mi": [520.08, 5.96, 7.54, 1138.48, 74.54],
     })
+    df["area_sq_mi"] = df["cameras"] / df["stated_per_sq_mi"]
+    df["area_km2"] = df["area_sq_mi"] * 2.589988110336
+    return df
 
 
-def verdicts(audit: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(audit["figure_id"], audit["verdict"], strict=True))
+def by_id(audit: pd.DataFrame) -> pd.DataFrame:
+    return audit.set_index("figure_id")
 
 
 @pytest.mark.parametrize(("text", "value", "qualifier", "low", "high"), [
-    ("372.8", 372.8, "exact", 372.75, 372.85),
-    ("1.46 billion", 1.46e9, "exact", 1.455e9, 1.465e9),
+    ("372.8", 372.8, "exact", 372.75, 372.85),  # printed to 0.1
+    ("1.46 billion", 1.46e9, "exact", 1.455e9, 1.465e9),  # printed to 0.01 billion
+    ("9.43M", 9.43e6, "exact", 9.425e6, 9.435e6),  # printed to 0.01 million: +-5,000
     ("6,220", 6220.0, "exact", 6219.5, 6220.5),
     ("54 percent", 54.0, "exact", 53.5, 54.5),
-    ("approximately 1 billion", 1e9, "approximate", 0.95e9, 1.05e9),
+    ("approximately 1 billion", 1e9, "approximate", 0.95e9, 1.05e9),  # +-5% (APPROX_TOLERANCE)
     ("less than 6", 6.0, "upper_bound", -math.inf, 6.0),
     ("tens of millions", 1e7, "lower_bound", 1e7, math.inf),
+    ("third", 3.0, "exact", 3.0, 3.0),  # a rank has no rounding
 ])
 def test_figure_interval(text, value, qualifier, low, high):
     interval = figure_interval(text, value, qualifier)
     assert interval.low == pytest.approx(low) and interval.high == pytest.approx(high)
 
 
+def test_verdict_rule():
+    assert verdict(checkable=False, agrees=True) == UNCHECKABLE  # missing inputs never 'disagree'
+    assert verdict(checkable=True, agrees=True) == CONSISTENT
+    assert verdict(checkable=True, agrees=True, bound=True) == BOUND
+    assert verdict(checkable=True, agrees=True, identity=True) == IDENTITY
+    assert verdict(checkable=True, agrees=False, editions_differ=True) == EDITION
+    assert verdict(checkable=True, agrees=False) == INCONSISTENT
+    assert len(set(VERDICTS)) == 6
+
+
+def test_editions():
+    assert editions_differ("comparitech:later", "comparitech:2021")
+    assert not editions_differ("comparitech:later", "comparitech:later")
+    assert not editions_differ("comparitech:later", "ihs_markit:2019")  # two sources, not two editions
+    assert not editions_differ("comparitech:later", "unknown")
+    assert table_edition("comparitech_2021") == "comparitech:2021"
+    assert table_edition("mine", "later") == "comparitech:later"
+    assert table_edition("mine") == "unknown"
+
+
 def test_the_article_national_figures():
-    audit = claims_audit(figures()).set_index("figure_id")
-    # 540e6 / 1.46e9 * 1000 = 369.863, not 372.8
-    assert audit.loc["china_per_1000_conservative", "recomputed"] == pytest.approx(369.863, abs=1e-3)
-    assert audit.loc["china_per_1000_conservative", "verdict"] == INCONSISTENT
-    assert "369.9" in audit.loc["china_per_1000_conservative", "reason"]
-    # 540e6 / 372.8 * 1000 = 1.4485 billion people, not 1.46 billion
+    audit = by_id(claims_audit(figures()))
+    # 540e6 / 1.46e9 * 1000 = 369.863; its interval [539.5e6 / 1.465e9, 540.5e6 / 1.455e9] x 1000 = [368.259, 371.478]
+    # misses [372.75, 372.85]
+    row = audit.loc["china_per_1000_conservative"]
+    assert row["recomputed"] == pytest.approx(369.863, abs=1e-3)
+    assert (row["recomputed_low"], row["recomputed_high"]) == pytest.approx((368.259, 371.478), abs=1e-3)
+    assert (row["verdict"], row["cause"]) == (INCONSISTENT, IMPLIED_POPULATION)
+    # 540e6 / 372.8 * 1000 = 1.44850e9 people, not 1.46e9
     assert audit.loc["china_population", "recomputed"] == pytest.approx(1.4485e9, rel=1e-4)
-    assert audit.loc["china_population", "verdict"] == INCONSISTENT
-    # 54% of 1 billion = 540 million
-    assert audit.loc["china_cameras_conservative", "recomputed"] == pytest.approx(540e6)
-    assert audit.loc["china_cameras_conservative", "verdict"] == CONSISTENT
-    assert audit.loc["china_share_of_world", "verdict"] == CONSISTENT
-    # 626e6 / 1.46e9 * 1000 = 428.767
+    # 626e6 / 1.46e9 * 1000 = 428.767; 432.2 / 1000 * 1.46e9 = 631.012e6
     assert audit.loc["china_per_1000_high", "recomputed"] == pytest.approx(428.767, abs=1e-3)
-    assert audit.loc["china_per_1000_high", "verdict"] == INCONSISTENT
+    assert audit.loc["china_cameras_high", "recomputed"] == pytest.approx(631.012e6)
+    four = ["china_population", "china_per_1000_conservative", "china_cameras_high", "china_per_1000_high"]
+    assert set(audit.loc[four, "verdict"]) == {INCONSISTENT} and set(audit.loc[four, "cause"]) == {IMPLIED_POPULATION}
+    # 54% of 1 billion is 540 million: one forecast restated, an identity, not a confirmation
+    for fid in ("world_cameras", "china_share_of_world", "china_cameras_conservative"):
+        assert (audit.loc[fid, "verdict"], audit.loc[fid, "cause"]) == (IDENTITY, ONE_FORECAST)
+    # one unit for the share: a fraction, the article's "54 percent" included
+    assert audit.loc["china_share_of_world", "stated"] == pytest.approx(0.54)
+    assert audit.loc["china_share_of_world", "recomputed"] == pytest.approx(0.54)  # 540e6 / 1e9
+    assert audit.loc["china_per_1000_conservative", "compared_with"] == "ihs_markit:2019 + article"
 
 
-def test_changing_a_figure_changes_the_verdict():
-    before = verdicts(claims_audit(figures()))
-    after = verdicts(claims_audit(figures(china_population=("1.4485 billion", 1.4485e9))))
-    assert before["china_per_1000_conservative"] == INCONSISTENT
-    assert after["china_per_1000_conservative"] == CONSISTENT  # 540e6/1.4485e9*1000 = 372.80
-    assert after["china_per_1000_high"] == CONSISTENT  # 626e6/1.4485e9*1000 = 432.17
-    worse = verdicts(claims_audit(figures(china_share_of_world=("64 percent", 64.0))))
-    assert worse["china_cameras_conservative"] == INCONSISTENT
+def test_the_implied_population_is_the_cause_stated_once():
+    fig = figures()
+    audit = claims_audit(fig)
+    statements = cause_statements(audit, fig)
+    text = statements[IMPLIED_POPULATION]
+    # 540e6 / 372.8 = 1.448498e9 and 626e6 / 432.2 = 1.448404e9: mean 1.448451e9, printed to 4 decimals of a billion
+    assert "1.4485 billion" in text and "1.46 billion" in text and "4 verdicts" in text
+    # the pairs' intervals overlap on [625.5e6 / 432.25, 626.5e6 / 432.15] x 1000 = [1.4471e9, 1.4497e9]
+    assert "1.4471 billion to 1.4497 billion" in text
+    assert not audit["reason"].str.contains("1.4485 billion people").any()  # stated once, in the cause
+    table = causes_table(audit, fig).set_index("cause")
+    assert table.loc[IMPLIED_POPULATION, "verdicts"] == "4 inconsistent"
+
+
+def test_a_consistent_population_turns_the_four_into_identities():
+    after = by_id(claims_audit(figures(china_population=("1.4485 billion", 1.4485e9))))
+    # 540e6 / 1.4485e9 * 1000 = 372.80 and 626e6 / 1.4485e9 * 1000 = 432.17: within rounding
+    assert after.loc["china_per_1000_conservative", "verdict"] == IDENTITY
+    assert after.loc["china_per_1000_high", "verdict"] == IDENTITY
+    worse = by_id(claims_audit(figures(china_share_of_world=("64 percent", 64.0))))
+    # 64% of [0.95, 1.05] billion is [608, 672] million: 540 million is not in it, and no population explains it
+    assert worse.loc["china_cameras_conservative", "verdict"] == INCONSISTENT
+    assert worse.loc["china_cameras_conservative", "cause"] == ""
 
 
 def test_both_rates_imply_the_same_population():
-    implied = implied_china_populations(figures()).set_index("basis")
-    conservative = implied.loc["conservative: cameras / rate x 1,000"]
-    high = implied.loc["high: cameras / rate x 1,000"]
-    assert conservative["population"] == pytest.approx(1.44850e9, rel=1e-4)
-    assert high["population"] == pytest.approx(1.44840e9, rel=1e-4)  # 626e6 / 432.2 * 1000
-    assert conservative["low"] <= high["high"] and high["low"] <= conservative["high"]
-    stated = implied.loc["stated in the article"]
-    assert stated["low"] > conservative["high"]  # 1.455e9 lies above either implied range
+    implied = implied_china_populations(figures())
+    cons, high, both, stated = (implied.iloc[i] for i in range(4))
+    assert cons["population"] == pytest.approx(1.448497854e9)  # 540e6 / 372.8 * 1000
+    assert high["population"] == pytest.approx(1.448403517e9)  # 626e6 / 432.2 * 1000
+    assert (both["low"], both["high"]) == pytest.approx((625.5e6 / 432.25 * 1000, 626.5e6 / 432.15 * 1000))
+    assert stated["low"] == pytest.approx(1.455e9) and stated["low"] > cons["high"]
 
 
 def test_city_claims_need_a_table():
-    audit = claims_audit(figures()).set_index("figure_id")
-    assert audit.loc["tokyo_per_1000", "verdict"] == UNCHECKABLE
+    audit = by_id(claims_audit(figures()))
+    for fid in ("tokyo_per_1000", "london_per_1000", "shenzhen_per_sq_mi", "shenzhen_rank_per_sq_mi"):
+        assert audit.loc[fid, "verdict"] == UNCHECKABLE
     assert audit.loc["tokyo_per_1000", "reason"] == "needs a city table; none was loaded"
+    # the article's own figures: Shenzhen's 6,220 is the highest per-square-mile figure it prints
+    assert "among the cities the article names it is number 1" in audit.loc["shenzhen_rank_per_sq_mi", "reason"]
 
 
-def test_city_claims_against_a_table():
-    audit = claims_audit(figures(), cities()).set_index("figure_id")
-    # Tokyo: 39504 / 37339804 * 1000 = 1.058 -> agrees with 1.06 within rounding
-    assert audit.loc["tokyo_per_1000", "verdict"] == CONSISTENT
-    # London: 691000 / 9425622 * 1000 = 73.31, not 13.35
+def test_city_claims_against_the_2021_edition():
+    audit = by_id(claims_audit(figures(), cities()))
+    # London: 691000 / 9425622 * 1000 = 73.3108, +449.1% against 13.35: an edition difference, not an error
     assert audit.loc["london_per_1000", "recomputed"] == pytest.approx(73.3108, abs=1e-4)
+    assert audit.loc["london_per_1000", "relative_difference"] == pytest.approx(73.3108 / 13.35 - 1, abs=1e-4)
+    assert (audit.loc["london_per_1000", "verdict"], audit.loc["london_per_1000", "cause"]) == (EDITION, LATER_EDITION)
+    assert audit.loc["london_per_1000", "edition"] == LATER
+    assert audit.loc["london_per_1000", "compared_with"] == "comparitech:2021"
+    # Los Angeles: 34959 / 3983540 * 1000 = 8.7759, just above [8.765, 8.775]: the editions differ
+    assert audit.loc["los_angeles_per_1000", "verdict"] == EDITION
+    # Tokyo: 39504 / 37339804 * 1000 = 1.0580, within [1.055, 1.065]
+    assert audit.loc["tokyo_per_1000", "verdict"] == CONSISTENT
+    # Osaka: the table's 5.96 satisfies "less than 6"
+    assert audit.loc["osaka_per_sq_mi", "verdict"] == BOUND
+    # Shenzhen: 372.8 / 1000 x 12591696 people / (400000 / 520.08) sq mi = 6103.38, -1.87% of 6,220
+    assert audit.loc["shenzhen_per_sq_mi", "recomputed"] == pytest.approx(6103.38, abs=0.01)
+    assert audit.loc["shenzhen_per_sq_mi", "relative_difference"] == pytest.approx(6103.38 / 6220 - 1, abs=1e-5)
+    assert (audit.loc["shenzhen_per_sq_mi", "verdict"], audit.loc["shenzhen_per_sq_mi", "cause"]) == (EDITION, DERIVED)
+    assert "520.1" in audit.loc["shenzhen_per_sq_mi", "reason"]  # the table's own count-based density, beside it
+    # the number of cities analysed belongs to an edition: another edition's table cannot check it
+    assert audit.loc["cities_analysed", "verdict"] == UNCHECKABLE
+    assert "comparitech:later edition" in audit.loc["cities_analysed", "reason"]
+    # no verdict blames the article for an edition difference
+    for row in audit[audit["verdict"] == INCONSISTENT].itertuples():
+        assert not any(editions_differ(row.edition, e) for e in row.compared_with.split(" + ")), row.Index
+
+
+def test_the_same_edition_makes_differences_errors():
+    audit = by_id(claims_audit(figures(), cities(), editions={"comparitech_2021": LATER}))
     assert audit.loc["london_per_1000", "verdict"] == INCONSISTENT
-    # Osaka: the table's 5.96 is below the bound "less than 6"
-    assert audit.loc["osaka_per_sq_mi", "verdict"] == CONSISTENT
-    # Shenzhen: 372.8/1000 * 12591696 / 769.11 = 6103.4 per sq mi (the article: 6,220)
-    assert audit.loc["shenzhen_per_sq_mi", "recomputed"] == pytest.approx(6103.4, abs=0.1)
-    assert "national rate" in audit.loc["shenzhen_per_sq_mi", "reason"]
-    assert "520.08" in audit.loc["shenzhen_per_sq_mi", "reason"]
+    # with the same edition the count of cities is checkable: 5 cities in the table, 150 claimed
+    assert audit.loc["cities_analysed", "recomputed"] == 5
+    assert audit.loc["cities_analysed", "verdict"] == INCONSISTENT
+    unknown = by_id(claims_audit(figures(), cities().assign(source="mine")))  # no edition known: not an edition
+    assert unknown.loc["london_per_1000", "verdict"] == INCONSISTENT
 
 
-def test_figures_with_nothing_to_recompute_from_cannot_be_checked():
-    df = figures()
-    extra = df.iloc[[0]].assign(figure_id="camera_system_pixels", metric="pixels", value_text="500 million",
-                                value=5e8, qualifier="exact")
-    audit = claims_audit(pd.concat([df, extra], ignore_index=True)).set_index("figure_id")
-    assert audit.loc["camera_system_pixels", "verdict"] == UNCHECKABLE
-    assert math.isnan(audit.loc["camera_system_pixels", "recomputed"])
+def test_a_population_printed_to_ten_thousand_flips_los_angeles():
+    table = cities()
+    table.loc[table["city"] == "Los Angeles", "population"] = 3.98e6
+    texts = pd.DataFrame({c: table[c].map(lambda v: f"{v:.10g}") for c in
+                          ("cameras", "population", "stated_per_1000", "stated_per_sq_mi")})
+    exact = by_id(claims_audit(figures(), table, printed=texts))
+    # 3.98e6 taken as exact: 34959 / 3.98e6 * 1000 = 8.7837, outside [8.765, 8.775]
+    assert exact.loc["los_angeles_per_1000", "verdict"] == EDITION
+    texts.loc[table["city"] == "Los Angeles", "population"] = "3.98M"
+    rounded = by_id(claims_audit(figures(), table, printed=texts))
+    # "3.98M" is [3.975e6, 3.985e6] and 34959 cameras [34958.5, 34959.5]:
+    # [34958.5 / 3.985e6, 34959.5 / 3.975e6] x 1000 = [8.77252, 8.79484], which meets [8.765, 8.775]
+    la = rounded.loc["los_angeles_per_1000"]
+    assert (la["recomputed_low"], la["recomputed_high"]) == pytest.approx((8.77252, 8.79484), abs=1e-5)
+    assert la["verdict"] == CONSISTENT
+
+
+def test_missing_inputs_cannot_be_checked():
+    table = cities()
+    table.loc[table["city"] == "London", "cameras"] = np.nan
+    table.loc[table["city"] == "Tokyo", "population"] = np.nan
+    audit = by_id(claims_audit(figures(), table))
+    assert audit.loc["london_per_1000", "verdict"] == UNCHECKABLE
+    assert audit.loc["tokyo_per_1000", "verdict"] == UNCHECKABLE
+    assert "gives no camera count or population" in audit.loc["london_per_1000", "reason"]
+
+
+def test_estimated_rows_never_check_a_counted_figure():
+    # three British cities all at 73.31 per 1,000: one national rate applied to each, not counts
+    table = pd.concat([cities(), cities().iloc[[3, 3]].assign(city=["Leeds", "York"], source_row=[7, 8])],
+                      ignore_index=True)
+    audit = by_id(claims_audit(figures(), table))
+    assert audit.loc["london_per_1000", "verdict"] == UNCHECKABLE
+    assert "estimated, not counted" in audit.loc["london_per_1000", "reason"]
+
+
+def test_ordinal_claims_with_ties_at_the_printed_precision():
+    table = cities()
+    audit = by_id(claims_audit(figures(), table))
+    # Tokyo's 37,339,804 people are the most in the table
+    assert audit.loc["tokyo_rank_population", "verdict"] == CONSISTENT
+    # ranked as the article's edition builds its list: Shenzhen at 372.8 per 1,000 x its people per sq mi (6103.4)
+    # above London's counted 1138.48
+    assert audit.loc["shenzhen_rank_per_sq_mi", "verdict"] == CONSISTENT
+    # Tokyo's population reprinted as a tie with Osaka's, at the table's precision: both share place 1
+    tied = table.assign(population=table["population"].where(table["city"] != "Osaka", 37_339_804.0))
+    row = by_id(claims_audit(figures(tokyo_rank_population=("second", 2.0)), tied)).loc["tokyo_rank_population"]
+    assert (row["recomputed_low"], row["recomputed_high"]) == (1.0, 2.0)
+    assert row["verdict"] == CONSISTENT and "tied with 1 other" in row["reason"]
+
+
+def test_the_real_table_audit(shared_data):
+    from helpers.city_tables import read_city_table
+    from helpers.cleaning import clean_article_figures
+    from helpers.density import printed_texts
+    from helpers.io import load_raw
+    from helpers.schemas import ARTICLE_FIGURES
+
+    fig = clean_article_figures(load_raw("article_figures.csv", ARTICLE_FIGURES))[0]
+    read = read_city_table({"path": str(shared_data / "comparitech_2021_cities.csv"), "name": "comparitech_2021"})
+    audit = claims_audit(fig, read.cities, printed=printed_texts(read.cities, read.log))
+    assert verdict_counts(audit) == {CONSISTENT: 7, BOUND: 1, IDENTITY: 3, EDITION: 10, INCONSISTENT: 4,
+                                     UNCHECKABLE: 3}
+    a = by_id(audit)
+    assert set(a.loc[a["verdict"] == INCONSISTENT].index) == {
+        "china_population", "china_per_1000_conservative", "china_cameras_high", "china_per_1000_high"}
+    edition = ["london_per_1000", "los_angeles_per_1000", "delhi_per_sq_mi", "seoul_per_sq_mi", "moscow_per_sq_mi",
+               "new_york_per_sq_mi"]
+    assert set(a.loc[edition, "verdict"]) == {EDITION}
+    # 372.8 / 1000 x population x per-sq-mi / cameras, against the printed figure:
+    # Shenzhen 12591696 x 520.08 / 400000 x 0.3728 = 6103.38 (-1.87% of 6,220); Wuhan 8473405 x 339.01 / 200000 x
+    # 0.3728 = 5354.47 (-1.37% of 5,429); Shanghai 27795702 x 408.49 / 1e6 x 0.3728 = 4232.87 (-2.54% of 4,343);
+    # Qingdao 5742486 x 415.8 / 262000 x 0.3728 = 3397.50 (-2.09% of 3,470)
+    expected = {"shenzhen": -0.01875, "wuhan": -0.01373, "shanghai": -0.02536, "qingdao": -0.02089}
+    for city, diff in expected.items():
+        assert a.loc[f"{city}_per_sq_mi", "relative_difference"] == pytest.approx(diff, abs=5e-5)
+        assert (a.loc[f"{city}_per_sq_mi", "verdict"], a.loc[f"{city}_per_sq_mi", "cause"]) == (EDITION, DERIVED)
+    # the ordinal claims: top four per square mile, Delhi first outside China, Tokyo the largest population
+    ranks = [f"{c}_rank_per_sq_mi" for c in expected] + ["delhi_rank_per_sq_mi_outside_china", "tokyo_rank_population"]
+    assert set(a.loc[ranks, "verdict"]) == {CONSISTENT}
+    assert a.loc["cities_analysed", "verdict"] == UNCHECKABLE
+
+
+NOTEBOOK_NUMBERS = re.compile(r"\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d{3,}")
+
+
+@pytest.mark.parametrize("name", ["02_density", "03_scenarios", "04_compare"])
+def test_notebook_prose_types_no_number(name):
+    """Markdown cells quote no figure of the article and no computed value: code prints them."""
+    nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+    article = {m.group(0) for t in known_figures(figures()).values() for m in NOTEBOOK_NUMBERS.finditer(t.text)}
+    computed = {"369.9", "428.8", "1.4485", "7,211", "7,210", "6,103", "6,171", "57.6", "62.6", "71.3"}
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"])
+            typed = {n for n in NOTEBOOK_NUMBERS.findall(text)} & (article | computed)
+            assert not typed, f"{name}: markdown types {sorted(typed)}"
+            assert not re.search(r"\b(540|626) million|1\.46 billion|\b54 ?(%|percent)", text), text

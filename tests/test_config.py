@@ -3,14 +3,16 @@
 Every test starts from the real file's text, changes one thing and checks the exact message. Line numbers
 are counted by hand in the real file (its layout is pinned by ``test_real_file_layout``):
 
-     8 defaults:                      25 scenarios:                   36 sensitivity:
-     9   year: 2021                   26   conservative:              37   seed: 20211231
-    11   world_cameras: {figure: ...} 28     china_cameras: {...}     38   draws: 10000
-    14   world_population: 7.909e9    29     stated_rate: {...}       41   camera_margin: 0.10
-    16   population: stated           30   high:                      43   population_between: [implied, stated]
-    18 population_assumptions:        31     description: ...         44   percentiles: [5, 25, 50, 75, 95]
-    20   stated: {figure: ...}        32     china_cameras: {...}
-    23   implied: {implied_by: ...}   33     stated_rate: {...}
+     8 defaults:                         29 population_assumptions:        47 sensitivity:
+     9   year: 2021                      31   stated: {figure: ...}         48   seed: 20211231
+    11   world_cameras: {figure: ...}    34   implied: {implied_by: ...}    49   draws: 10000
+    14   world_total:                    36 scenarios:                      50   percentiles: [5, 25, 50, 75, 95]
+    17     scenario: conservative        37   conservative:                 54   cameras:
+    20     rule: rest_of_world_fixed     39     china_cameras: {...}        55     share: {figure: ...}
+    24   world_population: 7909295151    40     stated_rate: {...}          57     approximately: 0.05
+    25   un_china_population: 1425893465 41   high:                         60   population_between: [implied, stated]
+    27   population: stated              43     china_cameras: {...}        63   city_inputs: printed_rounding
+                                         44     stated_rate: {...}
 """
 
 from __future__ import annotations
@@ -68,16 +70,21 @@ def error(project):
 
 def test_real_file_layout():
     lines = REAL.splitlines()
-    assert lines[8 - 1] == "defaults:" and lines[14 - 1] == "  world_population: 7.909e9"
-    assert lines[25 - 1] == "scenarios:" and lines[30 - 1] == "  high:"
-    assert lines[32 - 1] == "    china_cameras: {figure: china_cameras_high}"
-    assert lines[37 - 1] == "  seed: 20211231" and lines[44 - 1] == "  percentiles: [5, 25, 50, 75, 95]"
+    assert lines[8 - 1] == "defaults:" and lines[24 - 1] == "  world_population: 7909295151"
+    assert lines[17 - 1] == "    scenario: conservative" and lines[20 - 1] == "    rule: rest_of_world_fixed"
+    assert lines[25 - 1] == "  un_china_population: 1425893465" and lines[27 - 1] == "  population: stated"
+    assert lines[36 - 1] == "scenarios:" and lines[41 - 1] == "  high:"
+    assert lines[43 - 1] == "    china_cameras: {figure: china_cameras_high}"
+    assert lines[48 - 1] == "  seed: 20211231" and lines[50 - 1] == "  percentiles: [5, 25, 50, 75, 95]"
+    assert lines[55 - 1] == "    share: {figure: china_share_of_world}" and lines[57 - 1] == "    approximately: 0.05"
+    assert lines[60 - 1] == "  population_between: [implied, stated]"
+    assert lines[63 - 1] == "  city_inputs: printed_rounding" and len(lines) == 63
 
 
 def test_real_file_validates_to_what_safe_load_reads():
     spec = load_spec()
     assert spec == yaml.safe_load(REAL)
-    assert spec["defaults"]["world_population"] == "7.909e9"  # YAML 1.1 reads it as text; still accepted
+    assert spec["defaults"]["world_population"] == 7909295151
     assert scenario_names(spec) == scenario_names() == ["conservative", "high"]
     assert isinstance(ConfigError("x"), ProjectError)
 
@@ -88,69 +95,72 @@ def test_import_does_not_load_pandas():
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    # line 37: a tab cannot start a token
-    ("  seed: 20211231", "\tseed: 20211231", f"{FILE} line 37: not valid YAML: found character '\\t' that cannot "
+    # line 48: a tab cannot start a token
+    ("  seed: 20211231", "\tseed: 20211231", f"{FILE} line 48: not valid YAML: found character '\\t' that cannot "
      "start any token"),
-    # line 37 opens a flow list that is still open at 'draws:' on line 38
-    ("  seed: 20211231", "  seed: [20211231", f"{FILE} line 38: not valid YAML: expected ',' or ']', but got ':'"),
+    # line 48 opens a flow list that is still open at 'draws:' on line 49
+    ("  seed: 20211231", "  seed: [20211231", f"{FILE} line 49: not valid YAML: expected ',' or ']', but got ':'"),
 ])
 def test_invalid_yaml(error, old, new, message):
     assert error(edit(old, new)) == message
 
 
 def test_wrong_type_lists_expected_keys(error):
-    # `high:` is line 30 and becomes `high: 5`
+    # `high:` is line 41 and becomes `high: 5`
     assert error(edit(HIGH, "  high: 5\n")) == (
-        f"{FILE} line 30: scenarios.high: expected a mapping of china_cameras, stated_rate, description; got 5")
+        f"{FILE} line 41: scenarios.high: expected a mapping of china_cameras, stated_rate, description; got 5")
 
 
 def test_misspelt_key_suggests_the_closest(error):
-    # line 32 `    china_cameras: ...` becomes `    china_camera: ...`; the missing china_cameras is the same mistake
+    # line 43 `    china_cameras: ...` becomes `    china_camera: ...`; the missing china_cameras is the same mistake
     text = edit("china_cameras: {figure: china_cameras_high}", "china_camera: {figure: china_cameras_high}")
-    assert error(text) == f"{FILE} line 32: scenarios.high.china_camera: unknown key; did you mean 'china_cameras'?"
-    # a top-level key: appended after the last line (44) and a blank line, so on line 46
-    assert error(REAL + "\nscenario: {}\n") == f"{FILE} line 46: scenario: unknown key; did you mean 'scenarios'?"
+    assert error(text) == f"{FILE} line 43: scenarios.high.china_camera: unknown key; did you mean 'china_cameras'?"
+    # a top-level key: appended after the last line (63) and a blank line, so on line 65
+    assert error(REAL + "\nscenario: {}\n") == f"{FILE} line 65: scenario: unknown key; did you mean 'scenarios'?"
 
 
 def test_unknown_key_without_a_close_match_lists_valid_keys(error):
-    # a new line after line 33 (the last of `high`) is line 34
+    # a new line after line 44 (the last of `high`) is line 45
     text = edit(HIGH, HIGH + "    colour: red\n")
-    assert error(text) == (f"{FILE} line 34: scenarios.high.colour: unknown key; "
+    assert error(text) == (f"{FILE} line 45: scenarios.high.colour: unknown key; "
                            "valid: china_cameras, stated_rate, description")
 
 
 def test_unknown_figure_is_named_with_the_closest_id(error):
-    # line 32
+    # line 43
     text = edit("{figure: china_cameras_high}", "{figure: china_camera_high}")
-    assert error(text) == (f"{FILE} line 32: scenarios.high.china_cameras.figure: article figure 'china_camera_high' "
+    assert error(text) == (f"{FILE} line 43: scenarios.high.china_cameras.figure: article figure 'china_camera_high' "
                            "is not in data/raw/article_figures.csv; did you mean 'china_cameras_high'?")
 
 
 def test_misspelt_figure_key(error):
-    # line 32
+    # line 43
     text = edit("{figure: china_cameras_high}", "{figur: china_cameras_high}")
-    assert error(text) == f"{FILE} line 32: scenarios.high.china_cameras.figur: unknown key; did you mean 'figure'?"
+    assert error(text) == f"{FILE} line 43: scenarios.high.china_cameras.figur: unknown key; did you mean 'figure'?"
 
 
 def test_unreadable_figure_value(error, project):
     csv_path = project / "data" / "raw" / "article_figures.csv"
     csv_path.write_text(csv_path.read_text(encoding="utf-8").replace(",626 million,", ",lots,"), encoding="utf-8")
-    # line 32 refers to china_cameras_high, whose value_text is now 'lots'
-    assert error(REAL).startswith(f"{FILE} line 32: scenarios.high.china_cameras.figure: article figure "
+    # line 43 refers to china_cameras_high, whose value_text is now 'lots'
+    assert error(REAL).startswith(f"{FILE} line 43: scenarios.high.china_cameras.figure: article figure "
                                   "'china_cameras_high' in data/raw/article_figures.csv is not a number: 'lots' is")
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    # line 32
-    ("{figure: china_cameras_high}", "-5", "line 32: scenarios.high.china_cameras: must be greater than 0; got -5"),
+    # line 43
+    ("{figure: china_cameras_high}", "-5", "line 43: scenarios.high.china_cameras: must be greater than 0; got -5"),
     ("{figure: china_cameras_high}", "lots",
-     "line 32: scenarios.high.china_cameras: expected a number or {figure: <id>}; got 'lots'"),
-    # line 33
-    ("{figure: china_per_1000_high}", "0", "line 33: scenarios.high.stated_rate: must be greater than 0; got 0"),
-    # line 11
-    ("{figure: world_cameras}", "0", "line 11: defaults.world_cameras: must be greater than 0; got 0"),
-    # line 14
-    ("7.909e9", "-1", "line 14: defaults.world_population: must be greater than 0; got -1"),
+     "line 43: scenarios.high.china_cameras: expected a number or {figure: <id>}; got 'lots'"),
+    # line 44
+    ("{figure: china_per_1000_high}", "0", "line 44: scenarios.high.stated_rate: must be greater than 0; got 0"),
+    # line 11 (the sensitivity's cameras.world on line 56 refers to the same figure, not to this line)
+    ("world_cameras: {figure: world_cameras}", "world_cameras: 0",
+     "line 11: defaults.world_cameras: must be greater than 0; got 0"),
+    # line 24
+    ("7909295151", "-1", "line 24: defaults.world_population: must be greater than 0; got -1"),
+    # line 25
+    ("1425893465", "0", "line 25: defaults.un_china_population: must be greater than 0; got 0"),
     # line 9
     ("year: 2021", "year: 2021.5", "line 9: defaults.year: expected a whole number; got 2021.5"),
 ])
@@ -159,51 +169,68 @@ def test_values_must_be_positive_numbers(error, old, new, message):
 
 
 def test_numbers_may_be_text_or_numbers(project):
-    text = edit("7.909e9", "7909000000", edit("{figure: china_cameras_high}", "'626,000,000'",
+    text = edit("7909295151", "7.909e9", edit("{figure: china_cameras_high}", "'626,000,000'",
                                                edit("draws: 10000", "draws: 1e4")))
     path = project / "data" / "raw" / "scenarios.yml"
     path.write_text(text, encoding="utf-8")
     spec = load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
     assert spec == yaml.safe_load(text)
-    assert spec["sensitivity"]["draws"] == "1e4"  # YAML 1.1 text, read as 10,000 by helpers.scenarios
+    assert spec["sensitivity"]["draws"] == "1e4"  # YAML 1.1 text, read as 10,000 by helpers.sensitivity
+    assert spec["defaults"]["world_population"] == "7.909e9"  # YAML 1.1 reads it as text; still accepted
 
 
 def test_china_share_above_100_percent(error):
-    # line 32: 1.2e9 cameras against the article's 1 billion worldwide
+    # line 43: 1.2e9 cameras against the article's 1 billion worldwide
     text = edit("{figure: china_cameras_high}", "1.2e9")
-    assert error(text) == (f"{FILE} line 32: scenarios.high.china_cameras: china_cameras (1,200,000,000) exceeds "
+    assert error(text) == (f"{FILE} line 43: scenarios.high.china_cameras: china_cameras (1,200,000,000) exceeds "
                            "world_cameras (1,000,000,000): China's share would be 120%, above 100%")
 
 
 def test_world_population_must_exceed_china(error):
-    # line 14; 1e9 is below 1.46e9 (stated) and below the implied population of both scenarios: 3 problems
-    text = edit("7.909e9", "1.0e9")
-    assert error(text) == (f"{FILE} line 14: defaults.world_population: world_population (1,000,000,000) must exceed "
-                           "China's population under population assumption 'stated' (1,460,000,000) (and 2 more)")
+    # line 24; 1e9 is below 1.46e9 (stated), below the implied population of both scenarios (3 problems on line
+    # 24) and below the UN's China (one problem on line 25, un_china_population)
+    text = edit("7909295151", "1.0e9")
+    assert error(text) == (f"{FILE} line 24: defaults.world_population: world_population (1,000,000,000) must exceed "
+                           "China's population under population assumption 'stated' (1,460,000,000) (and 3 more)")
+    # line 25: the UN's China above the UN's world
+    assert error(edit("1425893465", "8e9")) == (
+        f"{FILE} line 25: defaults.un_china_population: un_china_population (8,000,000,000) must be below "
+        "world_population (7,909,295,151)")
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    # line 38: 1.9 draws is refused, not truncated to 1
-    ("draws: 10000", "draws: 1.9", "line 38: sensitivity.draws: expected a whole number; got 1.9"),
-    ("draws: 10000", "draws: 0", "line 38: sensitivity.draws: must be between 1 and 10,000,000; got 0"),
-    # line 37
-    ("seed: 20211231", "seed: -1", "line 37: sensitivity.seed: must be at least 0; got -1"),
-    ("seed: 20211231", "seed: true", "line 37: sensitivity.seed: expected a whole number; got true"),
-    # line 41
-    ("camera_margin: 0.10", "camera_margin: 1.5",
-     "line 41: sensitivity.camera_margin: must be between 0 and 1; got 1.5"),
-    # line 44: items are on the same line; [2] is the third
+    # line 49: 1.9 draws is refused, not truncated to 1
+    ("draws: 10000", "draws: 1.9", "line 49: sensitivity.draws: expected a whole number; got 1.9"),
+    ("draws: 10000", "draws: 0", "line 49: sensitivity.draws: must be between 1 and 10,000,000; got 0"),
+    # line 48
+    ("seed: 20211231", "seed: -1", "line 48: sensitivity.seed: must be at least 0; got -1"),
+    ("seed: 20211231", "seed: true", "line 48: sensitivity.seed: expected a whole number; got true"),
+    # line 57
+    ("approximately: 0.05", "approximately: 1.5",
+     "line 57: sensitivity.cameras.approximately: must be between 0 and 1; got 1.5"),
+    # line 55: the share's printed rounding is part of the range, so a bare number is refused
+    ("share: {figure: china_share_of_world}", "share: 54",
+     "line 55: sensitivity.cameras.share: expected {figure: <id>} (the printed figure's rounding is used); got 54"),
+    # line 55: a share of 540 million "percent" is no share
+    ("share: {figure: china_share_of_world}", "share: {figure: china_cameras_conservative}",
+     "line 55: sensitivity.cameras.share: a share in percent must be at most 100; got 540,000,000"),
+    # line 54: `cameras:` loses its `world:` (line 56)
+    ("    world: {figure: world_cameras}\n", "", "line 54: sensitivity.cameras.world: required key is missing"),
+    # line 50: items are on the same line; [2] is the third
     ("[5, 25, 50, 75, 95]", "[5, 50, 25, 95]",
-     "line 44: sensitivity.percentiles[2]: percentiles must increase; 25 follows 50"),
+     "line 50: sensitivity.percentiles[2]: percentiles must increase; 25 follows 50"),
     ("[5, 25, 50, 75, 95]", "[5, 50, 95, 101]",
-     "line 44: sensitivity.percentiles[3]: percentile must be between 0 and 100; got 101"),
+     "line 50: sensitivity.percentiles[3]: percentile must be between 0 and 100; got 101"),
     ("[5, 25, 50, 75, 95]", "[10, 50, 90]",
-     "line 44: sensitivity.percentiles: must include 5, 50, 95 (notebook 04 compares them); missing 5, 95"),
-    # line 43
+     "line 50: sensitivity.percentiles: must include 5, 50, 95 (notebook 04 compares them); missing 5, 95"),
+    # line 60
     ("[implied, stated]", "[implied, stater]",
-     "line 43: sensitivity.population_between[1]: unknown population assumption 'stater'; did you mean 'stated'?"),
+     "line 60: sensitivity.population_between[1]: unknown population assumption 'stater'; did you mean 'stated'?"),
     ("[implied, stated]", "[implied]",
-     "line 43: sensitivity.population_between: expected a list of two population assumption names; got ['implied']"),
+     "line 60: sensitivity.population_between: expected a list of two population assumption names; got ['implied']"),
+    # line 63
+    ("city_inputs: printed_rounding", "city_inputs: rounded",
+     "line 63: sensitivity.city_inputs: unknown city-input rule 'rounded'; did you mean 'printed_rounding'?"),
 ])
 def test_sensitivity_rules(error, old, new, message):
     assert error(edit(old, new)) == f"{FILE} {message}"
@@ -216,48 +243,50 @@ def test_sensitivity_rules(error, old, new, message):
      "choose another scenario name"),
 ])
 def test_scenario_names(error, new, message):
-    # the name `high` is on line 30
-    assert error(edit("  high:\n", new)) == f"{FILE} line 30: {message}"
+    # the name `high` is on line 41
+    assert error(edit("  high:\n", new)) == f"{FILE} line 41: {message}"
 
 
 def test_at_least_one_scenario(error):
-    # `scenarios:` on line 25 becomes `scenarios: {}` (lines 26-33 removed); the second problem is the missing
+    # `scenarios:` on line 36 becomes `scenarios: {}` (lines 37-44 removed); the second problem is the missing
     # 'conservative' scenario that sensitivity.population_between's 'implied' needs
     block = "\nscenarios:\n" + REAL.split("\nscenarios:\n")[1].split("\n\n")[0] + "\n"
-    assert block.endswith(HIGH) and block.count("\n") == 10  # the blank line 24, then lines 25-33
+    assert block.endswith(HIGH) and block.count("\n") == 10  # the blank line 35, then lines 36-44
     text = edit(block, "\nscenarios: {}\n")
-    assert error(text) == f"{FILE} line 25: scenarios: at least one scenario is needed (and 1 more)"
+    assert error(text) == f"{FILE} line 36: scenarios: at least one scenario is needed (and 1 more)"
 
 
 def test_conservative_needed_for_implied_without_stated_rate(error):
-    # `conservative` renamed `low`; `high` loses its stated_rate (line 33); the error points at `scenarios:`, line 25
-    text = edit("    stated_rate: {figure: china_per_1000_high}\n", "", edit("  conservative:", "  low:"))
-    assert error(text) == (f"{FILE} line 25: scenarios: scenario 'conservative' is required: scenario 'high' has no "
+    # `conservative` renamed `low` (and the world total goes with `low`, line 17); `high` loses its stated_rate
+    # (line 44); the error points at `scenarios:`, line 36
+    text = edit("    stated_rate: {figure: china_per_1000_high}\n", "",
+                edit("  conservative:", "  low:", edit("scenario: conservative", "scenario: low")))
+    assert error(text) == (f"{FILE} line 36: scenarios: scenario 'conservative' is required: scenario 'high' has no "
                            "stated_rate, and population assumption 'implied' falls back to the conservative "
                            "scenario's cameras and stated_rate")
 
 
 def test_population_names(error):
-    # line 16
+    # line 27
     assert error(edit("population: stated", "population: stat")) == (
-        f"{FILE} line 16: defaults.population: unknown population assumption 'stat'; did you mean 'stated'? "
+        f"{FILE} line 27: defaults.population: unknown population assumption 'stat'; did you mean 'stated'? "
         "(or give a number)")
-    # line 23
+    # line 34
     assert error(edit("{implied_by: stated_rate}", "{implied_by: rate}")) == (
-        f"{FILE} line 23: population_assumptions.implied.implied_by: expected 'stated_rate' (the only rule); "
+        f"{FILE} line 34: population_assumptions.implied.implied_by: expected 'stated_rate' (the only rule); "
         "got 'rate'")
 
 
 def test_several_errors_report_the_first_in_file_order(error):
-    # line 9 (year), line 37 (seed) and line 38 (draws): the first is line 9
+    # line 9 (year), line 48 (seed) and line 49 (draws): the first is line 9
     text = edit("year: 2021", "year: x", edit("seed: 20211231", "seed: x", edit("draws: 10000", "draws: 1.9")))
     assert error(text) == f"{FILE} line 9: defaults.year: expected a whole number; got 'x' (and 2 more)"
 
 
 def test_missing_keys(error):
-    # high's china_cameras (line 32) removed: reported at `high:`, line 30
+    # high's china_cameras (line 43) removed: reported at `high:`, line 41
     assert error(edit("    china_cameras: {figure: china_cameras_high}\n", "")) == (
-        f"{FILE} line 30: scenarios.high.china_cameras: required key is missing")
+        f"{FILE} line 41: scenarios.high.china_cameras: required key is missing")
     # a missing top-level section has no line
     assert error(REAL.split("# Seeded")[0]) == f"{FILE}: sensitivity: required key is missing"
     assert error("# nothing\n") == (f"{FILE}: the file is empty; expected a mapping of defaults, "
@@ -265,9 +294,9 @@ def test_missing_keys(error):
 
 
 def test_duplicate_key(error):
-    # a second `draws:` right after line 38 is line 39
+    # a second `draws:` right after line 49 is line 50
     assert error(edit("  draws: 10000\n", "  draws: 10000\n  draws: 5\n")) == (
-        f"{FILE} line 39: sensitivity.draws: duplicate key (first on line 38); YAML would keep only the last")
+        f"{FILE} line 50: sensitivity.draws: duplicate key (first on line 49); YAML would keep only the last")
 
 
 def test_checksum_is_verified_unless_disabled(project):
@@ -281,7 +310,28 @@ def test_checksum_is_verified_unless_disabled(project):
 
 def test_scenarios_module_delegates(project):
     path = project / "data" / "raw" / "scenarios.yml"
-    path.write_text(edit("{figure: world_cameras}", "0"), encoding="utf-8")
+    path.write_text(edit("world_cameras: {figure: world_cameras}", "world_cameras: 0"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"line 11: defaults\.world_cameras: must be greater than 0"):
         scenarios.load_spec(path, verify_checksum=False)
     assert scenarios.load_spec() == yaml.safe_load(REAL)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # line 20
+    ("rule: rest_of_world_fixed", "rule: world",
+     "line 20: defaults.world_total.rule: unknown world-total rule 'world'; did you mean 'world_fixed'?"),
+    # line 17
+    ("scenario: conservative", "scenario: conservativ",
+     "line 17: defaults.world_total.scenario: unknown scenario 'conservativ'; did you mean 'conservative'?"),
+    # line 14: `world_total:` loses its `rule:` (line 20)
+    ("    rule: rest_of_world_fixed\n", "", "line 14: defaults.world_total.rule: required key is missing"),
+])
+def test_world_total_rules(error, old, new, message):
+    assert error(edit(old, new)) == f"{FILE} {message}"
+
+
+def test_the_world_total_is_a_named_assumption():
+    spec = load_spec()
+    assert spec["defaults"]["world_total"] == {"scenario": "conservative", "rule": "rest_of_world_fixed"}
+    # both UN populations from one source; the rest of the world is their difference
+    assert spec["defaults"]["world_population"] - spec["defaults"]["un_china_population"] == 6_483_401_686

@@ -18,26 +18,41 @@ def test_article_only_pipeline(run_notebook, tmp_path):
     clean, dens, sens = tmp_path / "clean", tmp_path / "density", tmp_path / "sens"
     run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))
     assert len(pd.read_csv(clean / "cities.csv")) == 0
-    assert len(pd.read_csv(clean / "article_figures.csv")) == 22
+    assert len(pd.read_csv(clean / "article_figures.csv")) == 28  # 22 numbers and 6 ranks the article states
     run_notebook("02_density", cleaning_dir=str(clean), output_dir=str(dens))
     audit = pd.read_csv(dens / "claims_audit.csv").set_index("figure_id")
     assert audit.loc["china_per_1000_conservative", "verdict"] == "inconsistent"
+    assert audit.loc["china_per_1000_conservative", "cause"] == "implied population"
     assert audit.loc["tokyo_per_1000", "verdict"] == "cannot be checked"
+    assert audit.loc["world_cameras", "verdict"] == "arithmetic identity"
     assert not (dens / "city_densities.csv").exists()
-    sens.mkdir()
-    sensitivity_step(cleaning_dir=clean, output_dir=sens)
+    sens_dirs = {}
+    for scenario in ("conservative", "high"):  # the sensitivity step runs once per scenario of the file
+        sens_dirs[scenario] = str(sens / scenario)
+        sensitivity_step(scenario=scenario, cleaning_dir=clean, output_dir=sens / scenario, n_draws=2000)
     dirs = {}
     for scenario, extra in (("conservative", {}), ("high", {}), ("mine", {"china_cameras": 700_000_000})):
         dirs[scenario] = str(tmp_path / scenario)
-        run_notebook("03_scenarios", scenario=scenario, cleaning_dir=str(clean), sensitivity_dir=str(sens),
+        run_notebook("03_scenarios", scenario=scenario, cleaning_dir=str(clean), sensitivity_dirs=sens_dirs,
                      output_dir=dirs[scenario], **extra)
-    run_notebook("04_compare", scenario_dirs=dirs, sensitivity_dir=str(sens), output_dir=str(tmp_path / "cmp"))
+    high = pd.read_csv(tmp_path / "high" / "city_estimates.csv").set_index(["city", "basis"])
+    # 626e6 / 1.46e9 * 1000 = 428.767 per 1,000 x 6220 / 372.8 * 1000 people per sq mi / 1000 = 7,153.79
+    shenzhen = high.loc[("Shenzhen", "article's people per sq mi x national rate")]
+    assert shenzhen["per_sq_mi"] == pytest.approx(7153.79, abs=0.01)
+    assert shenzhen["p5"] < shenzhen["per_sq_mi"] < shenzhen["p95"]  # the sensitivity step's city interval
+    assert (tmp_path / "high" / "tornado.png").is_file() and not (tmp_path / "mine" / "tornado.png").exists()
+    run_notebook("04_compare", scenario_dirs=dirs, sensitivity_dirs=sens_dirs, output_dir=str(tmp_path / "cmp"))
     comparison = pd.read_csv(tmp_path / "cmp" / "scenario_comparison.csv").set_index("quantity")
     assert list(comparison.columns) == ["conservative", "high", "mine"]  # the scenarios given, in their order
     assert comparison.loc["china_per_1000", "high"] == pytest.approx(626e6 / 1.46e9 * 1000)
     assert comparison.loc["china_per_1000", "mine"] == pytest.approx(700e6 / 1.46e9 * 1000)
+    # 626 / 1086 = 0.576427: the rest of the world held at 1e9 - 540e6
+    assert comparison.loc["china_share_of_world (rest of world fixed)", "high"] == pytest.approx(0.576427)
+    assert comparison.loc["Shenzhen per sq mi (article's people per sq mi x national rate)", "high"] == \
+        pytest.approx(shenzhen["per_sq_mi"])  # one number for a scenario, everywhere
+    assert pd.isna(comparison.loc["china_per_1000 p50 (sensitivity)", "mine"])  # no sensitivity run for 'mine'
     with pytest.raises(PapermillExecutionError) as err:
-        run_notebook("03_scenarios", scenario="medium", cleaning_dir=str(clean), sensitivity_dir=str(sens),
+        run_notebook("03_scenarios", scenario="medium", cleaning_dir=str(clean), sensitivity_dirs=sens_dirs,
                      output_dir=str(tmp_path / "medium"))
     assert "valid names: conservative, high" in err.value.evalue
     assert err.value.cell_index == 3
@@ -78,11 +93,13 @@ def test_real_table_notebooks_write_the_published_bytes(run_notebook, tmp_path, 
     assert len(cities) == 134
     run_notebook("02_density", cleaning_dir=str(clean), output_dir=str(dens))
     densities = pd.read_csv(dens / "city_densities.csv")
-    assert densities["per_1000_agrees"].all()
+    assert (densities["per_1000_check"] == "consistent within rounding").all()
+    audit = pd.read_csv(dens / "claims_audit.csv").set_index("figure_id")
+    assert audit.loc["london_per_1000", "verdict"] == "differs by edition"  # the 2021 table is another edition
     flagged = set(pd.read_csv(dens / "area_definition_flags.csv")["city"])
     assert {"Osaka", "Tokyo"} <= flagged
     # plain papermill from another directory gives the same table bytes as the batch runner's published ones
     made = sorted(p for p in dens.iterdir() if p.suffix in (".csv", ".md", ".tex"))
-    assert len(made) == 21  # 7 tables x CSV, Markdown, LaTeX
+    assert len(made) == 24  # 8 tables x CSV, Markdown, LaTeX
     for table in made:
         assert table.read_bytes() == (OUTPUTS / "02_density" / table.name).read_bytes(), table.name

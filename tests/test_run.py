@@ -246,8 +246,8 @@ def test_importing_the_runner_imports_no_jupyter_and_no_pandas():
 
 def test_module_entry_point_lists_the_project_steps():
     out = subprocess.run([sys.executable, "-m", "helpers.run", "--list"], capture_output=True, text=True, check=True)
-    for step in ("01_data_cleaning", "02_density", "sensitivity", "03_scenarios/conservative", "03_scenarios/high",
-                 "04_compare", "gather"):
+    for step in ("01_data_cleaning", "02_density", "sensitivity/conservative", "sensitivity/high",
+                 "03_scenarios/conservative", "03_scenarios/high", "04_compare", "gather"):
         assert f"\n{step}\n" in f"\n{out.stdout}"
     assert "owns:       outputs/03_scenarios/high" in out.stdout
 

@@ -1,30 +1,37 @@
-"""Scenario arithmetic against hand-computed values, the rules on parameters, the seeded sensitivity."""
+"""Scenario arithmetic against hand-computed values: the world-total rules, one national rate and one city rule,
+the rules on parameters, and the seeded per-scenario sensitivity."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.cleaning import clean_article_figures
+from helpers import sensitivity
+from helpers.cleaning import clean_article_figures, empty_cities, write_processed
 from helpers.errors import ParameterError
 from helpers.io import load_raw
 from helpers.scenarios import (
-    article_city_estimates,
+    REST_FIXED,
+    WORLD_FIXED,
+    city_estimates,
     comparison_table,
+    headline_city,
     load_spec,
-    monte_carlo,
+    national_rate,
     national_results,
+    national_table,
     read_results,
     resolve_scenario,
     scenario_names,
-    sensitivity_setup,
-    summarise,
-    table_city_estimates,
     write_results,
 )
 from helpers.schemas import ARTICLE_FIGURES
+
+REST_POPULATION = 7_909_295_151 - 1_425_893_465  # UN WPP 2022, mid-2021: the world minus China = 6,483,401,686
+SHENZHEN_PEOPLE = 6220 / 372.8 * 1000  # people per sq mi the printed 6,220 implies at 372.8: 16,684.549
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +44,11 @@ def values(figures) -> dict[str, float]:
     return dict(zip(figures["figure_id"], figures["value"], strict=True))
 
 
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    return load_spec()
+
+
 def test_the_file_defines_both_scenarios():
     assert scenario_names() == ["conservative", "high"]
 
@@ -46,24 +58,47 @@ def test_conservative_with_the_stated_population(values):
     assert (s.china_cameras, s.china_population, s.stated_rate) == (540e6, 1.46e9, 372.8)
     r = national_results(s)
     assert r["china_per_1000"] == pytest.approx(369.8630137)  # 540e6 / 1.46e9 * 1000
-    assert r["china_share_of_world"] == pytest.approx(0.54)  # 540e6 / 1e9
+    assert r["china_share_of_world"] == pytest.approx(0.54)  # 540e6 / 1e9, a fraction
     assert r["rest_of_world_cameras"] == pytest.approx(460e6)  # 1e9 - 540e6
-    # (1e9 - 540e6) / (7.909e9 - 1.46e9) * 1000 = 460e6 / 6.449e9 * 1000 = 71.3289
-    assert r["rest_of_world_per_1000"] == pytest.approx(71.32889, rel=1e-6)
-    assert r["china_to_rest_ratio"] == pytest.approx(369.8630137 / 71.3288882, rel=1e-6)  # 5.1853
+    assert r["rest_of_world_population"] == REST_POPULATION  # one source: not 7.909e9 - the article's 1.46e9
+    # 460e6 / 6,483,401,686 * 1000 = 70.9504 (the mixed 460e6 / (7.909e9 - 1.46e9) gave 71.33)
+    assert r["rest_of_world_per_1000"] == pytest.approx(70.95041, rel=1e-6)
+    assert r["china_to_rest_ratio"] == pytest.approx(369.8630137 / 70.95041, rel=1e-6)  # 5.2130
+    # the world total goes with this scenario: both rules agree
+    assert national_results(s, WORLD_FIXED) == national_results(s, REST_FIXED)
+
+
+def test_the_world_total_under_the_high_scenario(values):
+    s = resolve_scenario("high", values)
+    assert s.world_rule == REST_FIXED  # the file's named assumption
+    fixed, rest = national_results(s, WORLD_FIXED), national_results(s, REST_FIXED)
+    # world fixed at 1e9: the rest shrinks to 1e9 - 626e6 = 374e6, China's share 62.6%,
+    # 374e6 / 6,483,401,686 * 1000 = 57.686 per 1,000, ratio 428.767 / 57.686 = 7.4328
+    assert (fixed["world_cameras"], fixed["china_share_of_world"]) == pytest.approx((1e9, 0.626))
+    assert fixed["rest_of_world_per_1000"] == pytest.approx(57.6858, abs=1e-4)
+    assert fixed["china_to_rest_ratio"] == pytest.approx(7.4328, abs=1e-4)
+    # rest of the world fixed at 460e6: the world is 1.086e9, China's share 626 / 1086 = 57.6%, 70.9504 per 1,000,
+    # ratio 428.767 / 70.9504 = 6.0432
+    assert (rest["world_cameras"], rest["china_share_of_world"]) == pytest.approx((1.086e9, 626 / 1086))
+    assert rest["rest_of_world_per_1000"] == pytest.approx(70.9504, abs=1e-4)
+    assert rest["china_to_rest_ratio"] == pytest.approx(6.0432, abs=1e-4)
+    assert national_results(s) == rest  # single-valued results follow the file's rule
+    table = national_table(s).set_index("quantity")
+    assert list(table.columns) == ["unit", WORLD_FIXED, REST_FIXED]
+    assert table.loc["china_share_of_world", WORLD_FIXED] == pytest.approx(0.626)
+    assert table.loc["china_share_of_world", REST_FIXED] == pytest.approx(626 / 1086)
 
 
 def test_high_with_the_implied_population(values):
     s = resolve_scenario("high", values, population="implied")
     assert s.china_population == pytest.approx(1.4484035e9, rel=1e-7)  # 626e6 / 432.2 * 1000
-    assert national_results(s)["china_per_1000"] == pytest.approx(432.2)
-    assert national_results(s)["china_share_of_world"] == pytest.approx(0.626)
+    assert national_rate(s) == pytest.approx(432.2)
 
 
 def test_user_population_and_user_scenario(values):
     s = resolve_scenario("high", values, population=1.4e9)
     assert s.population_assumption == "user value"
-    assert national_results(s)["china_per_1000"] == pytest.approx(447.142857)  # 626e6 / 1.4e9 * 1000
+    assert national_rate(s) == pytest.approx(447.142857)  # 626e6 / 1.4e9 * 1000
     custom = resolve_scenario("mine", values, china_cameras="700,000,000")
     assert custom.china_cameras == 7e8 and custom.stated_rate is None
     # 'implied' for a scenario without a printed rate falls back to the conservative pair: 540e6/372.8*1000
@@ -76,7 +111,9 @@ def test_user_population_and_user_scenario(values):
     ("../x", {}, "parameter 'scenario' must be a name of letters"),
     ("high", {"china_cameras": -1}, "parameter 'china_cameras' must be greater than 0, got -1"),
     ("high", {"china_cameras": "lots"}, "parameter 'china_cameras' must be a number, got 'lots'"),
-    ("high", {"china_cameras": 1.2e9}, "exceeds world_cameras (1,000,000,000): China's share would be 120%"),
+    ("high", {"china_cameras": 1.2e9, "world_rule": WORLD_FIXED},
+     "exceeds world_cameras (1,000,000,000): China's share would be 120%"),
+    ("high", {"world_rule": "both"}, "world-total rule must be one of world_fixed, rest_of_world_fixed"),
     ("high", {"population": "guess"}, "parameter 'population' must be one of stated, implied or a number"),
     ("high", {"population": 0}, "parameter 'population' must be greater than 0, got 0"),
     ("high", {"world_population": 1e9}, "world_population (1,000,000,000) must exceed China's population"),
@@ -87,62 +124,145 @@ def test_bad_values_name_the_rule(values, name, kwargs, message):
     assert message in str(err.value)
 
 
-def test_article_cities_scale_with_the_camera_count(values, figures):
-    high = article_city_estimates(resolve_scenario("high", values), figures, 540e6).set_index("city")
-    assert high.loc["Shenzhen", "per_sq_mi"] == pytest.approx(6220 * 626 / 540)  # 7,210.4
+def test_more_cameras_than_the_world_only_rules_out_the_world_fixed_column(values):
+    s = resolve_scenario("high", values, china_cameras=1.2e9)  # rest of the world fixed: world 1.2e9 + 460e6
+    assert national_results(s)["world_cameras"] == pytest.approx(1.66e9)
+    assert national_table(s)[WORLD_FIXED].isna().all()
+
+
+def test_one_city_rule_and_one_national_rate(values, figures):
+    high = city_estimates(resolve_scenario("high", values), figures).set_index("city")
+    # 626e6 / 1.46e9 * 1000 = 428.767 per 1,000 x 16,684.549 people per sq mi / 1000 = 7,153.79
+    assert high.loc["Shenzhen", "per_sq_mi"] == pytest.approx(428.767123 * SHENZHEN_PEOPLE / 1000)
+    assert high.loc["Shenzhen", "per_sq_mi"] == pytest.approx(7153.786, abs=1e-3)
+    # at the population the article's own high rate implies, the same rule gives 6,220 x 432.2 / 372.8 = 7,211.06
+    implied = city_estimates(resolve_scenario("high", values, population="implied"), figures).set_index("city")
+    assert implied.loc["Shenzhen", "per_sq_mi"] == pytest.approx(6220 * 432.2 / 372.8)
     assert high.loc["Delhi", "per_sq_mi"] == 1446  # outside China: as stated
     assert bool(high.loc["Osaka", "upper_bound"])
-    assert high.loc["Shenzhen", "per_km2"] == pytest.approx(6220 * 626 / 540 / 2.589988110336)
+    assert high.loc["Shenzhen", "per_km2"] == pytest.approx(high.loc["Shenzhen", "per_sq_mi"] / 2.589988110336)
+    assert headline_city(figures) == "Shenzhen"  # the highest derived density the article prints
 
 
-def test_table_cities_use_the_national_rate(values):
-    cities = pd.DataFrame({"city": ["Shenzhen", "London"], "country_code": ["CHN", "GBR"],
-                           "population": [12_591_696.0, 9_425_622.0], "area_sq_mi": [769.112, 606.95],
-                           "stated_per_sq_mi": [520.08, 1138.48]})
-    est = table_city_estimates(resolve_scenario("conservative", values, population="implied"), cities)
-    assert est["city"].tolist() == ["Shenzhen"]
-    # 372.8 / 1000 * 12,591,696 / 769.112 = 6,103.4
-    assert est["per_sq_mi"].iloc[0] == pytest.approx(6103.4, abs=0.1)
-    assert est["counted_per_sq_mi"].iloc[0] == 520.08
+def test_table_cities_use_the_national_rate(values, figures):
+    cities = pd.DataFrame({"source": "t", "source_row": [2, 3], "city": ["Shenzhen", "London"],
+                           "country": ["China", "United Kingdom"], "country_code": ["CHN", "GBR"],
+                           "cameras": [400_000.0, 691_000.0], "population": [12_591_696.0, 9_425_622.0],
+                           "stated_per_1000": [31.77, 73.31], "stated_per_sq_mi": [520.08, 1138.48],
+                           "area_sq_mi": [400_000 / 520.08, 691_000 / 1138.48], "area_km2": [1.0, 1.0]})
+    est = city_estimates(resolve_scenario("conservative", values, population="implied"), figures, cities)
+    table = est[est["basis"] == "t population / area x national rate"]
+    assert table["city"].tolist() == ["Shenzhen"]
+    # 372.8 / 1000 x 12,591,696 / 769.1124 = 6,103.4
+    assert table["per_sq_mi"].iloc[0] == pytest.approx(6103.38, abs=0.01)
+    assert table["counted_per_sq_mi"].iloc[0] == 520.08
 
 
-def test_sensitivity_is_reproducible_from_its_seed(values):
-    spec = load_spec()
-    setup = sensitivity_setup(spec, values, draws=2000)
-    # cameras from 540e6 x 0.9 = 486e6 to 626e6 x 1.1 = 688.6e6; population between implied and stated
-    assert (setup.camera_low, setup.camera_high) == pytest.approx((486e6, 688.6e6))
-    assert (setup.population_low, setup.population_high) == pytest.approx((1.448497854e9, 1.46e9))
-    first, again = monte_carlo(setup), monte_carlo(setup)
+# --- sensitivity ------------------------------------------------------------------------------------
+
+def test_input_distributions_from_the_file(values, figures, spec):
+    cons = sensitivity.setup(spec, figures, resolve_scenario("conservative", values, spec=spec))
+    # 54 percent is [53.5, 54.5]%, "approximately 1 billion" [0.95, 1.05] billion:
+    # [0.535 x 0.95e9, 0.545 x 1.05e9] = [508.25e6, 572.25e6] around 540e6
+    assert (cons.cameras.low, cons.cameras.high) == pytest.approx((508.25e6, 572.25e6))
+    # implied: [539.5e6 / 372.85, 540.5e6 / 372.75] x 1000 = [1.446963e9, 1.450034e9]; stated [1.455e9, 1.465e9]
+    assert (cons.population.low, cons.population.high) == pytest.approx((539.5e6 / 372.85 * 1000, 1.465e9))
+    high = sensitivity.setup(spec, figures, resolve_scenario("high", values, spec=spec))
+    # the same relative range for 626e6: [626e6 x 508.25 / 540, 626e6 x 572.25 / 540] = [589.19e6, 663.39e6]
+    assert (high.cameras.low, high.cameras.high) == pytest.approx((626e6 * 508.25 / 540, 626e6 * 572.25 / 540))
+    # its implied population: [625.5e6 / 432.25, ...] x 1000 = 1.447079e9
+    assert high.population.low == pytest.approx(625.5e6 / 432.25 * 1000)
+    assert (cons.seed, cons.draws, cons.percentiles) == (20211231, 10000, (5.0, 25.0, 50.0, 75.0, 95.0))
+
+
+def test_sensitivity_is_reproducible_and_per_scenario(values, figures, spec):
+    cons = sensitivity.setup(spec, figures, resolve_scenario("conservative", values, spec=spec), draws=2000)
+    high = sensitivity.setup(spec, figures, resolve_scenario("high", values, spec=spec), draws=2000)
+    first, again = sensitivity.monte_carlo(cons), sensitivity.monte_carlo(cons)
     pd.testing.assert_frame_equal(first, again)
-    other = monte_carlo(sensitivity_setup(spec, values, seed=1, draws=2000))
+    other = sensitivity.monte_carlo(sensitivity.setup(spec, figures, resolve_scenario("conservative", values),
+                                                      seed=1, draws=2000))
     assert not first.equals(other)
-    summary = summarise(first, setup.percentiles).set_index("quantity")
-    rate = summary.loc["china_per_1000"]
-    assert rate["min"] <= rate["p5"] <= rate["p25"] <= rate["p50"] <= rate["p75"] <= rate["p95"] <= rate["max"]
-    assert rate["min"] >= 486e6 / 1.46e9 * 1000 and rate["max"] <= 688.6e6 / 1.448497854e9 * 1000
+    # common random numbers: each high draw is the conservative one scaled by 626 / 540
+    np.testing.assert_allclose(sensitivity.monte_carlo(high)["china_cameras"] / first["china_cameras"], 626 / 540)
+    rate = first["china_per_1000"]
+    # 508.25e6 / 1.465e9 * 1000 = 346.93 and 572.25e6 / 1.446963e9 * 1000 = 395.48
+    assert rate.min() >= 508.25e6 / 1.465e9 * 1000
+    assert rate.max() <= 572.25e6 / (539.5e6 / 372.85 * 1000) * 1000
+    summary = sensitivity.summarise(first, cons.percentiles).set_index("quantity").loc["china_per_1000"]
+    assert summary["min"] <= summary["p5"] <= summary["p50"] <= summary["p95"] <= summary["max"]
 
 
-def test_results_round_trip_and_compare(values, tmp_path):
-    spec = load_spec()
-    setup = sensitivity_setup(spec, values, draws=500)
-    summary = summarise(monte_carlo(setup), setup.percentiles).set_index("quantity").to_dict(orient="index")
+def test_tornado_and_city_intervals(values, figures, spec):
+    s = resolve_scenario("conservative", values, spec=spec)
+    st = sensitivity.setup(spec, figures, s, draws=4000)
+    result = sensitivity.run(st, s, figures)
+    national = result.tornado[result.tornado["output"] == "China: cameras per 1,000 people"]
+    # cameras alone: (572.25e6 - 508.25e6) / 1.46e9 * 1000 = 43.836 per 1,000
+    # population alone: 540e6 x 1000 x (1 / 1.446963e9 - 1 / 1.465e9) = 373.196 - 368.601 = 4.595
+    assert national["input"].tolist() == [sensitivity.CAMERAS, sensitivity.POPULATION]  # largest swing first
+    assert national["swing"].tolist() == pytest.approx([43.836, 4.595], abs=1e-3)
+    shenzhen = result.tornado[result.tornado["output"].str.startswith("Shenzhen")]
+    # 369.863 x 16,684.549 / 1000 = 6,171.0: the same number as city_estimates for this scenario
+    central = city_estimates(s, figures).set_index("city").loc["Shenzhen", "per_sq_mi"]
+    assert shenzhen["central"].iloc[0] == pytest.approx(central) == pytest.approx(6170.998, abs=1e-3)
+    assert shenzhen["input"].iloc[0] == sensitivity.CAMERAS  # the national count moves a city most
+    row = result.cities.set_index("city").loc["Shenzhen"]
+    assert row["per_sq_mi"] == pytest.approx(central)
+    assert row["p5"] < central < row["p95"]
+    # the city interval is the national rate's, scaled: p5 within 0.1% of the rate's p5 x 16,684.549 / 1000
+    rate = result.summary.set_index("quantity").loc["china_per_1000"]
+    assert row["p5"] == pytest.approx(rate["p5"] * SHENZHEN_PEOPLE / 1000, rel=1e-3)
+
+
+def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
+    clean = tmp_path / "clean"
+    write_processed(clean, figures, empty_cities(), pd.DataFrame(columns=["source", "row", "column", "before", "after",
+                                                                          "rule"]))
+    for name in ("conservative", "high"):
+        sensitivity.run_step(scenario=name, cleaning_dir=clean, output_dir=tmp_path / name, n_draws=500)
+    cons, high = sensitivity.read(tmp_path / "conservative"), sensitivity.read(tmp_path / "high")
+    assert cons.data["setup"]["scenario"] == "conservative" and cons.data["setup"]["draws"] == 500
+    assert cons.data["central"]["china_per_1000"] == pytest.approx(369.8630137)
+    assert high.data["summary"]["china_per_1000"]["p50"] > cons.data["summary"]["china_per_1000"]["p95"]
+    assert set(cons.cities["city"]) == {"Shenzhen", "Wuhan", "Shanghai", "Qingdao"}
+    first = (tmp_path / "high" / "sensitivity.json").read_bytes()
+    sensitivity.run_step(scenario="high", cleaning_dir=clean, output_dir=tmp_path / "high", n_draws=500)
+    assert (tmp_path / "high" / "sensitivity.json").read_bytes() == first
+    assert sensitivity.read_for({"high": tmp_path / "high"}, "mine") is None  # a scenario of parameters only
+
+
+def test_results_round_trip_and_compare(values, tmp_path, figures, spec):
     dirs = {name: tmp_path / name for name in ("high", "conservative")}  # the pipeline's order, not alphabetical
+    sens = {}
     for name, folder in dirs.items():
         s = resolve_scenario(name, values)
-        write_results(folder, s, national_results(s))
+        est = city_estimates(s, figures).set_index("city")
+        write_results(folder, s, national_results(s), {"Shenzhen per sq mi": est.loc["Shenzhen", "per_sq_mi"]})
+        st = sensitivity.setup(spec, figures, s, draws=300)
+        sens[name] = {"summary": sensitivity.summarise(sensitivity.monte_carlo(st), st.percentiles)
+                      .set_index("quantity").to_dict(orient="index")}
     first = (dirs["high"] / "results.json").read_bytes()
     s = resolve_scenario("high", values)
-    write_results(dirs["high"], s, national_results(s))
+    write_results(dirs["high"], s, national_results(s),
+                  {"Shenzhen per sq mi": city_estimates(s, figures).set_index("city").loc["Shenzhen", "per_sq_mi"]})
     assert (dirs["high"] / "results.json").read_bytes() == first
     (tmp_path / "stale").mkdir()  # a folder lying on disk that the pipeline does not name is never read
     (tmp_path / "stale" / "results.json").write_text("{}")
     results = read_results(dirs)
     assert list(results) == ["high", "conservative"]
-    table = comparison_table(results, summary).set_index("quantity")
+    table = comparison_table(results, sens).set_index("quantity")
     assert list(table.columns) == ["high", "conservative"]
     assert table.loc["china_cameras", "high"] == 626e6
-    assert table.loc["china_per_1000 p50 (sensitivity)", "high"] == summary["china_per_1000"]["p50"]
+    assert table.loc["china_share_of_world (world total fixed)", "high"] == pytest.approx(0.626)
+    assert table.loc["china_share_of_world (rest of world fixed)", "high"] == pytest.approx(626 / 1086)
+    # each scenario's own sensitivity, no longer one pooled range
+    assert table.loc["china_per_1000 p50 (sensitivity)", "high"] == sens["high"]["summary"]["china_per_1000"]["p50"]
+    assert table.loc["china_per_1000 p50 (sensitivity)", "high"] > table.loc["china_per_1000 p95 (sensitivity)",
+                                                                             "conservative"]
+    assert table.loc["Shenzhen per sq mi", "high"] == pytest.approx(7153.786, abs=1e-3)
     assert json.loads(first)["national"]["china_per_1000"] == pytest.approx(428.767123)  # 626e6/1.46e9*1000
+    assert set(json.loads(first)["national_by_rule"]) == {WORLD_FIXED, REST_FIXED}
 
 
 def test_missing_results_are_explained(tmp_path):
