@@ -19,7 +19,7 @@ import yaml
 from helpers.checksums import sha256, verify
 from helpers.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.countries import resolve_country
-from helpers.density import implied_area
+from helpers.density import ESTIMATED, estimated_rows, implied_area
 from helpers.errors import ParameterError, RawDataError
 from helpers.io import HEADER_LINES, read_text_table, validate
 from helpers.names import match_key
@@ -201,6 +201,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     df = _derive_area(df, source, log)
     warnings += damaged_names(df, source, log)
     warnings += scale_warnings(df, columns, source, log)
+    warnings += estimated_warnings(df, source, log)
     df = df[list(CITIES.columns)].sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
     info = {"name": source, "file": where if entry.path else entry.table, "sha256": sha256(path),
             "edition": entry.edition or "", "rows": len(df)}
@@ -356,6 +357,20 @@ def scale_warnings(df: pd.DataFrame, columns: dict[str, str], source: str, log: 
                         "per 1,000 people, as the ranking prints them; read as per 1,000")
     for text in warnings:
         log.add(source, 0, "stated_per_1000", header, "", f"warning: {text.split(': ', 1)[1]}")
+    return warnings
+
+
+def estimated_warnings(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
+    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.density.estimated_rows`)."""
+    rates = df.assign(per_1000=df["cameras"] / df["population"] * 1000)
+    flagged = estimated_rows(rates)
+    warnings = []
+    for _, rows in df[flagged].groupby("country_code"):
+        log.add_many(source, rows["source_row"], "stated_per_1000", rows["stated_per_1000"].map("{:g}".format),
+                     "", f"warning: {ESTIMATED}")
+        rate = rates.loc[rows.index, "stated_per_1000"].fillna(rates.loc[rows.index, "per_1000"]).iloc[0]
+        warnings.append(f"{source}: all {len(rows)} rows of {rows['country'].iloc[0]} carry one rate ({rate:g} per "
+                        "1,000): estimates from a national rate, not counts; they are kept apart from counted rows")
     return warnings
 
 

@@ -250,12 +250,13 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
 
 
 def estimated_rows(densities: pd.DataFrame) -> pd.Series:
-    """True for the rows of a country whose rows (two or more) all carry one rate per 1,000 at the table's
-    printed precision: a national rate applied to every city, an estimate, not a count."""
+    """True for the rows of a country whose rows (two or more, in one table) all carry one rate per 1,000 at the
+    table's printed precision: a national rate applied to every city, an estimate, not a count."""
     decimals = source_decimals(densities["stated_per_1000"])
     rate = densities["stated_per_1000"].fillna(densities.get("per_1000", pd.Series(np.nan, index=densities.index)))
     rounded = rate.round(decimals)
-    groups = rounded.groupby(densities["country_code"])
+    keys = [densities["source"], densities["country_code"]] if "source" in densities else [densities["country_code"]]
+    groups = rounded.groupby(keys)
     one_rate = groups.transform("nunique").eq(1) & groups.transform("count").ge(2)
     return (one_rate & rounded.notna()).astype(bool)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.density import rank_at_precision
 from helpers.names import match_key
 
 RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
@@ -25,8 +26,7 @@ def compare_editions(cities: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """
     df = cities[cities["source"].isin(order)].assign(
         key=lambda d: d["city"].map(match_key) + "|" + d["country_code"], per_1000=per_1000)
-    df["rank"] = df.assign(r=df["per_1000"].round(RATE_DECIMALS)).groupby("source")["r"].rank(
-        method="min", ascending=False)  # missing rates get no rank
+    df["rank"] = df.groupby("source")["per_1000"].transform(lambda v: rank_at_precision(v, RATE_DECIMALS))
     wide = df.pivot_table(index="key", columns="source", values=["cameras", "per_1000", "rank"], aggfunc="first",
                           dropna=False)
     names = df.drop_duplicates("key").set_index("key")[["city", "country_code"]]

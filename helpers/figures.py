@@ -242,3 +242,51 @@ def plot_histogram(histogram: pd.DataFrame, *, ax, xlabel: str, marks: dict[str,
     ax.set_ylabel("Draws")
     if marks:
         ax.figure.legend(loc="outside lower center", ncols=len(marks), frameon=False)
+
+
+def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
+    """Horizontal bars from the output at each input's low end to its high end, largest swing on top."""
+    rows = table[table["output"] == output].reset_index(drop=True)
+    if rows.empty:
+        raise ParameterError(f"no tornado rows for {output!r}")
+    y = np.arange(len(rows))[::-1]
+    centre = float(rows["central"].iloc[0])
+    for yi, r in zip(y, rows.itertuples(), strict=True):
+        ax.barh(yi, r.output_low - centre, left=centre, color=PALETTE[0], height=0.6)
+        ax.barh(yi, r.output_high - centre, left=centre, color=PALETTE[1], height=0.6)
+        ax.annotate(f"swing {r.swing:,.3g}", (max(r.output_low, r.output_high, centre), yi), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=6, color="0.3")
+    ax.axvline(centre, color="0.3", lw=0.8)
+    ax.set_yticks(y, rows["input"])
+    ax.margins(x=0.2)
+    ax.set_xlabel(output.replace(" (", "\n(", 1))
+    from matplotlib.patches import Patch
+
+    ax.figure.legend(handles=[Patch(color=PALETTE[0], label="input at its low end"),
+                              Patch(color=PALETTE[1], label="input at its high end")],
+                     loc="outside lower center", ncols=2, frameon=False)
+
+
+def plot_scenario_intervals(points: pd.DataFrame, *, ax, xlabel: str) -> None:
+    """Each scenario on its own row: its sensitivity p5-p95 (light) and p25-p75 (dark), its computed value
+    (filled) and the article's printed value (open). ``points``: scenario, value, stated, p5, p25, p75, p95."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    y = np.arange(len(points))[::-1]
+    for yi, r in zip(y, points.itertuples(), strict=True):
+        if pd.notna(r.p5):
+            ax.barh(yi, r.p95 - r.p5, left=r.p5, height=0.5, color="0.88", zorder=0)
+            ax.barh(yi, r.p75 - r.p25, left=r.p25, height=0.5, color="0.72", zorder=1)
+    colors = [COLORS.get(s, PALETTE[i % len(PALETTE)]) for i, s in enumerate(points["scenario"])]
+    ax.scatter(points["value"], y, color=colors, s=28, zorder=3)
+    stated = points["stated"].notna().to_numpy()
+    ax.scatter(points.loc[stated, "stated"], y[stated], facecolors="none",
+               edgecolors=[c for c, k in zip(colors, stated, strict=True) if k], s=44, zorder=3)
+    ax.set_yticks(y, points["scenario"])
+    ax.set_ylim(-0.7, len(points) - 0.3)
+    ax.set_xlabel(xlabel)
+    handles = [Line2D([], [], ls="", marker="o", color="0.3", label="computed"),
+               Line2D([], [], ls="", marker="o", markerfacecolor="none", color="0.3", label="as printed"),
+               Patch(color="0.72", label="sensitivity p25-p75"), Patch(color="0.88", label="p5-p95")]
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)

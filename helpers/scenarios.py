@@ -232,17 +232,15 @@ ARTICLE_BASIS = "article's people per sq mi x national rate"
 STATED_BASIS = "article, as stated"
 
 
-def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
-                   conservative_cameras: float | None = None, *, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None, *,
+                   printed: pd.DataFrame | None = None) -> pd.DataFrame:
     """Cameras per square mile of Chinese cities under ``s`` (`helpers.density.city_density` at `national_rate`),
     beside the cities outside China as the article states them.
 
     The article's derived cities use the people per square mile their printed density implies (density /
     printed rate); with a city table, every Chinese city of it uses its population / implied area. A table
     row's own count-based density is shown (``counted_per_sq_mi``) only where it is counted.
-    ``conservative_cameras`` is not used: it is accepted so callers of the earlier signature keep working.
     """
-    del conservative_cameras
     rate = national_rate(s)
     derived = derived_city_figures(figures)
     stated = figures[(figures["metric"] == "cameras_per_sq_mi") & ~figures["figure_id"].isin(derived["figure_id"])]
