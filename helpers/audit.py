@@ -300,7 +300,7 @@ def _city_check(fig: pd.Series, densities: pd.DataFrame | None, editions: Mappin
     if estimated is not None:
         return estimated
     if fig["metric"] == "cameras_per_1000":
-        if pd.isna(row["per_1000"]):
+        if pd.isna(row["per_1000"]) or row.get("per_1000_basis") == "as printed":
             return _none(f"{source} gives no camera count or population for {fig['entity']}", edition)
         return Outcome(row["per_1000"], interval_of(row, "per_1000"),
                        f"{source}: {count(row['cameras'])} cameras / {count(row['population'])} people", edition)

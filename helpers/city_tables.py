@@ -392,3 +392,18 @@ def read_city_tables(city_tables: list[TableEntry]) -> TableResult:
 def sources_table(result: TableResult) -> pd.DataFrame:
     """One row per input table: name, file, sha256, edition, rows (for provenance)."""
     return pd.DataFrame(result.source.get("tables", []), columns=["name", "file", "sha256", "edition", "rows"])
+
+
+def read_sources(cleaning_dir: str | Path) -> pd.DataFrame:
+    """notebook 01's city_sources.csv: the input tables with file, sha256, edition and rows (empty without one)."""
+    path = resolve(cleaning_dir) / "city_sources.csv"
+    columns = ["name", "file", "sha256", "edition", "rows"]
+    if not path.is_file():
+        return pd.DataFrame(columns=columns)
+    return pd.read_csv(path, dtype=str, keep_default_na=False).reindex(columns=columns)
+
+
+def describe_sources(sources: pd.DataFrame) -> str:
+    """'name (edition E, sha256 0123456789ab); ...' for captions: every input table and its digest."""
+    return "; ".join(f"{r.name} ({'edition ' + r.edition if r.edition else 'edition not given'}, "
+                     f"sha256 {r.sha256[:12]})" for r in sources.itertuples()) or "no city table"

@@ -218,9 +218,10 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
     """Every city's densities recomputed with intervals, each stated per-1,000 figure checked, rows told apart.
 
     Adds ``per_1000`` with ``per_1000_low``/``per_1000_high`` (cameras and population over their printed
-    rounding), ``per_1000_check`` (a verdict: a row without cameras, population or a stated rate cannot be
+    rounding; the stated figure and its rounding for a table without counts, ``per_1000_basis`` saying
+    which), ``per_1000_check`` (a verdict: a row without cameras, population or a stated rate cannot be
     checked), ``per_1000_agrees`` (nullable: NA where it cannot be checked), ``per_sq_mi`` (with the interval
-    of the stated figure the area is implied from) and ``per_km2``,
+    of the stated figure the area is implied from; the stated figure where there is no count) and ``per_km2``,
     ``people_per_sq_mi`` with its interval, and ``basis`` (counted, or estimated when every row of the
     country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_texts`).
     """
@@ -233,12 +234,18 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
     out["per_1000_low"] = iv["cameras_low"].clip(lower=0) / iv["population_high"] * PER
     out["per_1000_high"] = iv["cameras_high"] / pop_low * PER
     checkable = out[["per_1000", "stated_per_1000"]].notna().all(axis=1)
+    out["per_1000_basis"] = np.where(out["per_1000"].notna(), "cameras / population",
+                                     np.where(out["stated_per_1000"].notna(), "as printed", ""))
+    as_printed = out["per_1000"].isna() & out["stated_per_1000"].notna()  # a table of rates only: use its figure
+    out.loc[as_printed, "per_1000"] = out.loc[as_printed, "stated_per_1000"]
+    out.loc[as_printed, "per_1000_low"] = iv.loc[as_printed, "stated_per_1000_low"]
+    out.loc[as_printed, "per_1000_high"] = iv.loc[as_printed, "stated_per_1000_high"]
     agrees = (out["per_1000_low"] <= iv["stated_per_1000_high"]) & (iv["stated_per_1000_low"] <= out["per_1000_high"])
     out["per_1000_check"] = [verdict(checkable=c, agrees=a) for c, a in zip(checkable, agrees, strict=True)]
     out["per_1000_agrees"] = pd.array(agrees.where(checkable), dtype="boolean")
-    out["per_sq_mi"] = per_area(out["cameras"], area)
-    out["per_sq_mi_low"] = iv["stated_per_sq_mi_low"].where(area.notna())  # the area is implied from this figure
-    out["per_sq_mi_high"] = iv["stated_per_sq_mi_high"].where(area.notna())
+    out["per_sq_mi"] = per_area(out["cameras"], area).fillna(out["stated_per_sq_mi"])  # the area is implied from
+    out["per_sq_mi_low"] = iv["stated_per_sq_mi_low"].where(out["per_sq_mi"].notna())  # the stated figure, so its
+    out["per_sq_mi_high"] = iv["stated_per_sq_mi_high"].where(out["per_sq_mi"].notna())  # interval is the one
     out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
     out["people_per_sq_mi"] = out["population"] / area
     dens_low = iv["stated_per_sq_mi_low"].clip(lower=0)

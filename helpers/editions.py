@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.density import rank_at_precision
+from helpers.density import COUNTED, rank_at_precision
 from helpers.names import match_key
 
 RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
@@ -20,21 +20,25 @@ def per_1000(cities: pd.DataFrame) -> pd.Series:
 def compare_editions(cities: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """One row per city found in at least two of the tables ``order`` (source names, oldest first).
 
-    For each table: cameras, per 1,000 and the rank per 1,000 within that table (ties share the best
-    rank, at two decimals); then the change between the first and the last table holding the city.
+    For each table: cameras, per 1,000, the rank per 1,000 within that table (ties share the best rank, at
+    two decimals; rows estimated from one national rate are not ranked) and the basis (counted or estimated);
+    then the change between the first and the last table holding the city.
     Cities are matched by their name without accents, case or punctuation, and their country code.
     """
     df = cities[cities["source"].isin(order)].assign(
         key=lambda d: d["city"].map(match_key) + "|" + d["country_code"], per_1000=per_1000)
-    df["rank"] = df.groupby("source")["per_1000"].transform(lambda v: rank_at_precision(v, RATE_DECIMALS))
-    wide = df.pivot_table(index="key", columns="source", values=["cameras", "per_1000", "rank"], aggfunc="first",
-                          dropna=False)
+    counted = df["basis"].eq(COUNTED) if "basis" in df else pd.Series(True, index=df.index)
+    df["basis"] = df.get("basis", COUNTED)
+    df["rank"] = df["per_1000"].where(counted).groupby(df["source"]).transform(
+        lambda v: rank_at_precision(v, RATE_DECIMALS))  # estimated rows are not ranked among counted ones
+    wide = df.pivot_table(index="key", columns="source", values=["cameras", "per_1000", "rank", "basis"],
+                          aggfunc="first", dropna=False)
     names = df.drop_duplicates("key").set_index("key")[["city", "country_code"]]
     present = df.groupby("key")["source"].nunique()
     keys = present[present >= 2].index
     out = names.loc[keys].reset_index(drop=True)
     for src in order:
-        for col in ("cameras", "per_1000", "rank"):
+        for col in ("cameras", "per_1000", "rank", "basis"):
             values = wide[(col, src)].reindex(keys).to_numpy() if (col, src) in wide.columns else np.nan
             out[f"{col} {src}"] = values
     first = out[[f"per_1000 {s}" for s in order]].bfill(axis=1).iloc[:, 0]

@@ -18,17 +18,39 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_lock(path: Path = PROJECT_ROOT / "requirements.lock") -> dict[str, str]:
-    """{normalised name: version} from ``name==version`` lines."""
+def _logical_lines(path: Path) -> list[str]:
+    """Requirement lines with comments dropped and backslash continuations joined."""
+    lines, current = [], ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        text = re.sub(r"(^|\s)#.*", "", raw).rstrip()
+        current += " " + text.removesuffix("\\").strip()
+        if not text.endswith("\\"):
+            if current.strip():
+                lines.append(current.strip())
+            current = ""
+    if current.strip():
+        lines.append(current.strip())
+    return lines
+
+
+def read_lock_entries(path: Path = PROJECT_ROOT / "requirements.lock") -> dict[str, tuple[str, list[str]]]:
+    """{normalised name: (version, [hashes])} from ``name==version [; marker] [--hash=sha256:...]`` lines
+    (the format of ``uv pip compile --generate-hashes``; a plain ``pip freeze`` file gives no hashes)."""
     out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, sep, version = line.partition("==")
-            if not sep:
-                raise ValueError(f"{path.name}: '{line}' is not pinned with ==")
-            out[_norm(name)] = version.strip()
+    for line in _logical_lines(path):
+        tokens = line.split()
+        hashes = [t.removeprefix("--hash=") for t in tokens if t.startswith("--hash=")]
+        requirement = " ".join(t for t in tokens if not t.startswith("--hash=")).split(";", 1)[0].strip()
+        name, sep, version = requirement.partition("==")
+        if requirement.startswith("-") or not sep or not version or " " in requirement:
+            raise ValueError(f"{path.name}: '{line}' is not a requirement pinned with ==")
+        out[_norm(name)] = (version.strip(), hashes)
     return out
+
+
+def read_lock(path: Path = PROJECT_ROOT / "requirements.lock") -> dict[str, str]:
+    """{normalised name: version} from the lock."""
+    return {name: version for name, (version, _) in read_lock_entries(path).items()}
 
 
 def read_requirements_in(path: Path = PROJECT_ROOT / "requirements.in") -> list[str]:

@@ -290,3 +290,26 @@ def plot_scenario_intervals(points: pd.DataFrame, *, ax, xlabel: str) -> None:
                Line2D([], [], ls="", marker="o", markerfacecolor="none", color="0.3", label="as printed"),
                Patch(color="0.72", label="sensitivity p25-p75"), Patch(color="0.88", label="p5-p95")]
     ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+
+
+def plot_editions(change: pd.DataFrame, first: str, last: str, *, ax, top: int = 25) -> None:
+    """A dumbbell per city: its rate per 1,000 in the ``first`` table (open) and the ``last`` one (filled), the
+    ``top`` largest changes, on a log axis (the rates span decades)."""
+    from matplotlib.lines import Line2D
+
+    a, b = f"per_1000 {first}", f"per_1000 {last}"
+    data = change.dropna(subset=[a, b])
+    data = data.loc[(data[b] - data[a]).abs().sort_values(ascending=False, kind="mergesort").index[:top]]
+    data = data.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(data))
+    for yi, (lo, hi) in enumerate(zip(data[a], data[b], strict=True)):
+        ax.plot([lo, hi], [yi, yi], color="0.6", lw=1, zorder=1)
+    ax.scatter(data[a], y, facecolors="white", edgecolors=PALETTE[0], s=22, zorder=2)
+    ax.scatter(data[b], y, color=PALETTE[0], s=22, zorder=3)
+    ax.set_yticks(y, data["city"])
+    ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis, pd.concat([data[a], data[b]]))
+    ax.set_xlabel("Cameras per 1,000 people (log scale)")
+    ax.figure.legend(handles=[Line2D([], [], ls="", marker="o", markerfacecolor="white", color=PALETTE[0], label=first),
+                              Line2D([], [], ls="", marker="o", color=PALETTE[0], label=last)],
+                     loc="outside lower center", ncols=2, frameon=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.city_tables import read_city_table, read_city_tables
+from helpers.city_tables import read_city_table, read_city_tables, sources_table
 from helpers.cleaning import clean_article_figures, write_processed
 from helpers.countries import resolve_country
 from helpers.errors import ParameterError, RawDataError
 from helpers.io import load_raw
 from helpers.schemas import ARTICLE_FIGURES
+from helpers.table_options import entries
 from helpers.values import ParsedValue, parse_value_text
 
 HEADER_2021 = ('City,Country,# of CCTV Cameras,# of People,"# of CCTV Cameras per 1,000 People",'
@@ -176,3 +177,59 @@ def test_real_2021_table(shared_data):
     recomputed = (cities["cameras"] / cities["population"] * 1000).round(2)
     assert ((recomputed - cities["stated_per_1000"]).abs() < 1e-9).all()
     assert cities.loc[cities["city"] == "London", "country_code"].item() == "GBR"
+
+
+# --- per-table options and corrections ------------------------------------------------------------
+
+def test_a_mapped_header_missing_from_the_file_is_named(tmp_path):
+    path = write(tmp_path, "City,Country,CCTV Cameras\nOsaka,Japan,3\n")
+    with pytest.raises(RawDataError, match=r"names header\(s\) the file does not have: population -> "
+                                           r"'Population \(2025\)'\. Columns found: City, Country, CCTV Cameras"):
+        read_city_table(path, {"city": "City", "country": "Country", "population": "Population (2025)"})
+
+
+def test_corrections_fix_names_drop_rows_and_set_values_each_logged(tmp_path):
+    path = write(tmp_path, HEADER_2021 + "\nMedelln,Colombia,100,2000,50,1,1\nTel Aviv,q,10,1000,10,1,1\n"
+                 "Xinbei,Taiwan,5,100,50,1,1\nTaiyuan,China,1,3000000,117.02,174.39,1\n")
+    fixes = tmp_path / "fix.yml"
+    fixes.write_text("country_aliases: {q: Israel}\ncity_names: {Medelln: Medellín}\n"
+                     "drop_rows: [{city: Xinbei, reason: a district}]\n"
+                     "values: [{city: Taiyuan, column: cameras, value: 465255, source: first row of the 2021 table}]\n")
+    r = read_city_table({"path": str(path), "corrections": str(fixes)})
+    assert r.cities["city"].tolist() == ["Medellín", "Tel Aviv", "Taiyuan"]
+    assert r.cities.loc[2, "cameras"] == 465255
+    rules = set(zip(r.log["row"], r.log["column"], r.log["before"], r.log["after"], r.log["rule"], strict=True))
+    assert {(2, "city", "Medelln", "Medellín", "city_name_correction"),
+            (3, "country", "q", "Israel", "country_alias_correction"),
+            (4, "*", "Xinbei", "", "dropped: a district"),
+            (5, "cameras", "1", "465255", "value_correction: first row of the 2021 table")} <= rules
+
+
+def test_bad_rows_stop_by_default_and_are_dropped_and_logged_on_request(tmp_path):
+    path = write(tmp_path, HEADER_2021 + "\nLondon,England (UK),1,2,3,4,5\nTel Aviv,q,1,2,3,4,5\n"
+                 "X,Japan,many,2,3,4,5\n")
+    with pytest.raises(RawDataError, match=r"t\.csv, line 3, column 'Country': unknown country 'q'.*; line 4, "
+                                           r"column '# of CCTV Cameras': 'many' is not a number.*on_bad_rows: drop"):
+        read_city_table(path)
+    r = read_city_table({"path": str(path), "on_bad_rows": "drop"})
+    assert r.cities["city"].tolist() == ["London"]
+    dropped = r.log[r.log["rule"].str.startswith("bad_row_dropped")]
+    assert dropped[["row", "column"]].values.tolist() == [[3, "Country"], [4, "# of CCTV Cameras"]]
+    assert "unknown country 'q'" in dropped["rule"].iloc[0]
+
+
+def test_a_misspelt_corrections_key_is_refused_with_the_closest(tmp_path):
+    path = write(tmp_path, HEADER_2021 + "\nLondon,England (UK),1,2,3,4,5\n")
+    fixes = tmp_path / "fix.yml"
+    fixes.write_text("country_alias: {q: Israel}\n")
+    with pytest.raises(RawDataError, match=r"fix\.yml: country_alias: unknown key; did you mean 'country_aliases'"):
+        read_city_table({"path": str(path), "corrections": str(fixes)})
+
+
+def test_each_table_has_its_own_layout_or_mapping(tmp_path):
+    known = write(tmp_path, HEADER_2021 + "\nLondon,England (UK),691000,9425622,73.31,1138.48,53.07\n", "a.csv")
+    mapped = write(tmp_path, "Town,Nation,Cams\nOsaka,Japan,30000\n", "b.csv")
+    r = read_city_tables(entries([str(known), {"path": str(mapped), "column_mapping": {"city": "Town",
+                                  "country": "Nation", "cameras": "Cams"}, "edition": "x"}]))
+    assert r.cities["source"].tolist() == ["a", "b"]
+    assert sources_table(r)[["name", "edition", "rows"]].values.tolist() == [["a", "", 1], ["b", "x", 1]]

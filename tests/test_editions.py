@@ -28,3 +28,12 @@ def test_cities_are_matched_by_plain_name_and_country_and_ranked_per_edition():
     # 2023 ranks: Delhi 110 (1), London 100 (2), Lima 5 (3), São Paulo 2 (4): São Paulo falls one place
     assert out.loc["São Paulo", "rank e2023"] == 4 and out.loc["São Paulo", "rank change"] == -1
     assert out.loc["London", "cameras e2021"] == 627707
+
+
+def test_estimated_rows_are_compared_but_not_ranked():
+    old = table("a", [("Wuhan", "CHN", 200000, 8473405, 23.6), ("Lima", "PER", 5, 1000, 5.0)])
+    new = table("b", [("Wuhan", "CHN", 4188000, 8473405, 494.25), ("Lima", "PER", 6, 1000, 6.0)])
+    both = pd.concat([old, new]).assign(basis=["counted", "counted", "estimated (one national rate)", "counted"])
+    out = compare_editions(both, ["a", "b"]).set_index("city")
+    assert out.loc["Wuhan", "basis b"] == "estimated (one national rate)"
+    assert pd.isna(out.loc["Wuhan", "rank b"]) and out.loc["Lima", "rank b"] == 1  # Wuhan's estimate is not ranked

@@ -1,0 +1,206 @@
+"""Interactive scenario explorer for notebook 03.
+
+Sliders for China's camera count, the population assumption and the world-total rule recompute the
+national rate, China's share, the rest of the world's rate and the Chinese cities' estimates with the
+same helpers as the batch run (``helpers.scenarios``). Without ipywidgets, or without an interactive
+frontend (papermill, nbconvert, an HTML export), ``explore`` displays the same quantities as tables:
+every scenario of the file under both world-total rules.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from helpers import scenarios
+from helpers.errors import ProjectError
+from helpers.scenarios import Scenario
+
+NUMBER = "number"  # the population option that takes a number of people
+CITY_COLUMNS = ["city", "basis", "per_sq_mi", "per_km2"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One setting of the explorer: what a scenario run takes, the world-total rule included."""
+
+    scenario: str  # a scenario of the file (its count and stated rate) or a new name
+    china_cameras: float | None = None  # None: the scenario's own count
+    population: object = None  # an assumption name of the file, a number of people, or None (the file's default)
+    world_rule: str | None = None  # a key of scenarios.RULE_LABELS, or None (the file's rule)
+    world_cameras: float | None = None  # None: the file's world total
+    world_population: float | None = None  # None: the file's
+
+
+def figure_values(figures: pd.DataFrame) -> dict[str, float]:
+    """{figure_id: value} of the cleaned article figures, as notebook 03 builds it."""
+    return dict(zip(figures["figure_id"], figures["value"], strict=True))
+
+
+def resolve(choice: Choice, values: dict[str, float], spec: dict) -> Scenario:
+    """The scenario a choice stands for, resolved and checked by ``helpers.scenarios.resolve_scenario``."""
+    return scenarios.resolve_scenario(choice.scenario, values, population=choice.population,
+                                      china_cameras=choice.china_cameras, world_cameras=choice.world_cameras,
+                                      world_population=choice.world_population, world_rule=choice.world_rule,
+                                      spec=spec)
+
+
+def national(s: Scenario) -> dict[str, float]:
+    """China's count and population under ``s``, then ``helpers.scenarios.national_results`` (its rule)."""
+    return {"china_cameras": s.china_cameras, "china_population": s.china_population,
+            **scenarios.national_results(s)}
+
+
+def chinese_cities(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
+                   printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Chinese cities' estimates under ``s`` (``helpers.scenarios.city_estimates``, as in notebook 03)."""
+    est = scenarios.city_estimates(s, figures, cities, printed=printed)
+    return est.loc[est["in_china"], CITY_COLUMNS].reset_index(drop=True)
+
+
+def start_choice(start: Scenario | None, spec: dict) -> Choice:
+    """The choice that reproduces a run's scenario: its count, population, world inputs and rule."""
+    if start is None:
+        return Choice(scenario=scenarios.scenario_names(spec)[0])
+    own_count = start.name in spec["scenarios"] and start.stated_rate is not None
+    named = start.population_assumption in spec["population_assumptions"]
+    return Choice(scenario=start.name, china_cameras=None if own_count else start.china_cameras,
+                  population=start.population_assumption if named else start.china_population,
+                  world_rule=start.world_rule, world_cameras=start.world_cameras,
+                  world_population=start.world_population)
+
+
+def summary(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = None,
+            printed: pd.DataFrame | None = None, start: Scenario | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The explorer as tables: (the national results of every scenario under both world-total rules,
+    the Chinese cities' cameras per square mile with one column per scenario)."""
+    values = figure_values(figures)
+    base = start_choice(start, spec)
+    names = scenarios.scenario_names(spec)
+    choices = [replace(base, scenario=n, china_cameras=None) for n in names]
+    if base.scenario not in names:
+        choices.append(base)
+    rows, city_table = [], None
+    for choice in choices:
+        resolved = None
+        for rule, label in scenarios.RULE_LABELS.items():
+            try:
+                s = resolve(replace(choice, world_rule=rule), values, spec)
+                results = national(s)
+            except ProjectError:  # more cameras in China than in the world, world total fixed
+                continue
+            resolved = s
+            rows.append({"scenario": s.name, "world_rule": label, "population_assumption": s.population_assumption,
+                         **results})
+        if resolved is None:
+            continue
+        est = chinese_cities(resolved, figures, cities, printed).rename(columns={"per_sq_mi": resolved.name})
+        est = est[["city", "basis", resolved.name]]
+        city_table = est if city_table is None else city_table.merge(est, on=["city", "basis"], how="left",
+                                                                     sort=False, validate="one_to_one")
+    return pd.DataFrame(rows), city_table
+
+
+def frontend_available() -> bool:
+    """True inside a Jupyter kernel whose current request comes from an interactive frontend.
+
+    JupyterLab and the Notebook send ``allow_stdin: true`` with every execution; papermill, nbclient and
+    nbconvert send ``false`` (they cannot answer ``input()``, nor display a widget).
+    """
+    try:
+        import ipywidgets  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None or not hasattr(kernel, "get_parent"):
+        return False
+    parent = kernel.get_parent("shell") or {}
+    return bool(parent.get("content", {}).get("allow_stdin", False))
+
+
+def _html(national_values: dict[str, float], cities_table: pd.DataFrame) -> str:
+    """The explorer's result as HTML: the national quantities, then the Chinese cities."""
+    nat = pd.DataFrame({"quantity": list(national_values), "value": list(national_values.values())})
+    return (nat.to_html(index=False, float_format=lambda x: f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}")
+            + "<p>Chinese cities (cameras per square mile and per km²)</p>"
+            + cities_table.to_html(index=False, float_format=lambda x: f"{x:,.1f}"))
+
+
+def build_widget(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = None,
+                 printed: pd.DataFrame | None = None, start: Scenario | None = None) -> Any:
+    """The ipywidgets explorer (a VBox of controls and an HTML result) starting at ``start``'s scenario."""
+    import ipywidgets as w
+
+    values = figure_values(figures)
+    first = start_choice(start, spec)
+    first_scenario = resolve(first, values, spec)
+    names = scenarios.scenario_names(spec)
+    counts = {n: scenarios.resolve_scenario(n, values, spec=spec).china_cameras for n in names}
+    top = max(*counts.values(), first_scenario.china_cameras, first_scenario.world_cameras) * 1.2
+    assumptions = list(spec["population_assumptions"])
+    first_population = spec["defaults"]["population"] if first.population is None else first.population
+    named = isinstance(first_population, str) and first_population in assumptions
+
+    scenario = w.Dropdown(options=names if first.scenario in names else [*names, first.scenario],
+                          value=first.scenario, description="start from")
+    cameras = w.FloatSlider(value=round(first_scenario.china_cameras / 1e6), min=1.0, max=round(top / 1e6),
+                            step=1.0, description="China (M)", readout_format=",.0f", continuous_update=False)
+    population = w.ToggleButtons(options=[*assumptions, NUMBER], value=first_population if named else NUMBER,
+                                 description="population")
+    people = w.FloatSlider(value=first_scenario.china_population / 1e9, min=1.0, max=2.0, step=0.0005,
+                           description="people (bn)", readout_format=".4f", disabled=named,
+                           continuous_update=False)
+    rule = w.ToggleButtons(options=[(label, key) for key, label in scenarios.RULE_LABELS.items()],
+                           value=first_scenario.world_rule, description="world total")
+    result = w.HTML()
+
+    def choice() -> Choice:
+        own = counts.get(scenario.value)
+        same = own is not None and round(own / 1e6) == cameras.value
+        return replace(first, scenario=scenario.value, world_rule=rule.value,
+                       china_cameras=None if same else cameras.value * 1e6,
+                       population=people.value * 1e9 if population.value == NUMBER else population.value)
+
+    def update(_: object = None) -> None:
+        people.disabled = population.value != NUMBER
+        try:
+            s = resolve(choice(), values, spec)
+            result.value = _html(national(s), chinese_cities(s, figures, cities, printed))
+        except ProjectError as exc:  # e.g. more cameras in China than in the world, world total fixed
+            result.value = f"<p><b>Not possible:</b> {html.escape(str(exc))}</p>"
+
+    def jump(_: object = None) -> None:
+        if scenario.value in counts:
+            cameras.value = round(counts[scenario.value] / 1e6)
+        update()
+
+    scenario.observe(jump, names="value")
+    for control in (cameras, population, people, rule):
+        control.observe(update, names="value")
+    update()
+    return w.VBox([w.HBox([scenario, cameras]), w.HBox([population, people]), rule, result])
+
+
+def explore(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = None, *,
+            printed: pd.DataFrame | None = None, start: Scenario | None = None, widgets: bool | None = None) -> None:
+    """Display the scenario explorer: widgets in an interactive frontend, tables otherwise.
+
+    ``printed`` and ``start`` are notebook 03's (``read_printed``, the run's scenario); ``widgets``: None
+    decides by ``frontend_available()``, True or False forces one or the other.
+    """
+    from IPython.display import display
+
+    if widgets is None:
+        widgets = frontend_available()
+    if widgets:
+        display(build_widget(figures, spec, cities, printed, start))
+        return
+    national_table, city_table = summary(figures, spec, cities, printed, start)
+    print("Scenario explorer as tables (no interactive frontend here): every scenario under both world-total "
+          "rules, then the Chinese cities' cameras per square mile by scenario.")
+    display(national_table)
+    display(city_table)

@@ -1,0 +1,304 @@
+"""JupyterLab in headless Chromium: every notebook runs on the project kernel, figures and pages render.
+
+The project's files (git-tracked and new, not ignored) are copied into a temporary folder, its outputs are
+brought up to date with the batch runner, and Lab runs there (``PYTHONPATH`` points ``helpers`` at the copy,
+the kernel is the venv's), because running a notebook with its default parameters writes into ``outputs/``
+of the tree it runs in. Lab gets a token, 127.0.0.1,
+its own Jupyter config/data/runtime folders, and is stopped with every process it started, by PID.
+Run with ``make test-browser``; skips with the reason when chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+KERNEL_DISPLAY = "Python 3 (cctv-density)"
+NOTEBOOKS = sorted(p.name for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOK_SECONDS = 240  # Run All of one notebook, generous for 2 cores
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+ERRORS = f'{PANEL} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+LAB_SETTINGS = {  # user settings of the test's own Lab: every cell in the DOM, no network calls
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                       "checkForUpdates": False},
+}
+
+
+def _missing() -> str | None:
+    """Why the browser test cannot run here, or None."""
+    if not Path(CHROMIUM).is_file():
+        return "chromium is not installed (Debian: apt-get install chromium; .ci/run does it where it can)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed in this environment (it is in requirements.lock: make .venv/.installed)"
+    if not (Path(sys.prefix) / "share/jupyter/kernels/python3/kernel.json").is_file():
+        return f"no project kernel in {sys.prefix} (make .venv/.installed registers it)"
+    return None
+
+
+def copy_project(target: Path) -> Path:
+    """Copy the project's files (tracked, and untracked but not ignored) into ``target``."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=PROJECT_ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        src = PROJECT_ROOT / rel
+        if src.is_file():  # a tracked file deleted in the working tree is skipped
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target / rel)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    """PIDs of every live descendant of ``pid`` (Linux /proc; kernels run in sessions of their own)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+class Lab:
+    """A JupyterLab server on 127.0.0.1 with a token, rooted at ``root``, its processes tracked by PID."""
+
+    def __init__(self, root: Path, home: Path) -> None:
+        self.root, self.token, self.port = root, secrets.token_hex(16), free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        for rel, settings in LAB_SETTINGS.items():
+            path = home / "lab-settings" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(settings))
+        self.env = {**os.environ, "PYTHONPATH": str(root), "JUPYTER_CONFIG_DIR": str(home / "config"),
+                    "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+                    "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
+                    "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "IPYTHONDIR": str(home / "ipython")}
+        self.log = home / "lab.log"
+        self.proc: subprocess.Popen | None = None
+        self.started: set[int] = set()
+
+    def check_isolation(self) -> None:
+        """The kernel's interpreter with Lab's environment imports helpers from the copy, not the checkout."""
+        out = subprocess.run([sys.executable, "-c", "from helpers.paths import PROJECT_ROOT; print(PROJECT_ROOT)"],
+                             cwd=self.root, env=self.env, capture_output=True, text=True, check=True)
+        assert Path(out.stdout.strip()) == self.root, "helpers would write into the checkout, not the copy"
+
+    def reproduce(self) -> None:
+        """Bring the copy's outputs up to date with the batch runner (helper steps included), as
+        `make reproduce` does before a researcher opens Lab."""
+        out = subprocess.run([sys.executable, "-m", "helpers.run"], cwd=self.root, env=self.env,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, f"the batch runner failed in the copy:\n{out.stdout[-3000:]}{out.stderr[-3000:]}"
+
+    def start(self) -> None:
+        cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
+               f"--IdentityProvider.token={self.token}", "--LabApp.expose_app_in_browser=True",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        self.started.add(self.proc.pid)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"jupyter lab exited {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise AssertionError(f"jupyter lab did not answer within 90 s:\n{self.log_tail()}")
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path}{'&' if '?' in path else '?'}token={self.token}"
+
+    def track(self) -> None:
+        """Remember every process Lab has started so far (kernels), to stop them by PID."""
+        if self.proc is not None:
+            self.started |= descendants(self.proc.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
+
+    def stop(self) -> list[int]:
+        """Stop Lab and every process it started, by PID; return the PIDs that needed SIGKILL."""
+        self.track()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # the server shuts its kernels down
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        killed = []
+        deadline = time.monotonic() + 10
+        for pid in sorted(self.started):
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        return killed
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[Lab]:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    root = copy_project(tmp_path_factory.mktemp("project"))
+    server = Lab(root, tmp_path_factory.mktemp("jupyter-home"))
+    server.check_isolation()
+    server.reproduce()
+    try:
+        server.start()
+        yield server
+    finally:
+        leftovers = server.stop()
+    assert leftovers == [], f"processes that outlived Lab's shutdown (killed): {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        finally:
+            browser.close()
+
+
+KERNEL_OR_DIALOG = """(panel) => {
+    const name = document.querySelector(panel + ' .jp-Toolbar-kernelName')?.textContent.trim();
+    return document.querySelector('.jp-Dialog') !== null || (!!name && name !== 'No Kernel');
+}"""
+IDLE = """(panel) => document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator')
+    ?.getAttribute('data-status') === 'idle'"""
+IMAGES_LOADED = """(selector) => {
+    const imgs = [...document.querySelectorAll(selector)];
+    return imgs.length > 0 && imgs.every((img) => img.complete);
+}"""
+IMAGE_WIDTHS = "(selector) => [...document.querySelectorAll(selector)].map((img) => img.naturalWidth)"
+PROMPTS = "(panel) => [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputArea-prompt')]" \
+    ".map((p) => p.textContent.trim())"
+DONE_OR_FAILED = """([panel, errors]) => {
+    const prompts = [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputArea-prompt')];
+    const idle = document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator')?.getAttribute('data-status');
+    const done = prompts.length > 0 && prompts.every((p) => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+    return done || (idle === 'idle' && document.querySelector(errors) !== null);
+}"""
+
+
+def image_outputs(path: Path) -> int:
+    nb = nbformat.read(path, as_version=4)
+    return sum(any(k.startswith("image/") for k in o.get("data", {}))
+               for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_in_lab(lab, page, name):
+    page.goto(lab.url(f"lab/tree/notebooks/{name}?reset"))
+    kernel_name = page.locator(f"{PANEL} .jp-Toolbar-kernelName")
+    page.wait_for_function(KERNEL_OR_DIALOG, arg=PANEL, timeout=90_000)
+    assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+    page.wait_for_function(IDLE, arg=PANEL, timeout=60_000)
+    assert kernel_name.inner_text().strip() == KERNEL_DISPLAY
+
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    page.wait_for_function(DONE_OR_FAILED, arg=[PANEL, ERRORS], timeout=NOTEBOOK_SECONDS * 1000)
+    page.wait_for_function(IDLE, arg=PANEL, timeout=60_000)
+    lab.track()
+
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, "error outputs:\n" + "\n---\n".join(errors.all_inner_texts())[:4000]
+    prompts = page.evaluate(PROMPTS, PANEL)
+    assert all(re.fullmatch(r"\[\d+\]:", p) for p in prompts), prompts
+    assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+    saved = lab.root / "notebooks" / name
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+    expected = image_outputs(saved)
+    if "save_figure(" in saved.read_text():
+        assert expected > 0, f"{name} saves figures but shows none"
+    imgs = f"{PANEL} .jp-OutputArea-output img"
+    if expected:
+        page.wait_for_function(IMAGES_LOADED, arg=imgs, timeout=30_000)
+    widths = page.evaluate(IMAGE_WIDTHS, imgs)
+    assert len(widths) == expected and all(w > 0 for w in widths), widths
+    if "explorer.explore(" in saved.read_text():  # in Lab the explorer is interactive
+        assert page.locator(f"{PANEL} .widget-slider").count() > 0
+
+
+def test_figure_index_renders_every_image(lab, page):
+    index = lab.root / "outputs" / "figures" / "index.md"
+    expected = len(re.findall(r"!\[[^\]]*\]\([^)]+\)", index.read_text()))
+    assert expected > 0
+    page.goto(lab.url("lab?reset"))
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; await window.jupyterapp.commands.execute("
+                  "'docmanager:open', {path: 'outputs/figures/index.md', factory: 'Markdown Preview'}); }")
+    imgs = ".jp-RenderedMarkdown img"
+    page.wait_for_function(f"() => document.querySelectorAll('{imgs}').length >= {expected}", timeout=60_000)
+    page.wait_for_function(IMAGES_LOADED, arg=imgs, timeout=60_000)
+    widths = page.evaluate(IMAGE_WIDTHS, imgs)
+    assert len(widths) == expected and all(w > 0 for w in widths), widths
+
+
+def test_executed_html_notebook_shows_every_image(lab, page):
+    html = lab.root / "outputs" / "02_density" / "02_density.html"
+    expected = html.read_text().count("<img")
+    assert expected > 0
+    page.goto(lab.url("files/outputs/02_density/02_density.html"))
+    page.wait_for_function(IMAGES_LOADED, arg="img", timeout=60_000)
+    widths = page.evaluate(IMAGE_WIDTHS, "img")
+    assert len(widths) == expected and all(w > 0 for w in widths), widths

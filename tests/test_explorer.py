@@ -1,0 +1,149 @@
+"""The scenario explorer recomputes with the scenario helpers, as tables and as widgets."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import explorer
+from helpers.cleaning import clean_article_figures
+from helpers.io import load_raw
+from helpers.scenarios import RULE_LABELS, city_estimates, load_spec, national_results, resolve_scenario
+from helpers.schemas import ARTICLE_FIGURES
+
+WORLD_FIXED, REST_FIXED = "world_fixed", "rest_of_world_fixed"
+REST_POPULATION = 7_909_295_151 - 1_425_893_465  # UN WPP 2022: the world minus China, mid-2021
+
+
+@pytest.fixture(scope="module")
+def figures() -> pd.DataFrame:
+    return clean_article_figures(load_raw("article_figures.csv", ARTICLE_FIGURES))[0]
+
+
+@pytest.fixture(scope="module")
+def values(figures) -> dict[str, float]:
+    return explorer.figure_values(figures)
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    return load_spec()
+
+
+def row(table: pd.DataFrame, scenario: str, rule: str) -> pd.Series:
+    hits = table[(table["scenario"] == scenario) & (table["world_rule"] == RULE_LABELS[rule])]
+    assert len(hits) == 1
+    return hits.iloc[0]
+
+
+def test_both_rules_are_offered():
+    assert set(RULE_LABELS) == {WORLD_FIXED, REST_FIXED}
+
+
+@pytest.mark.parametrize("rule", [WORLD_FIXED, REST_FIXED])
+@pytest.mark.parametrize("population", [None, "stated", "implied", 1.41e9])
+@pytest.mark.parametrize("name", ["conservative", "high"])
+def test_table_is_national_results(figures, values, spec, name, population, rule):
+    start = resolve_scenario(name, values, population=population, spec=spec)
+    national, _ = explorer.summary(figures, spec, start=start)
+    expected = national_results(resolve_scenario(name, values, population=population, world_rule=rule, spec=spec))
+    got = row(national, name, rule)
+    assert {k: got[k] for k in expected} == expected  # the same helper, the same floats
+
+
+def test_world_total_rules_by_hand(figures, spec):
+    national, _ = explorer.summary(figures, spec)
+    high = row(national, "high", REST_FIXED)
+    # the rest of the world keeps 1e9 - 540e6 = 460e6 cameras: the world is 460e6 + 626e6 = 1.086e9
+    assert high["world_cameras"] == pytest.approx(1.086e9)
+    assert high["china_share_of_world"] == pytest.approx(626 / 1086)  # 57.6%
+    assert high["rest_of_world_per_1000"] == pytest.approx(460e6 / REST_POPULATION * 1000)  # 70.9
+    # with the world total fixed, the rest of the world shrinks to 374 million
+    fixed = row(national, "high", WORLD_FIXED)
+    assert (fixed["world_cameras"], fixed["china_share_of_world"]) == (1e9, pytest.approx(0.626))
+    assert fixed["rest_of_world_per_1000"] == pytest.approx(374e6 / REST_POPULATION * 1000)  # 57.7
+    # the conservative count is the one the world total goes with: both rules agree
+    cons = [row(national, "conservative", rule) for rule in RULE_LABELS]
+    assert cons[0].drop("world_rule").equals(cons[1].drop("world_rule"))
+    assert cons[0]["china_per_1000"] == pytest.approx(540e6 / 1.46e9 * 1000)  # 369.86, stated population
+
+
+def test_city_table_is_city_estimates_of_each_scenario(figures, values, spec):
+    _, cities = explorer.summary(figures, spec)
+    for name in ("conservative", "high"):
+        est = city_estimates(resolve_scenario(name, values, spec=spec), figures)
+        chinese = est[est["in_china"]]
+        assert cities["city"].tolist() == chinese["city"].tolist()
+        assert cities[name].tolist() == chinese["per_sq_mi"].tolist()
+    shenzhen = cities[cities["city"] == "Shenzhen"]
+    assert len(shenzhen) >= 1
+    assert (shenzhen["high"] / shenzhen["conservative"]).tolist() == pytest.approx([626 / 540] * len(shenzhen))
+
+
+def test_a_new_scenario_of_a_run_gets_its_own_rows(figures, values, spec):
+    start = resolve_scenario("mine", values, china_cameras=7e8, spec=spec)
+    national, cities = explorer.summary(figures, spec, start=start)
+    assert row(national, "mine", WORLD_FIXED)["china_per_1000"] == pytest.approx(7e8 / 1.46e9 * 1000)
+    assert row(national, "mine", REST_FIXED)["world_cameras"] == pytest.approx(1.16e9)
+    assert "mine" in cities.columns
+
+
+def test_a_count_above_the_world_has_only_the_rest_fixed_row(figures, values, spec):
+    start = resolve_scenario("huge", values, china_cameras=1.2e9, world_rule=REST_FIXED, spec=spec)
+    national, _ = explorer.summary(figures, spec, start=start)
+    assert national.loc[national["scenario"] == "huge", "world_rule"].tolist() == [RULE_LABELS[REST_FIXED]]
+
+
+def test_without_a_frontend_explore_prints_tables(figures, spec, capsys):
+    assert explorer.frontend_available() is False  # pytest is no Jupyter kernel
+    explorer.explore(figures, spec)
+    out = capsys.readouterr().out
+    assert "Scenario explorer as tables" in out
+    assert "conservative" in out and "high" in out and "Shenzhen" in out
+
+
+def test_widget_builds_and_recomputes(figures, values, spec):
+    pytest.importorskip("ipywidgets")
+    box = explorer.build_widget(figures, spec, start=resolve_scenario("conservative", values, spec=spec))
+    (scenario, cameras), (population, people) = box.children[0].children, box.children[1].children
+    rule, result = box.children[2], box.children[3]
+    assert "369.9" in result.value  # 540e6 / 1.46e9 * 1000
+    scenario.value = "high"
+    assert cameras.value == 626
+    assert "428.8" in result.value  # 626e6 / 1.46e9 * 1000
+    rule.value = REST_FIXED
+    assert "0.5764" in result.value  # 626 / 1086
+    rule.value = WORLD_FIXED
+    assert "0.626" in result.value
+    population.value = "implied"
+    assert people.disabled and "432.2" in result.value  # the high scenario's own stated rate
+    population.value = explorer.NUMBER
+    assert not people.disabled
+    cameras.value = 1100
+    assert "Not possible" in result.value and "exceeds world_cameras" in result.value
+    rule.value = REST_FIXED
+    assert "Not possible" not in result.value
+
+
+@pytest.mark.slow
+def test_in_a_kernel_without_frontend_it_displays_tables_not_widgets(tmp_path):
+    """nbclient (what papermill and the batch runner use) executes without stdin: tables, stable bytes."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = ("from helpers import explorer\n"
+              "from helpers.cleaning import clean_article_figures\n"
+              "from helpers.io import load_raw\n"
+              "from helpers.scenarios import load_spec\n"
+              "from helpers.schemas import ARTICLE_FIGURES\n"
+              "figures = clean_article_figures(load_raw('article_figures.csv', ARTICLE_FIGURES))[0]\n"
+              "print(explorer.frontend_available())\n"
+              "explorer.explore(figures, load_spec())")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert [o.get("name") for o in outputs if o.output_type == "stream"] == ["stdout"]
+    assert outputs[0].text.startswith("False\nScenario explorer as tables")
+    bundles = [o.data for o in outputs if o.output_type == "display_data"]
+    assert len(bundles) == 2 and all("text/html" in b for b in bundles)
+    assert not any("application/vnd.jupyter.widget-view+json" in b for b in bundles)
