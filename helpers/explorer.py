@@ -81,11 +81,11 @@ def summary(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = Non
     base = start_choice(start, spec)
     names = scenarios.scenario_names(spec)
     choices = [replace(base, scenario=n, china_cameras=None) for n in names]
-    if base.scenario not in names:
+    if base.scenario not in names or base.china_cameras is not None:  # the run's own count, when it is new
         choices.append(base)
     rows, city_table = [], None
     for choice in choices:
-        resolved = None
+        resolved, name = None, choice.scenario
         for rule, label in scenarios.RULE_LABELS.items():
             try:
                 s = resolve(replace(choice, world_rule=rule), values, spec)
@@ -93,12 +93,14 @@ def summary(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = Non
             except ProjectError:  # more cameras in China than in the world, world total fixed
                 continue
             resolved = s
-            rows.append({"scenario": s.name, "world_rule": label, "population_assumption": s.population_assumption,
+            if choice.china_cameras is not None:
+                name = f"{s.name} ({s.china_cameras / 1e6:,.0f}M)"
+            rows.append({"scenario": name, "world_rule": label, "population_assumption": s.population_assumption,
                          **results})
         if resolved is None:
             continue
-        est = chinese_cities(resolved, figures, cities, printed).rename(columns={"per_sq_mi": resolved.name})
-        est = est[["city", "basis", resolved.name]]
+        est = chinese_cities(resolved, figures, cities, printed).rename(columns={"per_sq_mi": name})
+        est = est[["city", "basis", name]]
         city_table = est if city_table is None else city_table.merge(est, on=["city", "basis"], how="left",
                                                                      sort=False, validate="one_to_one")
     return pd.DataFrame(rows), city_table

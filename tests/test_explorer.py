@@ -80,18 +80,21 @@ def test_city_table_is_city_estimates_of_each_scenario(figures, values, spec):
     assert (shenzhen["high"] / shenzhen["conservative"]).tolist() == pytest.approx([626 / 540] * len(shenzhen))
 
 
-def test_a_new_scenario_of_a_run_gets_its_own_rows(figures, values, spec):
-    start = resolve_scenario("mine", values, china_cameras=7e8, spec=spec)
+@pytest.mark.parametrize("name", ["mine", "high"])
+def test_a_run_with_its_own_count_gets_its_own_rows(figures, values, spec, name):
+    start = resolve_scenario(name, values, china_cameras=7e8, spec=spec)
     national, cities = explorer.summary(figures, spec, start=start)
-    assert row(national, "mine", WORLD_FIXED)["china_per_1000"] == pytest.approx(7e8 / 1.46e9 * 1000)
-    assert row(national, "mine", REST_FIXED)["world_cameras"] == pytest.approx(1.16e9)
-    assert "mine" in cities.columns
+    label = f"{name} (700M)"
+    assert row(national, label, WORLD_FIXED)["china_per_1000"] == pytest.approx(7e8 / 1.46e9 * 1000)
+    assert row(national, label, REST_FIXED)["world_cameras"] == pytest.approx(1.16e9)  # 460e6 + 700e6
+    assert list(cities.columns) == ["city", "basis", "conservative", "high", label]
 
 
 def test_a_count_above_the_world_has_only_the_rest_fixed_row(figures, values, spec):
     start = resolve_scenario("huge", values, china_cameras=1.2e9, world_rule=REST_FIXED, spec=spec)
     national, _ = explorer.summary(figures, spec, start=start)
-    assert national.loc[national["scenario"] == "huge", "world_rule"].tolist() == [RULE_LABELS[REST_FIXED]]
+    huge = national[national["scenario"] == "huge (1,200M)"]
+    assert huge["world_rule"].tolist() == [RULE_LABELS[REST_FIXED]]
 
 
 def test_without_a_frontend_explore_prints_tables(figures, spec, capsys):
