@@ -24,7 +24,7 @@ KERNEL_VARS := CCTV_DATA_DIR
 KERNEL_JSON := $(VENV)/share/jupyter/kernels/python3/kernel.json
 KERNEL_ENV  := $(foreach v,$(KERNEL_VARS),$(if $($(v)),--env $(v) "$($(v))"))
 
-.PHONY: help reproduce test test-browser lab kernel bench bench-setup clean lock checksums lint
+.PHONY: help reproduce test test-browser lab kernel bench bench-setup clean lock checksums lint paper
 
 help: ## List the targets with a one-line description each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -81,6 +81,10 @@ checksums: $(STAMP) ## Record the sha256 of every file in data/raw/ after a deli
 lock: $(STAMP) ## Re-resolve requirements.in with uv into the hash-pinned requirements.lock (LOCK_ARGS=--upgrade to update)
 	$(BIN)/uv pip compile requirements.in --generate-hashes --python $(BIN)/python \
 	  --custom-compile-command "make lock" --quiet $(LOCK_ARGS) -o requirements.lock
+
+# The manuscript: paper/main.tex on the committed outputs; every table is compiled alone first, so a failure names it.
+paper: ## Build paper/main.pdf from outputs/ with pdflatex (Debian: texlive-latex-base/-recommended/-extra/-science)
+	$(PYTHON) paper/build.py
 
 # Print a variable as this Makefile sets it, e.g. `make -s print-CCTV_DATA_DIR` (used by the tests).
 print-%:

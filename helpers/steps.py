@@ -109,7 +109,8 @@ STEP_TABLE: tuple[StepSpec, ...] = (
         uses={"scenario_dirs": "03_scenarios", "sensitivity_dirs": "sensitivity"}),
     StepSpec(
         "gather", "helpers.gather:run_step",
-        uses={"step_dirs": "*"}, owns={"tables_dir": "tables", "figures_dir": "figures"}),
+        uses={"step_dirs": "*"},
+        owns={"tables_dir": "tables", "figures_dir": "figures", "numbers_dir": "numbers"}),
 )
 
 # Parameters set by the runner, never by a user: the scenario of a per-scenario step and every folder.

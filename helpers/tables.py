@@ -1,8 +1,25 @@
-"""Tables for papers: CSV (full precision), Markdown and LaTeX (booktabs), byte-identical on every run."""
+"""Tables in two kinds, byte-identical on every run.
+
+* The **data table** (``<name>.csv``): every column and every row, floats at 10 significant digits. It is what
+  code reads back; nothing in it is rounded for display.
+* The **presentation table** (``<name>.md`` and ``<name>.tex``): what a reader needs, with human headers and units
+  (`HEADERS`), internal columns left out (`INTERNAL`), one number format per column (or per row, where the rows
+  are different quantities), the source's own precision kept (a value is shown with the fewest decimals that
+  represent it, at most its quantity's `CAP`), bounds shown as bounds ("< 6"). The LaTeX is written by pandas'
+  ``Styler.to_latex`` from cells formatted here: booktabs rules, siunitx ``S`` columns (decimals aligned, digits
+  grouped by siunitx), ``longtable``/``xltabular`` for long tables, ``tabularx`` where text must wrap, and the label
+  ``tab:<name>`` (the gather step renames it with the file: ``tab:national`` -> ``tab:national_high``).
+
+How each table is presented is declared once, in `VIEWS` (by table name), so notebooks only pass a caption.
+Rendering works a column at a time (one format operation per value, no per-cell dispatch in Python), so a data
+table of a million rows is written in seconds.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,102 +28,559 @@ import pandas as pd
 from helpers.atomic import write_text
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
+from helpers.units import DECIMALS
 
-CSV_FLOAT = "{:.10g}"
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+CSV_FLOAT = "%.10g"
+MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
+LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
+LATEX_PACKAGES = ("booktabs", "siunitx", "longtable", "tabularx", "xltabular", "array")
+# Options every table sets for its siunitx columns (inside its own group, so a paper's preamble is untouched).
+SISETUP = (r"\sisetup{group-separator={,}, group-minimum-digits=4, retain-explicit-plus, "
+           r"input-comparators={<>}, table-align-text-before=false}")
+
+# Columns a reader does not need: keys, row numbers, flags shown another way. They stay in the CSV.
+INTERNAL = frozenset({"quantity_key", "city_key", "source_row", "per_1000_agrees", "in_china", "upper_bound",
+                      "qualifier", "country_code", "rate_figure", "figure_id", "paragraph", "reason", "source",
+                      "table"})
+
+# Human header (with its unit) of every column the project writes. A column not listed gets its name with
+# underscores as spaces. Units in Unicode here; LaTeX gets them in math mode (`latex_text`).
+HEADERS: dict[str, str] = {
+    "city": "City", "country": "Country", "country_code": "Country", "entity": "Entity", "basis": "Basis",
+    "cameras": "Cameras", "population": "Population", "crime_index": "Crime index",
+    "stated_per_1000": "Stated per 1,000", "stated_per_sq_mi": "Stated per sq mi",
+    "per_1000": "Per 1,000 people", "per_1000_low": "Per 1,000, low", "per_1000_high": "Per 1,000, high",
+    "per_1000_check": "Stated per 1,000 vs cameras / population", "per_1000_basis": "Per 1,000 basis",
+    "per_sq_mi": "Cameras per sq mi", "per_sq_mi_low": "Per sq mi, low", "per_sq_mi_high": "Per sq mi, high",
+    "per_km2": "Cameras per km²", "area_sq_mi": "Area (sq mi)", "area_km2": "Area (km²)",
+    "people_per_sq_mi": "People per sq mi", "people_per_sq_mi_low": "People per sq mi, low",
+    "people_per_sq_mi_high": "People per sq mi, high", "area_vs_median": "Area / median area",
+    "rank_per_1000": "Rank per 1,000", "rank_per_1000_in_country": "Rank per 1,000 in country",
+    "rank_per_sq_mi": "Rank per sq mi", "rank_per_sq_mi_in_country": "Rank per sq mi in country",
+    "vs_densest_outside_china": "× densest outside China",
+    # the claims audit
+    "figure": "Figure", "value_text": "As printed", "edition": "Edition", "compared_with": "Compared with",
+    "stated": "Stated", "recomputed": "Recomputed", "recomputed_low": "Recomputed, low",
+    "recomputed_high": "Recomputed, high", "relative_difference": "Difference (%)", "verdict": "Verdict",
+    "cause": "Cause", "verdicts": "Verdicts", "figures": "Figures", "statement": "Statement",
+    # China's population and the derived Chinese cities
+    "low": "Low", "high": "High", "rate": "Printed rate (per 1,000)",
+    "implied_people_per_sq_mi": "People per sq mi implied", "table_people_per_sq_mi": "People per sq mi (table)",
+    "method_per_sq_mi": "Rule on the table (per sq mi)", "method_low": "Rule, low", "method_high": "Rule, high",
+    "counted_per_sq_mi": "Counted per sq mi (table)",
+    "china_figure": "China's figure", "china_per_1000": "China per 1,000", "city_per_1000": "City per 1,000",
+    "ratio": "Ratio",
+    # scenarios and sensitivity
+    "quantity": "Quantity", "unit": "Unit", "world_fixed": "World total fixed",
+    "rest_of_world_fixed": "Rest of world fixed", "p5": "5th pct", "p25": "25th pct", "p50": "Median",
+    "p75": "75th pct", "p95": "95th pct", "min": "Minimum", "max": "Maximum", "output": "Output", "input": "Input",
+    "input_low": "Input, low end", "input_high": "Input, high end", "central": "Central",
+    "output_low": "Output at low end", "output_high": "Output at high end", "swing": "Swing",
+}
+
+COMMON = ("city", "country", "basis", "quantity", "unit")  # headers a `View.verbatim` table still translates
+
+# Readable names of the quantities that label rows (04's comparison, 03's national table, the sensitivity summary).
+QUANTITIES: dict[str, str] = {
+    "china_cameras": "China's cameras", "china_population": "China's population",
+    "stated_rate": "China per 1,000, as printed", "china_per_1000": "China per 1,000 people",
+    "world_cameras": "World cameras", "china_share_of_world": "China's share of the world's cameras",
+    "rest_of_world_cameras": "Rest of the world's cameras", "rest_of_world_population": "Rest of the world's people",
+    "rest_of_world_per_1000": "Rest of the world per 1,000", "china_to_rest_ratio": "China / rest of the world",
+}
+METRICS: dict[str, str] = {
+    "cameras_per_1000": "per 1,000 people", "cameras_per_sq_mi": "per sq mi", "share_of_world_cameras": "share",
+    "cities_analysed": "cities analysed", "rank_per_sq_mi": "rank per sq mi", "cameras": "cameras",
+    "rank_per_sq_mi_outside_china": "rank outside China", "rank_population": "rank by population",
+    "population": "population", "pixels": "pixels",
+}
+
+# Most decimals a presentation shows, by quantity (a column's name, or a row's quantity up to its first space);
+# fewer when the values carry fewer. Counts and people are whole; everything else at most 2 decimals.
+CAP: dict[str, int] = {**{k: min(v, 2) for k, v in DECIMALS.items()},
+                       "china_share_of_world": 3, "share_of_world_cameras": 3, "relative_difference": 2,
+                       "area_vs_median": 2, "vs_densest_outside_china": 2}
+DEFAULT_CAP = 2
 
 
-def human_number(x: float) -> str:
-    """A readable rendering: thousands separators for large values, three significant digits for small."""
-    ax = abs(x)
-    if ax >= 1e4:
-        return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:,.1f}"
-    if ax >= 1 or ax == 0:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
+@dataclass(frozen=True)
+class View:
+    """How one table is presented.
+
+    ``derive`` adds presentation-only columns to a copy of the frame; ``columns`` picks and orders them (default:
+    every column not in `INTERNAL`); ``rows_by`` names, for a set of value columns, the column giving each row's
+    quantity (decimals then follow the row); ``group`` shows a column once per run of equal values, as the first
+    column; ``bounds`` shows a value as "< x" where a boolean column is true; ``percent``: fractions shown as
+    signed percentages.
+    """
+
+    columns: tuple[str, ...] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    rows_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # quantity column -> value columns
+    group: str | None = None
+    bounds: Mapping[str, str] = field(default_factory=dict)  # value column -> boolean column
+    percent: tuple[str, ...] = ("relative_difference",)
+    needs: tuple[str, ...] = ()  # columns ``derive`` reads (a table without them is shown as it is)
+    verbatim: bool = False  # columns without a header here or in HEADERS' first names keep their own (scenarios)
 
 
-def _cell(value: object, spec: str | None, for_csv: bool) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float | np.floating):
-        if for_csv:
-            return CSV_FLOAT.format(float(value))
-        return spec.format(float(value)) if spec else human_number(float(value))
-    return str(value)
+def _audit_view(df: pd.DataFrame) -> pd.DataFrame:
+    metric = df["metric"].map(METRICS).fillna(df["metric"].str.replace("_", " "))
+    return df.assign(figure=df["entity"] + ", " + metric, cause=df["cause"].replace("", "no cause"))
 
 
-def _rendered(df: pd.DataFrame, formats: dict[str, str], for_csv: bool) -> list[list[str]]:
-    return [[_cell(v, formats.get(col), for_csv) for col, v in zip(df.columns, row, strict=True)]
-            for row in df.itertuples(index=False, name=None)]
+QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivity)": "sensitivity median",
+              "p95 (sensitivity)": "sensitivity 95th percentile"}
 
 
-def _numeric(df: pd.DataFrame) -> list[bool]:
-    return [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
+def _quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows named by a quantity key ("china_per_1000 p5 (sensitivity)") get a readable label; the key is kept (for
+    each row's decimals) in ``quantity_key``."""
+    key = df["quantity"].astype(str).str.split(" ", n=1).str[0]
+    rest = df["quantity"].astype(str).str.partition(" ")[2]
+    label = key.map(QUANTITIES)
+    rest = rest.map(QUALIFIERS).fillna(rest)
+    label = label.where(rest.eq(""), label + np.where(rest.str.startswith("("), " ", ", ") + rest)
+    return df.assign(quantity=label.where(key.isin(list(QUANTITIES)), df["quantity"]), quantity_key=df["quantity"])
 
 
-def _csv_field(text: str) -> str:
-    return f'"{text.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\n]', text) else text
+def _bound_from_qualifier(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(is_bound=df["qualifier"].eq("upper_bound"))
+
+
+VIEWS: dict[str, View] = {
+    "claims_audit": View(
+        columns=("cause", "figure", "value_text", "edition", "compared_with", "recomputed", "relative_difference",
+                 "verdict"),
+        derive=_audit_view, needs=("entity", "metric", "cause"), rows_by={"metric": ("recomputed",)}, group="cause"),
+    "audit_causes": View(columns=("cause", "verdicts", "statement")),
+    "implied_china_population": View(columns=("basis", "population", "low", "high"),
+                                     headers={"basis": "Population implied by", "population": "People",
+                                              "low": "Low", "high": "High"}),
+    "chinese_city_method": View(columns=("city", "stated_per_sq_mi", "rate", "implied_people_per_sq_mi",
+                                         "table_people_per_sq_mi", "method_per_sq_mi", "counted_per_sq_mi",
+                                         "relative_difference"),
+                                headers={"stated_per_sq_mi": "Printed per sq mi"}),
+    "named_city_densities": View(columns=("city", "country", "per_sq_mi", "per_km2", "vs_densest_outside_china"),
+                                 derive=_bound_from_qualifier, needs=("qualifier",),
+                                 bounds={"per_sq_mi": "is_bound", "per_km2": "is_bound",
+                                         "vs_densest_outside_china": "is_bound"}),
+    "national_vs_city_rates": View(columns=("china_per_1000", "city", "city_per_1000", "ratio"),
+                                   headers={"china_per_1000": "China per 1,000 (printed)",
+                                            "city_per_1000": "City per 1,000 (printed)",
+                                            "ratio": "China / city"}),
+    "city_densities": View(columns=("rank_per_1000", "city", "country", "cameras", "population", "stated_per_1000",
+                                    "per_sq_mi", "rank_per_sq_mi", "basis"),
+                           headers={"stated_per_1000": "Per 1,000 people", "per_sq_mi": "Per sq mi",
+                                    "rank_per_1000": "Rank"}),
+    "area_definition_flags": View(columns=("city", "country_code", "population", "area_sq_mi", "area_km2",
+                                           "people_per_sq_mi", "per_sq_mi", "area_vs_median")),
+    "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=_quantity_labels,
+                     needs=("quantity",),
+                     rows_by={"quantity_key": ("world_fixed", "rest_of_world_fixed")}),
+    "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
+                                verbatim=True),
+    "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
+    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95"),
+                           headers={"per_sq_mi": "Central (per sq mi)"}),
+    "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
+                             "swing"),
+                    rows_by={"input": ("input_low", "input_high"),
+                             "output": ("central", "output_low", "output_high", "swing")},
+                    group="output"),
+    "city_estimates": View(columns=("city", "basis", "people_per_sq_mi", "per_sq_mi", "p5", "p95", "per_km2",
+                                    "counted_per_sq_mi"),
+                           headers={"p5": "Per sq mi, 5th pct", "p95": "Per sq mi, 95th pct"},
+                           rows_by={"basis": ("per_sq_mi", "per_km2")},
+                           bounds={"per_sq_mi": "upper_bound", "per_km2": "upper_bound"}),
+    "city_estimates_by_scenario": View(bounds={"*": "upper_bound"}, verbatim=True),
+}
+
+
+# --- formatting, a column at a time ------------------------------------------------------------------------------
+
+def _is_number(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def _fixed(values: np.ndarray, decimals: np.ndarray, thousands: bool, plus: bool = False) -> np.ndarray:
+    """Each value at its own number of decimals (few distinct ones): one format per distinct count."""
+    out = np.empty(len(values), dtype=object)
+    sign = "+" if plus else ""
+    sep = "," if thousands else ""
+    for d in np.unique(decimals):
+        at = decimals == d
+        out[at] = list(map(f"{{:{sign}{sep}.{int(d)}f}}".format, values[at].tolist()))
+    return out
+
+
+def _needed(values: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Per row of ``values`` (2-D, NaN ignored): the fewest decimals (<= cap) that represent every value exactly."""
+    finite = np.where(np.isfinite(values), values, 0.0)
+    scale = np.maximum(np.abs(finite), 1.0)
+    out = cap.astype(int).copy()
+    for d in range(int(cap.max(initial=0)), -1, -1):
+        exact = (np.abs(np.round(finite, d) - finite) <= 1e-9 * scale).all(axis=1)
+        out = np.where(exact & (d <= cap), d, out)
+    return out
+
+
+def _cap(key: object) -> int:
+    name = str(key).split(" ", 1)[0]
+    return CAP.get(name, DEFAULT_CAP)
+
+
+def _numbers(df: pd.DataFrame, cols: list[str], caps: np.ndarray, thousands: bool, percent: bool,
+             bounded: np.ndarray | None, groups: np.ndarray | None = None,
+             fixed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Formatted cells of ``cols``: one number of decimals for all the cells of rows of the same group (default:
+    the whole column), the fewest that show every value of the group exactly, at most the group's cap."""
+    values = df[cols].to_numpy(dtype=float, na_value=np.nan)
+    values = np.where(np.abs(values) < 1e-9, 0.0, values)  # float noise (-1.2e-16) is zero, never "-0.00"
+    if percent:
+        values = values * 100.0
+    needed = _needed(values, caps)
+    if fixed is not None:
+        decimals = fixed
+    elif groups is None:
+        decimals = np.full(len(values), needed.max(initial=0))
+    else:
+        decimals = pd.Series(needed).groupby(groups, sort=False).transform("max").to_numpy(dtype=int)
+    less = "< " if thousands else "<"
+    out = {}
+    for j, col in enumerate(cols):
+        v = values[:, j]
+        missing = ~np.isfinite(v)
+        text = _fixed(np.where(missing, 0.0, v), decimals, thousands, plus=percent)
+        tiny = ~missing & (np.abs(v) > 1e-9) & (np.abs(v) < 0.5 * 10.0 ** -decimals)  # not float noise
+        if tiny.any():  # a nonzero value that would print as zero is shown as a bound
+            text[tiny] = [f"{10.0 ** -int(d):.{int(d)}f}" for d in decimals[tiny]]
+        marked = tiny | (bounded if bounded is not None else False)
+        text[marked & ~missing] = less + text[marked & ~missing]
+        text[missing] = ""
+        out[col] = text
+    return out
+
+
+def _text(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s):
+        return np.where(s.to_numpy(dtype=bool), "yes", "no").astype(object)
+    out = s.astype(object).where(s.notna(), "").astype(str).to_numpy(dtype=object)
+    return out
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """The presentation table as text cells: headers, one column of strings per header, numeric flags."""
+
+    headers: list[str]
+    markdown: list[np.ndarray]
+    latex: list[np.ndarray]
+    numeric: list[bool]
+    groups: np.ndarray | None  # row starts a new group (after the first)
+    shown: int
+    total: int
+
+
+def view_for(name: str) -> View:
+    """The presentation of table ``name`` (a per-scenario file renamed by gather keeps its step's name)."""
+    return VIEWS.get(name, View())
+
+
+def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
+    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
+    view = view or View()
+    total = len(df)
+    frame = df.iloc[:MAX_ROWS].reset_index(drop=True)
+    if view.derive is not None:
+        frame = view.derive(frame) if set(view.needs) <= set(frame.columns) else frame
+    columns = list(view.columns) if view.columns else [c for c in frame.columns if c not in INTERNAL]
+    columns = [c for c in columns if c in frame.columns]  # a view's column the table lacks is left out
+    # value columns formatted per row: {value column: quantity column}
+    per_row: dict[str, str] = {}
+    for key_col, value_cols in view.rows_by.items():
+        if key_col not in frame.columns:
+            continue
+        targets = [c for c in columns if _is_number(frame[c])] if value_cols == ("*",) else value_cols
+        per_row.update({c: key_col for c in targets if c in columns})
+    md_cells: dict[str, np.ndarray] = {}
+    tex_cells: dict[str, np.ndarray] = {}
+    numeric = {c: _is_number(frame[c]) for c in columns}
+    for col in columns:
+        if not numeric[col]:
+            continue
+        key_col = per_row.get(col)
+        keys = frame[key_col].astype(str).to_numpy() if key_col else None
+        caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
+        bound_col = view.bounds.get(col, view.bounds.get("*"))
+        bounded = frame[bound_col].to_numpy(dtype=bool) if bound_col in frame.columns else None
+        fixed = None
+        if key_col and len(frame):  # one format for every cell of a quantity, across the columns it spans
+            cols = [c for c in columns if per_row.get(c) == key_col]
+            values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
+            fixed = pd.Series(_needed(values, caps)).groupby(keys, sort=False).transform("max").to_numpy(dtype=int)
+        for flag, target in ((True, md_cells), (False, tex_cells)):
+            target.update(_numbers(frame, [col], caps, flag, col in view.percent, bounded, keys, fixed))
+    groups = None
+    for col in columns:
+        if not numeric[col]:
+            text = _text(frame[col])
+            if col == view.group:
+                starts = frame[col].ne(frame[col].shift()).to_numpy()
+                text = np.where(starts, text, "")
+                groups = starts.copy()
+                if len(groups):
+                    groups[0] = False
+            md_cells[col] = text
+            tex_cells[col] = latex_column(text)
+    headers = [view.headers.get(c) or (c if view.verbatim and c not in COMMON else
+                                       HEADERS.get(c, c.replace("_", " "))) for c in columns]
+    if view.percent:
+        headers = [h if c not in view.percent or "%" in h else f"{h} (%)" for c, h in zip(columns, headers,
+                                                                                          strict=True)]
+    return Presentation(headers, [md_cells[c] for c in columns], [tex_cells[c] for c in columns],
+                        [numeric[c] for c in columns], groups, len(frame), total)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------------
+
+def _csv_column(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s):
+        out = np.where(s.to_numpy(dtype=bool), "true", "false").astype(object)
+    elif pd.api.types.is_float_dtype(s):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(v)
+        out = np.full(len(v), "", dtype=object)
+        out[finite] = list(map(CSV_FLOAT.__mod__, v[finite].tolist()))
+    elif pd.api.types.is_integer_dtype(s) and not isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
+        out = s.to_numpy().astype(str).astype(object)
+    else:
+        obj = s.astype(object)
+        out = obj.where(obj.notna(), "").to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(out, skipna=False) != "string":
+            out = _mixed(out)
+        quote = pd.Series(out, dtype=object).str.contains(r'[",\n]', regex=True).to_numpy(dtype=bool)
+        if quote.any():
+            out = out.copy()
+            out[quote] = ['"' + x.replace('"', '""') + '"' for x in out[quote]]
+    return out
+
+
+def _mixed(values: np.ndarray) -> np.ndarray:
+    """Object cells of several types (rare: a column of text and numbers): each as the CSV writes its type."""
+    def one(x: object) -> str:
+        if isinstance(x, bool | np.bool_):
+            return "true" if x else "false"
+        if isinstance(x, float | np.floating):
+            return "" if np.isnan(x) else CSV_FLOAT % float(x)
+        return "" if x is None or x is pd.NA else str(x)
+    return np.array([one(x) for x in values], dtype=object)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if re.search(r'[",\n]', text) else text
+
+
+def _join(columns: list[np.ndarray], sep: str) -> np.ndarray:
+    if not columns:
+        return np.array([], dtype=object)
+    line = columns[0].astype(object)
+    for col in columns[1:]:
+        line = line + sep + col
+    return line
 
 
 def to_csv(df: pd.DataFrame) -> str:
-    """CSV text with floats at 10 significant digits and "\\n" line ends."""
-    lines = [",".join(_csv_field(str(c)) for c in df.columns)]
-    lines += [",".join(_csv_field(x) for x in row) for row in _rendered(df, {}, for_csv=True)]
+    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends."""
+    header = ",".join(_quoted(str(c)) for c in df.columns)
+    lines = _join([_csv_column(df[c]) for c in df.columns], ",")
+    return "\n".join([header, *lines.tolist()]) + "\n"
+
+
+# --- Markdown ----------------------------------------------------------------------------------------------------
+
+def to_markdown(df: pd.DataFrame, caption: str, view: View | None = None) -> str:
+    """A GitHub-flavoured Markdown presentation table, numbers right-aligned, the caption first."""
+    p = present(df, view)
+    esc = [np.array([x.replace("|", r"\|") for x in col.tolist()], dtype=object) for col in p.markdown]
+    align = ["---:" if num else ":---" for num in p.numeric]
+    rows = _join(esc, " | ")
+    lines = [f"Table: {caption}{_shown_note(p)}", "", "| " + " | ".join(h.replace("|", r"\|") for h in p.headers)
+             + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + r + " |" for r in rows.tolist()]
     return "\n".join(lines) + "\n"
 
 
-def to_markdown(df: pd.DataFrame, caption: str, formats: dict[str, str] | None = None) -> str:
-    """A GitHub-flavoured Markdown table, numbers right-aligned, the caption above it."""
-    def esc(text: str) -> str:
-        return text.replace("|", r"\|")
+def _shown_note(p: Presentation) -> str:
+    return "" if p.shown == p.total else f" (The first {p.shown:,} of {p.total:,} rows; every row is in the CSV.)"
 
-    align = ["---:" if num else ":---" for num in _numeric(df)]
-    lines = [f"Table: {caption}", "", "| " + " | ".join(esc(str(c)) for c in df.columns) + " |",
-             "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(esc(x) for x in row) + " |" for row in _rendered(df, formats or {}, for_csv=False)]
-    return "\n".join(lines) + "\n"
+
+# --- LaTeX -------------------------------------------------------------------------------------------------------
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  "²": r"$^{2}$", "³": r"$^{3}$", "×": r"$\times$", "≤": r"$\leq$", "≥": r"$\geq$",
+                  "±": r"$\pm$", "−": r"$-$", "\u00a0": "~", "<": r"$<$", ">": r"$>$", "|": r"$|$"}
+_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
 
 def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    """``text`` for LaTeX: special characters escaped, unit symbols (km², ×) in math mode."""
+    return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
 
 
-def to_latex(df: pd.DataFrame, name: str, caption: str, formats: dict[str, str] | None = None) -> str:
-    """A LaTeX table with booktabs rules, a caption and the label ``tab:<name>``."""
-    spec = "".join("r" if num else "l" for num in _numeric(df))
-    body = [" & ".join(latex_escape(x) for x in row) + r" \\" for row in _rendered(df, formats or {}, for_csv=False)]
-    return "\n".join([
-        r"\begin{table}[htbp]", r"\centering", rf"\caption{{{latex_escape(caption)}}}", rf"\label{{tab:{name}}}",
-        rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
-        " & ".join(latex_escape(str(c)) for c in df.columns) + r" \\", r"\midrule", *body, r"\bottomrule",
-        r"\end{tabular}", r"\end{table}",
-    ]) + "\n"
+def latex_text(text: str) -> str:
+    """Alias of `latex_escape` for prose (captions, figure captions)."""
+    return latex_escape(text)
 
+
+def latex_column(cells: np.ndarray) -> np.ndarray:
+    """A column of text cells escaped for LaTeX (one regular-expression pass per cell, no per-cell dispatch)."""
+    out = [_LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], x) for x in cells.tolist()]
+    # identifiers such as "comparitech:later" or "ihs_markit:2019" may break after ":" in a narrow column
+    return np.array([x.replace(":", r":\allowbreak{}") for x in out], dtype=object)
+
+
+def _table_format(cells: np.ndarray) -> str:
+    """siunitx ``table-format`` for a column of plain numbers such as "-12.5", "+0.07", "<6"."""
+    parts = [re.fullmatch(r"(<)?([+-])?(\d*)(?:\.(\d+))?", c) for c in cells.tolist() if c]
+    parts = [m for m in parts if m]
+    if not parts:
+        return "1.0"
+    comparator = "<" if any(m.group(1) for m in parts) else ""
+    sign = "+" if any(m.group(2) for m in parts) else ""
+    integer = max(len(m.group(3)) or 1 for m in parts)
+    decimals = max(len(m.group(4) or "") for m in parts)
+    return f"{comparator}{sign}{integer}.{decimals}"
+
+
+def _first_sentence(caption: str) -> str:
+    m = re.match(r"(.+?\.)(\s|$)", caption)
+    short = m.group(1).rstrip(".") if m else caption
+    return short if len(short) <= 160 else short[:157].rsplit(" ", 1)[0] + "..."
+
+
+CHAR_PT = 4.6  # about the width of a character of a \small or \footnotesize table, in points
+LINE_PT = 519.0  # \linewidth of the paper (183 mm), in points
+HEADER_CHARS = 14  # a header longer than this, over a column that does not wrap, is stacked on lines
+
+
+def _stacked(header: str) -> str:
+    """A LaTeX header on several lines of at most HEADER_CHARS characters (a header must not widen its column)."""
+    import textwrap
+
+    kept = header.replace("sq mi", "sq\u00a0mi").replace("per 1,000", "per\u00a01,000")  # never split these
+    lines = textwrap.wrap(kept, HEADER_CHARS, break_long_words=False) or [""]
+    if len(lines) == 1:
+        return latex_escape(kept)
+    return r"\shortstack{" + r"\\".join(latex_escape(x) for x in lines) + "}"
+
+
+def _whole(cells: np.ndarray) -> bool:
+    """Every cell a plain whole number (no decimals, sign or bound)."""
+    return all(re.fullmatch(r"\d*", x) for x in cells.tolist())
+
+
+def _layout(p: Presentation) -> tuple[str, list[str], bool]:
+    """Column specification, headers and whether text wraps: every column at its natural width when the table fits
+    the line, else the long text columns wrap (``X``), each as wide as its text asks, relative to the others."""
+    lengths = [max((len(x) for x in col.tolist()), default=0) for col in p.markdown]
+    natural = [(max(n, min(len(h), HEADER_CHARS)) * CHAR_PT + 12) for n, h in zip(lengths, p.headers, strict=True)]
+    wraps = [False] * len(lengths)
+    if sum(natural) > LINE_PT:
+        wraps = [not num and n > HEADER_CHARS for n, num in zip(lengths, p.numeric, strict=True)]
+    words = [max((len(w) for x in col.tolist() for w in x.split()), default=0) for col in p.markdown]
+    weights = [max(min(n, 40), 1.3 * longest) for n, longest, w in zip(lengths, words, wraps, strict=True) if w]
+    factors = iter([len(weights) * w / sum(weights) for w in weights] if weights else [])
+    spec = []
+    for col, num, wrap in zip(p.latex, p.numeric, wraps, strict=True):
+        if num and _whole(col):
+            spec.append("r")  # whole numbers: right-aligned is aligned (and an S column cannot come first in xltabular)
+        elif num:
+            spec.append(f"S[table-format={_table_format(col)}]")
+        elif wrap:
+            spec.append(rf">{{\raggedright\arraybackslash\hsize={next(factors):.2f}\hsize}}X")
+        else:
+            spec.append("l")
+    headers = [latex_escape(h) if wrap else _stacked(h) for h, wrap in zip(p.headers, wraps, strict=True)]
+    return "".join(spec), headers, any(wraps)
+
+
+def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None) -> str:
+    """The presentation table as LaTeX (pandas' ``Styler.to_latex``): booktabs, siunitx ``S`` columns, a
+    longtable (``xltabular``) beyond `LONG_ROWS` rows, ``tabularx`` where text wraps, label ``tab:<name>``."""
+    p = present(df, view)
+    long = p.shown > LONG_ROWS
+    spec, headers, wrap = _layout(p)
+    cells = [md.copy() if num and _whole(col) else col.copy()  # whole numbers keep their thousands separators
+             for col, md, num in zip(p.latex, p.markdown, p.numeric, strict=True)]
+    if p.groups is not None and p.groups.any():
+        first = cells[0]
+        first[p.groups] = [r"\addlinespace " + x for x in first[p.groups].tolist()]
+    for col, num, raw in zip(cells, p.numeric, p.latex, strict=True):  # text in an S column is braced
+        if num and not _whole(raw):
+            odd = np.array([bool(x) and not re.fullmatch(r"<?[+-]?\d*(\.\d+)?", x) for x in col.tolist()], dtype=bool)
+            col[odd] = ["{" + x + "}" for x in col[odd].tolist()]
+    frame = pd.DataFrame(dict(zip(range(len(headers)), cells, strict=True)))
+    frame.columns = headers
+    styler = frame.style.hide(axis="index")
+    full = latex_escape(caption + _shown_note(p))
+    short = latex_escape(_first_sentence(caption))
+    text = styler.to_latex(column_format=spec, hrules=True, siunitx=True, label=f"tab:{name}",
+                           caption=(full, short), environment="longtable" if long else None,
+                           position=None if long else "htbp", position_float=None if long else "centering")
+    size = r"\footnotesize" if len(headers) > 6 else r"\small"
+    if long:  # pages after the first repeat the header rows under a short caption, not the whole caption
+        text = text.replace(f"\\caption[]{{{full}}} \\\\", f"\\caption[]{{{short} (continued)}} \\\\", 1)
+    if wrap:
+        if long:
+            text = text.replace(r"\begin{longtable}{", r"\begin{xltabular}{\linewidth}{", 1)
+            text = text.replace(r"\end{longtable}", r"\end{xltabular}", 1)
+        else:
+            text = text.replace(r"\begin{tabular}{", r"\begin{tabularx}{\linewidth}{", 1)
+            before, _, after = text.rpartition(r"\end{tabular}")  # the last one: the table's own
+            text = before + r"\end{tabularx}" + after
+    if not long:
+        text = text.replace("\\centering\n", f"\\centering\n{size}\n", 1)
+    head = [f"% {name}: presentation table written by helpers/tables.py (data: {name}.csv).",
+            "% Needs \\usepackage{" + ",".join(LATEX_PACKAGES) + "}.", r"\begingroup", SISETUP]
+    if long:
+        head.append(size)
+    return "\n".join([*head, text.rstrip("\n"), r"\endgroup"]) + "\n"
+
+
+# --- display in a notebook ---------------------------------------------------------------------------------------
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` for inline display: every number as the presentation shows it (thousands separators, no scientific
+    notation, at most the saved tables' precision, one format per column, or per row in a table of quantities),
+    column names and index unchanged, every row kept."""
+    out = df.copy()
+    flat = df.reset_index(drop=True)
+    keys = flat["quantity"].astype(str).to_numpy() if "quantity" in flat.columns else None
+    for col in df.columns:
+        if _is_number(flat[col]):
+            caps = np.array([_cap(k) for k in keys]) if keys is not None else np.full(len(flat), _cap(col))
+            out[col] = _numbers(flat, [col], caps, True, col in View().percent, None, keys)[col]
+    return out
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
 
 def save_table(df: pd.DataFrame, name: str, *, caption: str, folder: str | Path,
-               formats: dict[str, str] | None = None) -> dict[str, Path]:
-    """Write ``<name>.csv``, ``<name>.md`` and ``<name>.tex`` to ``folder``; return their paths.
-
-    ``formats`` maps a column to a format spec for Markdown and LaTeX (e.g. ``{"share": "{:.1%}"}``);
-    the CSV always keeps 10 significant digits.
-    """
+               view: View | None = None) -> dict[str, Path]:
+    """Write ``<name>.csv`` (the data table: every column), ``<name>.md`` and ``<name>.tex`` (the presentation
+    table, `VIEWS[name]` unless ``view`` is given) to ``folder``; return their paths."""
     check_file_stem(name, "table")
     if df.columns.empty:
         raise ParameterError(f"table {name!r} has no columns")
-    unknown = sorted(set(formats or {}) - set(map(str, df.columns)))
-    if unknown:
-        raise ParameterError(f"table {name!r}: formats given for unknown columns {unknown}")
     folder = Path(folder)
     df = df.reset_index(drop=True)
+    view = view if view is not None else view_for(name)
+    markdown, latex = to_markdown(df, caption, view), to_latex(df, name, caption, view)
     return {
         "csv": write_text(folder / f"{name}.csv", to_csv(df)),
-        "md": write_text(folder / f"{name}.md", to_markdown(df, caption, formats)),
-        "tex": write_text(folder / f"{name}.tex", to_latex(df, name, caption, formats)),
+        "md": write_text(folder / f"{name}.md", markdown),
+        "tex": write_text(folder / f"{name}.tex", latex),
     }

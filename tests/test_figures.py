@@ -10,19 +10,26 @@ import sys
 import pytest
 
 from helpers.errors import ParameterError
-from helpers.figures import new_figure, save_figure
+from helpers.figures import DOUBLE_COLUMN, PNG_DPI, SINGLE_COLUMN, new_figure, plot_scatter, save_figure
 
 SCRIPT = """
 import sys
+import numpy as np
 import pandas as pd
-from helpers.figures import new_figure, plot_density_bars, save_figure
+from helpers.figures import new_figure, plot_dots, plot_scatter, save_figure
 df = pd.DataFrame({"city": ["Shenzhen", "Delhi", "Osaka"], "v": [6220.0, 1446.0, 6.0],
-                   "china": [True, False, False], "hi": [7211.0, None, None], "bound": [False, False, True]})
+                   "china": [True, False, False], "bound": [False, False, True]})
 fig, ax = new_figure("single")
-plot_density_bars(df, "v", "city", ax=ax, china_col="china", high_col="hi", bound_col="bound",
-                  xlabel="Cameras per square mile")
-save_figure(fig, "bars", caption="Bars.", provenance={"notebook": "test", "parameters": {"a": 1}},
+plot_dots(df, "v", "city", ax=ax, china_col="china", bound_col="bound", xlabel="Cameras per square mile")
+save_figure(fig, "bars", caption="Dots.", provenance={"notebook": "test", "parameters": {"a": 1}},
             folder=sys.argv[1])
+rng = np.random.default_rng(1)
+pts = pd.DataFrame({"x": rng.lognormal(size=60), "y": rng.lognormal(size=60), "china": rng.random(60) < 0.3,
+                    "city": [f"c{i}" for i in range(60)]})
+fig, ax = new_figure("single")
+plot_scatter(pts, "x", "y", ax=ax, xlabel="x", ylabel="y", china_col="china", label_col="city",
+             labels=["c1", "c2", "c3", "c4", "c5"])
+save_figure(fig, "labels", caption="Labels placed by adjustText.", provenance={}, folder=sys.argv[1])
 """
 
 
@@ -36,7 +43,7 @@ def test_same_figure_same_bytes_in_two_processes(tmp_path):
         subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / name)], check=True)
         runs.append(_digests(tmp_path / name))
     assert runs[0] == runs[1]
-    assert set(runs[0]) == {"bars.png", "bars.svg", "bars.pdf", "bars.json"}
+    assert set(runs[0]) == {f"{n}.{e}" for n in ("bars", "labels") for e in ("png", "svg", "pdf", "json")}
 
 
 def test_pdf_embeds_truetype_not_type3(tmp_path):
@@ -65,3 +72,29 @@ def test_bad_names_are_refused(tmp_path):
         save_figure(fig, "../x", caption="c", provenance={}, folder=tmp_path)
     with pytest.raises(ParameterError, match="figure width must be 'single' or 'double'"):
         new_figure("triple")
+
+
+@pytest.mark.parametrize(("width", "inches"), [("single", SINGLE_COLUMN), ("double", DOUBLE_COLUMN)])
+def test_figures_are_exactly_a_column_wide(tmp_path, width, inches):
+    import matplotlib.pyplot as plt
+
+    fig, ax = new_figure(width)
+    ax.set_yticks([0, 1], ["a label far longer than the axes would like to hold", "b"])
+    ax.set_xlabel("x")
+    png = save_figure(fig, "w", caption="c", provenance={}, folder=tmp_path)["png"]
+    plt.close(fig)
+    assert plt.imread(png).shape[1] == round(inches * PNG_DPI)
+
+
+def test_a_large_scatter_is_rasterized_so_svg_and_pdf_stay_small(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 100_000
+    df = pd.DataFrame({"x": rng.lognormal(size=n), "y": rng.lognormal(size=n), "china": rng.random(n) < 0.2})
+    fig, ax = new_figure("single")
+    plot_scatter(df, "x", "y", ax=ax, xlabel="x", ylabel="y", china_col="china")
+    paths = save_figure(fig, "big", caption="c", provenance={}, folder=tmp_path)
+    assert paths["svg"].stat().st_size < 3_000_000
+    assert paths["pdf"].stat().st_size < 3_000_000

@@ -30,11 +30,25 @@ def test_gather_copies_renames_per_scenario_and_indexes_in_step_order(tmp_path):
     tables.mkdir()
     figures.mkdir()
     # step order, not alphabetical: 03_scenarios/high first, then 02_density
-    run_step(step_dirs={"03_scenarios/high": high, "02_density": common}, tables_dir=tables, figures_dir=figures)
+    numbers = tmp_path / "numbers"
+    numbers.mkdir()
+    run_step(step_dirs={"03_scenarios/high": high, "02_density": common}, tables_dir=tables, figures_dir=figures,
+             numbers_dir=numbers)
     assert sorted(p.name for p in tables.iterdir()) == sorted(
-        [f"{n}.{e}" for n in ("claims", "national_high") for e in ("csv", "md", "tex")] + ["index.md"])
+        [f"{n}.{e}" for n in ("claims", "national_high") for e in ("csv", "md", "tex")] + ["index.md", "index.tex"])
     assert sorted(p.name for p in figures.iterdir()) == sorted(
-        [f"{n}.{e}" for n in ("zeta", "sensitivity_high") for e in ("png", "svg", "pdf", "json")] + ["index.md"])
+        [f"{n}.{e}" for n in ("zeta", "sensitivity_high") for e in ("png", "svg", "pdf", "json")]
+        + ["index.md", "index.tex"])
+    assert sorted(p.name for p in numbers.iterdir()) == ["numbers.json", "numbers.tex"]
+    # the label follows the file's new name, so two scenarios never share a label
+    tex = (tables / "national_high.tex").read_text()
+    assert r"\label{tab:national_high}" in tex and r"\label{tab:national}" not in tex
+    assert (tables / "claims.tex").read_bytes() == (common / "claims.tex").read_bytes()
+    assert (tables / "index.tex").read_text().splitlines()[3:5] == [
+        r"\input{\outputsdir/tables/national_high.tex}", r"\FloatBarrier"]
+    figure_tex = (figures / "index.tex").read_text()
+    assert r"\includegraphics{\outputsdir/figures/sensitivity_high.pdf}" in figure_tex
+    assert r"\caption{Figure of high.}" in figure_tex and r"\label{fig:sensitivity_high}" in figure_tex
     assert (figures / "zeta.png").read_bytes() == (common / "zeta.png").read_bytes()
     meta = json.loads((figures / "sensitivity_high.json").read_text())
     assert meta["name"] == "sensitivity_high" and meta["files"]["png"]["file"] == "sensitivity_high.png"

@@ -1,13 +1,18 @@
-"""Tables are written as CSV, Markdown and LaTeX with exact, stable bytes."""
+"""Tables: the data table (CSV, every column) and the presentation table (Markdown, LaTeX), with stable bytes."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers.errors import ParameterError
-from helpers.tables import human_number, latex_escape, save_table
+from helpers.paths import OUTPUTS, PROJECT_ROOT
+from helpers.tables import VIEWS, View, latex_escape, readable, save_table, to_csv
 
 
 def frame() -> pd.DataFrame:
@@ -15,21 +20,55 @@ def frame() -> pd.DataFrame:
                          "share": [0.54, 0.0123], "ok": [True, False]})
 
 
-def test_three_formats_with_hand_checked_bytes(tmp_path):
-    paths = save_table(frame(), "demo", caption="Cameras & 50% of things", folder=tmp_path,
-                       formats={"share": "{:.1%}"})
+def test_csv_keeps_every_column_at_full_precision(tmp_path):
+    paths = save_table(frame(), "demo", caption="Cameras & 50% of things", folder=tmp_path)
     assert paths["csv"].read_text() == "city,per_sq_mi,share,ok\nShenzhen,6220,0.54,true\nOsaka_Fu,,0.0123,false\n"
-    assert paths["md"].read_text() == (
-        "Table: Cameras & 50% of things\n\n"
-        "| city | per_sq_mi | share | ok |\n"
-        "| :--- | ---: | ---: | :--- |\n"
-        "| Shenzhen | 6,220.0 | 54.0% | true |\n"
-        "| Osaka_Fu |  | 1.2% | false |\n")
-    assert paths["tex"].read_text() == (
-        "\\begin{table}[htbp]\n\\centering\n\\caption{Cameras \\& 50\\% of things}\n\\label{tab:demo}\n"
-        "\\begin{tabular}{lrrl}\n\\toprule\ncity & per\\_sq\\_mi & share & ok \\\\\n\\midrule\n"
-        "Shenzhen & 6,220.0 & 54.0\\% & true \\\\\nOsaka\\_Fu &  & 1.2\\% & false \\\\\n"
-        "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+
+
+def test_presentation_has_human_headers_one_format_per_column_and_no_internal_columns(tmp_path):
+    df = pd.DataFrame({"city": ["Shenzhen", "Osaka"], "city_key": ["shenzhen", "osaka"],
+                       "per_sq_mi": [6220.0, 84.94], "per_km2": [2401.56, 1.2], "in_china": [True, False]})
+    md = save_table(df, "demo", caption="c", folder=tmp_path)["md"].read_text()
+    assert md == ("Table: c\n\n| City | Cameras per sq mi | Cameras per km² |\n| :--- | ---: | ---: |\n"
+                  "| Shenzhen | 6,220.00 | 2,401.56 |\n| Osaka | 84.94 | 1.20 |\n")
+
+
+def test_the_sources_precision_is_kept_and_bounds_are_bounds(tmp_path):
+    df = pd.DataFrame({"city": ["Shenzhen", "Osaka"], "country": ["China", "Japan"], "in_china": [True, False],
+                       "qualifier": ["exact", "upper_bound"], "per_sq_mi": [6220.0, 6.0],
+                       "per_km2": [2401.56, 2.32], "vs_densest_outside_china": [4.3015, 0.0041]})
+    md = save_table(df, "named_city_densities", caption="c", folder=tmp_path)["md"].read_text()
+    assert "| Shenzhen | China | 6,220 | 2,401.56 | 4.30 |" in md  # printed 6,220 stays whole, not 6,220.0
+    assert "| Osaka | Japan | < 6 | < 2.32 | < 0.01 |" in md
+    tex = (tmp_path / "named_city_densities.tex").read_text()
+    assert "S[table-format=<4.0]" in tex and "& <6 &" in tex and r"km$^{2}$" in tex
+
+
+def test_rows_of_different_quantities_are_formatted_by_row(tmp_path):
+    df = pd.DataFrame({"quantity": ["china_cameras", "china_per_1000", "china_share_of_world (world total fixed)"],
+                       "conservative": [540e6, 369.863, 0.54], "high": [626e6, 428.7671, 0.626]})
+    md = save_table(df, "scenario_comparison", caption="c", folder=tmp_path)["md"].read_text()
+    assert "| China's cameras | 540,000,000 | 626,000,000 |" in md
+    assert "| China per 1,000 people | 369.86 | 428.77 |" in md
+    assert "| China's share of the world's cameras (world total fixed) | 0.540 | 0.626 |" in md
+    assert "| Quantity | conservative | high |" in md  # scenario columns keep their names
+
+
+def test_long_tables_break_across_pages_and_labels_are_the_tables(tmp_path):
+    df = pd.DataFrame({"city": [f"c{i}" for i in range(40)], "per_sq_mi": np.arange(40, dtype=float)})
+    tex = save_table(df, "many", caption="Many rows. More.", folder=tmp_path)["tex"].read_text()
+    assert r"\begin{longtable}" in tex and r"\label{tab:many}" in tex and r"\endhead" in tex
+    assert r"\caption[]{Many rows (continued)}" in tex
+
+
+def test_presentation_shows_at_most_max_rows_and_says_so(tmp_path, monkeypatch):
+    import helpers.tables as tables
+
+    monkeypatch.setattr(tables, "MAX_ROWS", 3)
+    df = pd.DataFrame({"city": list("abcde"), "cameras": [1, 2, 3, 4, 5]})
+    paths = save_table(df, "t", caption="c.", folder=tmp_path)
+    assert paths["md"].read_text().startswith("Table: c. (The first 3 of 5 rows; every row is in the CSV.)")
+    assert paths["csv"].read_text().count("\n") == 6
 
 
 def test_rewriting_gives_identical_bytes(tmp_path):
@@ -38,25 +77,80 @@ def test_rewriting_gives_identical_bytes(tmp_path):
     assert first == second
 
 
-def test_csv_quotes_fields_with_commas(tmp_path):
-    df = pd.DataFrame({"unit": ["cameras per 1,000 people"], "n": [1]})
+def test_csv_quotes_fields_with_commas_and_quotes(tmp_path):
+    df = pd.DataFrame({"unit": ["cameras per 1,000 people", 'a "b"'], "n": [1, 2]})
     text = save_table(df, "q", caption="c", folder=tmp_path)["csv"].read_text()
-    assert text == 'unit,n\n"cameras per 1,000 people",1\n'
+    assert text == 'unit,n\n"cameras per 1,000 people",1\n"a ""b""",2\n'
 
 
-@pytest.mark.parametrize(("x", "text"), [(1_448_497_854.0, "1,448,497,854"), (372.8, "372.8"), (13.35, "13.35"),
-                                         (0.00788, "0.00788"), (0.0, "0.00"), (-0.5, "-0.5")])
-def test_human_number(x, text):
-    assert human_number(x) == text
+def test_csv_of_a_million_rows_is_written_a_column_at_a_time():
+    big = pd.DataFrame({"x": np.linspace(0, 1, 1_000_000), "y": np.arange(1_000_000), "s": "abc"})
+    text = to_csv(big)
+    assert text.count("\n") == 1_000_001 and text.startswith("x,y,s\n0,0,abc\n1.000001e-06,1,abc\n")
+
+
+def test_inline_display_is_readable():
+    df = pd.DataFrame({"cameras": [465255.0, 150.0], "per_1000": [117.0163, -1.192093e-16]})
+    shown = readable(df)
+    assert shown["cameras"].tolist() == ["465,255", "150"]
+    assert shown["per_1000"].tolist() == ["117.02", "0.00"]
 
 
 def test_latex_escape():
-    assert latex_escape("a_b & c% #1 {x} ~ ^") == r"a\_b \& c\% \#1 \{x\} \textasciitilde{} \textasciicircum{}"
+    assert latex_escape("a_b & c% #1 {x} ~ ^ km²") == \
+        r"a\_b \& c\% \#1 \{x\} \textasciitilde{} \textasciicircum{} km$^{2}$"
 
 
-def test_bad_name_and_unknown_format_column(tmp_path):
+def test_every_view_names_human_headers():
+    from helpers.tables import HEADERS
+
+    for name, view in VIEWS.items():
+        for col in view.columns or ():
+            header = view.headers.get(col) or HEADERS.get(col, "")
+            assert header and "_" not in header, (name, col)
+
+
+def test_bad_name_is_refused(tmp_path):
     with pytest.raises(ParameterError, match="table name 'a/b' must be"):
         save_table(frame(), "a/b", caption="c", folder=tmp_path)
-    with pytest.raises(ParameterError, match=r"formats given for unknown columns \['nope'\]"):
-        save_table(frame(), "t", caption="c", folder=tmp_path, formats={"nope": "{:.1f}"})
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_a_view_may_name_columns_the_table_lacks(tmp_path):
+    md = save_table(pd.DataFrame({"city": ["x"]}), "t", caption="c", folder=tmp_path,
+                    view=View(columns=("city", "absent")))["md"].read_text()
+    assert "| City |" in md
+
+
+needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None,
+                               reason="no pdflatex: install texlive-latex-base/-recommended/-extra/-science "
+                                      "(.ci/install_tex.sh) to compile the tables")
+
+
+@needs_tex
+def test_every_table_compiles(tmp_path):
+    """Each presentation table compiles alone with the paper's preamble (paper/build.py names a failing one)."""
+    outputs = tmp_path / "outputs"
+    (outputs / "tables").mkdir(parents=True)
+    save_table(frame(), "demo", caption="Cameras & 50% of things", folder=outputs / "tables")
+    df = pd.DataFrame({"city": [f"City {i}" for i in range(30)], "basis": ["a long basis that must wrap " * 2] * 30,
+                       "per_sq_mi": np.linspace(-5, 6220.5, 30), "cameras": np.arange(30) * 1000})
+    save_table(df, "long", caption="Long: wraps and breaks.", folder=outputs / "tables")
+    for published in sorted((OUTPUTS / "tables").glob("*.tex")):
+        if published.name != "index.tex":
+            shutil.copy(published, outputs / "tables" / published.name)
+    sys.path.insert(0, str(PROJECT_ROOT / "paper"))
+    try:
+        import build
+    finally:
+        sys.path.pop(0)
+    assert build.check_tables(outputs) == []
+
+
+@needs_tex
+def test_a_table_that_does_not_compile_is_named(tmp_path):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "broken.tex").write_text("\\begin{tabular}{l}\n\\undefinedmacro\n\\end{tabular}\n")
+    proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "paper" / "build.py"), "--tables-only",
+                           "--outputs", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode != 0

@@ -1,0 +1,254 @@
+"""Headline numbers for a paper's prose, read from what the steps wrote: ``numbers.tex`` (LaTeX macros) and
+``numbers.json``, so that no number in a manuscript is typed by hand.
+
+Every number is read from a step folder's own CSV or JSON (never recomputed from raw data, never typed here);
+this module only picks them and formats them for prose. The gather step writes both files into its
+``numbers/`` folder (``outputs/numbers/numbers.tex``). A number whose source is absent (an article-only run has
+no city table; a scenario without a sensitivity run) is left out, never invented.
+
+In LaTeX, each number is a macro ``\\cctv<Key>`` (``\\cctvHighRate``: 428.8) and also ``\\cctv{high.rate}``;
+an unknown key prints a bold "??" and a warning instead of failing the build. See docs/manuscript.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.atomic import write_text
+from helpers.paths import resolve
+
+DIGITS = {"0": "Zero", "1": "One", "2": "Two", "3": "Three", "4": "Four", "5": "Five", "6": "Six", "7": "Seven",
+          "8": "Eight", "9": "Nine"}
+VERDICT_KEYS = {"consistent within rounding": "consistent", "satisfies bound": "bound",
+                "arithmetic identity": "identity", "differs by edition": "edition", "inconsistent": "inconsistent",
+                "cannot be checked": "uncheckable"}
+
+
+@dataclass(frozen=True)
+class Number:
+    """One headline number: its key, value, the text prose prints, and where it was read."""
+
+    key: str
+    value: float | str
+    text: str
+    source: str
+
+    @property
+    def macro(self) -> str:
+        return "cctv" + macro_name(self.key)
+
+
+def macro_name(key: str) -> str:
+    """A key as the letters of a LaTeX macro name: ``high.sens_low`` -> ``HighSensLow``, digits as words."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", key) if w]
+    out = "".join(w[:1].upper() + w[1:] for w in words)
+    return "".join(DIGITS.get(ch, ch) for ch in out)
+
+
+# --- formats for prose ----------------------------------------------------------------------------------------
+
+def fixed(x: float, decimals: int) -> str:
+    """``x`` with thousands separators and ``decimals`` decimals."""
+    return f"{x:,.{decimals}f}"
+
+
+def large(x: float, decimals: int | None = None) -> str:
+    """A count or population in words: 540000000 -> "540 million", 1448403670 -> "1.4484 billion" (decimals as
+    given, else the fewest that show it to 5 significant digits)."""
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(x) >= size:
+            scaled = x / size
+            if decimals is None:
+                decimals = 0
+                while decimals < 4 and not math.isclose(round(scaled, decimals), scaled, rel_tol=1e-12, abs_tol=0):
+                    decimals += 1
+            return f"{scaled:,.{decimals}f} {word}"
+    return fixed(x, 0)
+
+
+def percent(x: float, decimals: int = 1, sign: bool = False) -> str:
+    """A fraction as a percentage: 0.00797 -> "0.8%"."""
+    return f"{x * 100:{'+' if sign else ''}.{decimals}f}%"
+
+
+# --- reading the step folders ---------------------------------------------------------------------------------
+
+def _csv(folder: Path | None, name: str) -> pd.DataFrame | None:
+    if folder is None or not (folder / name).is_file():
+        return None
+    return pd.read_csv(folder / name, keep_default_na=True)
+
+
+def _json(folder: Path | None, name: str) -> dict | None:
+    if folder is None or not (folder / name).is_file():
+        return None
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
+def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
+    """Every headline number the step folders hold ({step id: folder}, as the gather step gets them)."""
+    dirs = {k: resolve(v) for k, v in step_dirs.items()}
+    out: list[Number] = []
+
+    def add(key: str, value: float | str, text: str, source: str) -> None:
+        out.append(Number(key, value if isinstance(value, str) else float(value), text, source))
+
+    density = dirs.get("02_density")
+    audit = _csv(density, "claims_audit.csv")
+    if audit is not None:
+        add("audit.figures", len(audit), fixed(len(audit), 0), "02_density/claims_audit.csv: rows")
+        counts = audit["verdict"].value_counts()
+        for verdict, key in VERDICT_KEYS.items():
+            n = int(counts.get(verdict, 0))
+            add(f"audit.{key}", n, fixed(n, 0), f"02_density/claims_audit.csv: verdict == {verdict!r}")
+        for row in audit[audit["metric"].eq("cameras_per_1000") & audit["recomputed"].notna()
+                         & ~audit["entity"].eq("China")].itertuples():
+            slug = re.sub(r"[^a-z]+", "_", row.entity.lower()).strip("_")
+            add(f"{slug}.per_thousand_article", row.stated, row.value_text,
+                f"02_density/claims_audit.csv: {row.figure_id} stated")
+            add(f"{slug}.per_thousand_table", row.recomputed, fixed(row.recomputed, 2),
+                f"02_density/claims_audit.csv: {row.figure_id} recomputed")
+    implied = _csv(density, "implied_china_population.csv")
+    if implied is not None:
+        both = implied[implied["basis"].str.startswith("both pairs")]
+        stated = implied[implied["basis"].str.startswith("stated")]
+        if len(both):
+            r = both.iloc[0]
+            src = "02_density/implied_china_population.csv: both pairs at once"
+            add("population.implied", r["population"], large(r["population"], 4), src)
+            add("population.implied_low", r["low"], large(r["low"], 4), src + " (low)")
+            add("population.implied_high", r["high"], large(r["high"], 4), src + " (high)")
+            if len(stated):
+                s = stated.iloc[0]
+                add("population.stated", s["population"], large(s["population"]),
+                    "02_density/implied_china_population.csv: stated in the article")
+                gap = s["population"] / r["population"] - 1
+                add("population.stated_over_implied", gap, percent(gap, 1),
+                    "02_density/implied_china_population.csv: stated / implied - 1")
+    method = _csv(density, "chinese_city_method.csv")
+    if method is not None and {"method_per_sq_mi", "counted_per_sq_mi"} <= set(method.columns):
+        rows = method.dropna(subset=["method_per_sq_mi", "counted_per_sq_mi"])
+        if len(rows):
+            r = rows.sort_values("stated_per_sq_mi", ascending=False, kind="mergesort").iloc[0]
+            slug = re.sub(r"[^a-z]+", "_", str(r["city"]).lower()).strip("_")
+            src = f"02_density/chinese_city_method.csv: {r['city']}"
+            add(f"{slug}.printed_per_sq_mi", r["stated_per_sq_mi"], fixed(r["stated_per_sq_mi"], 0), src)
+            add(f"{slug}.rule_per_sq_mi", r["method_per_sq_mi"], fixed(r["method_per_sq_mi"], 0), src)
+            add(f"{slug}.counted_per_sq_mi", r["counted_per_sq_mi"], fixed(r["counted_per_sq_mi"], 0), src)
+            ratio = r["method_per_sq_mi"] / r["counted_per_sq_mi"]
+            add(f"{slug}.rule_over_counted", ratio, fixed(ratio, 1), src + ": rule / counted")
+    cities = _csv(density, "city_densities.csv")
+    if cities is not None and len(cities):
+        add("cities.rows", len(cities), fixed(len(cities), 0), "02_density/city_densities.csv: rows")
+        top = cities[cities["rank_per_1000"].eq(1)] if "rank_per_1000" in cities else cities.iloc[:0]
+        if len(top) == 1 and pd.notna(top["rank_per_sq_mi"].iloc[0]):
+            r = top.iloc[0]
+            add("cities.top_per_thousand", str(r["city"]), str(r["city"]),
+                "02_density/city_densities.csv: rank_per_1000 == 1")
+            add("cities.top_per_thousand_rank_per_sq_mi", r["rank_per_sq_mi"], fixed(r["rank_per_sq_mi"], 0),
+                f"02_density/city_densities.csv: {r['city']} rank_per_sq_mi")
+    flags = _csv(density, "area_definition_flags.csv")
+    if flags is not None:
+        add("areas.flagged", len(flags), fixed(len(flags), 0), "02_density/area_definition_flags.csv: rows")
+
+    for step_id, folder in dirs.items():
+        if not step_id.startswith("03_scenarios/"):
+            continue
+        name = step_id.split("/", 1)[1]
+        res = _json(folder, "results.json")
+        if not isinstance(res, dict) or not {"scenario", "national"} <= set(res):
+            continue
+        src = f"{step_id}/results.json"
+        sc, nat = res["scenario"], res["national"]
+        add(f"{name}.cameras", sc["china_cameras"], large(sc["china_cameras"]), f"{src}: scenario.china_cameras")
+        add(f"{name}.population", sc["china_population"], large(sc["china_population"]),
+            f"{src}: scenario.china_population")
+        add(f"{name}.rate", nat["china_per_1000"], fixed(nat["china_per_1000"], 1), f"{src}: national.china_per_1000")
+        if sc.get("stated_rate") is not None:
+            add(f"{name}.rate_printed", sc["stated_rate"], f"{sc['stated_rate']:g}", f"{src}: scenario.stated_rate")
+        add(f"{name}.share", nat["china_share_of_world"], fixed(nat["china_share_of_world"], 3),
+            f"{src}: national.china_share_of_world ({sc['world_rule']})")
+        add(f"{name}.world_cameras", nat["world_cameras"], large(nat["world_cameras"]),
+            f"{src}: national.world_cameras ({sc['world_rule']})")
+        add(f"{name}.rest_rate", nat["rest_of_world_per_1000"], fixed(nat["rest_of_world_per_1000"], 1),
+            f"{src}: national.rest_of_world_per_1000")
+        add(f"{name}.ratio", nat["china_to_rest_ratio"], fixed(nat["china_to_rest_ratio"], 1),
+            f"{src}: national.china_to_rest_ratio")
+        for rule, key in (("world_fixed", "share_world_fixed"), ("rest_of_world_fixed", "share_rest_fixed")):
+            by = (res.get("national_by_rule") or {}).get(rule)
+            if by:
+                add(f"{name}.{key}", by["china_share_of_world"], fixed(by["china_share_of_world"], 3),
+                    f"{src}: national_by_rule.{rule}.china_share_of_world")
+        for label, value in sorted(res.get("headline", {}).items()):
+            basis = "table" if "population / area" in label else "article"
+            city = label.split(" per sq mi", 1)[0]
+            slug = re.sub(r"[^a-z]+", "_", city.lower()).strip("_")
+            add(f"{name}.{slug}_{basis}", value, fixed(value, 0), f"{src}: headline {label!r}")
+        estimates = _csv(folder, "city_estimates.csv")
+        if estimates is not None and "counted_per_sq_mi" in estimates:
+            both = estimates.dropna(subset=["counted_per_sq_mi"])
+            both = both[both["counted_per_sq_mi"] > 0]
+            if len(both):
+                ratio = both["per_sq_mi"] / both["counted_per_sq_mi"]
+                esrc = f"{step_id}/city_estimates.csv: per_sq_mi / counted_per_sq_mi over {len(both)} cities"
+                add(f"{name}.counted_cities", len(both), fixed(len(both), 0), esrc)
+                add(f"{name}.rule_over_counted_median", ratio.median(), fixed(ratio.median(), 1), esrc + ", median")
+                add(f"{name}.rule_over_counted_min", ratio.min(), fixed(ratio.min(), 1), esrc + ", min")
+                add(f"{name}.rule_over_counted_max", ratio.max(), fixed(ratio.max(), 1), esrc + ", max")
+        sens = _json(dirs.get(f"sensitivity/{name}"), "sensitivity.json")
+        if sens is not None:
+            ssrc = f"sensitivity/{name}/sensitivity.json"
+            rate = sens["summary"]["china_per_1000"]
+            for stat, key in (("p5", "sens_low"), ("p50", "sens_median"), ("p95", "sens_high")):
+                add(f"{name}.{key}", rate[stat], fixed(rate[stat], 1), f"{ssrc}: summary.china_per_1000.{stat}")
+            add(f"{name}.draws", sens["setup"]["draws"], fixed(sens["setup"]["draws"], 0), f"{ssrc}: setup.draws")
+    keys = [n.key for n in out]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicated:
+        raise ValueError(f"numbers: keys read twice: {duplicated}")
+    return out
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+def _jsonable(x: float | str) -> float | str:
+    return x if isinstance(x, str) else float(f"{x:.12g}")
+
+
+def to_json(numbers: list[Number]) -> str:
+    data = {n.key: {"value": _jsonable(n.value), "text": n.text, "macro": "\\" + n.macro, "source": n.source}
+            for n in numbers}
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def to_tex(numbers: list[Number]) -> str:
+    from helpers.tables import latex_escape
+
+    lines = ["% Headline numbers of the outputs, written by helpers/numbers.py (the gather step); do not edit.",
+             "% Each is a macro (\\cctvHighRate) and a key (\\cctv{high.rate}); numbers.json says where each was read.",
+             r"\providecommand\cctv[1]{\ifcsname cctv@#1\endcsname\csname cctv@#1\endcsname\else"
+             r"\textbf{??#1??}\PackageWarning{numbers}{unknown number #1}\fi}"]
+    macros = [n.macro for n in numbers]
+    clash = sorted({m for m in macros if macros.count(m) > 1})
+    if clash:
+        raise ValueError(f"numbers: two keys give the macro(s) {clash}")
+    for n in sorted(numbers, key=lambda n: n.key):
+        text = latex_escape(n.text)
+        lines.append(f"\\expandafter\\def\\csname cctv@{n.key}\\endcsname{{{text}}}")
+        lines.append(f"\\newcommand\\{n.macro}{{{text}}}")
+    return "\n".join(lines) + "\n"
+
+
+def write(step_dirs: Mapping[str, str | Path], folder: str | Path) -> dict[str, Path]:
+    """Write ``numbers.tex`` and ``numbers.json`` into ``folder``."""
+    numbers = collect(step_dirs)
+    folder = resolve(folder)
+    return {"tex": write_text(folder / "numbers.tex", to_tex(numbers)),
+            "json": write_text(folder / "numbers.json", to_json(numbers))}
