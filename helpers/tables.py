@@ -265,7 +265,9 @@ def _numbers(df: pd.DataFrame, cols: list[str], caps: np.ndarray, thousands: boo
 
 def _text(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s):
-        return np.where(s.to_numpy(dtype=bool), "yes", "no").astype(object)
+        out = np.where(s.to_numpy(dtype=bool, na_value=False), "yes", "no").astype(object)
+        out[s.isna().to_numpy()] = ""  # a nullable boolean's missing cell stays empty
+        return out
     out = s.astype(object).where(s.notna(), "").astype(str).to_numpy(dtype=object)
     return out
 
@@ -314,7 +316,7 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
         keys = frame[key_col].astype(str).to_numpy() if key_col else None
         caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
         bound_col = view.bounds.get(col, view.bounds.get("*"))
-        bounded = frame[bound_col].to_numpy(dtype=bool) if bound_col in frame.columns else None
+        bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
         fixed = None
         if key_col and len(frame):  # one format for every cell of a quantity, across the columns it spans
             cols = [c for c in columns if per_row.get(c) == key_col]
@@ -346,8 +348,9 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 def _csv_column(s: pd.Series) -> np.ndarray:
-    if pd.api.types.is_bool_dtype(s):
-        out = np.where(s.to_numpy(dtype=bool), "true", "false").astype(object)
+    if pd.api.types.is_bool_dtype(s):  # nullable booleans (pandas' "boolean") leave missing cells empty
+        out = np.where(s.to_numpy(dtype=bool, na_value=False), "true", "false").astype(object)
+        out[s.isna().to_numpy()] = ""
     elif pd.api.types.is_float_dtype(s):
         v = s.to_numpy(dtype=float, na_value=np.nan)
         finite = np.isfinite(v)

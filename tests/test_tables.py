@@ -154,3 +154,10 @@ def test_a_table_that_does_not_compile_is_named(tmp_path):
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "paper" / "build.py"), "--tables-only",
                            "--outputs", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode != 0
+
+
+def test_a_nullable_boolean_column_keeps_its_missing_cells_empty(tmp_path):
+    # per_1000_agrees is NA where a row cannot be checked (a table of printed rates only)
+    df = pd.DataFrame({"city": ["a", "b", "c"], "ok": pd.array([True, None, False], dtype="boolean")})
+    paths = save_table(df, "nullable", caption="c", folder=tmp_path)
+    assert paths["csv"].read_text().splitlines()[1:] == ["a,true", "b,", "c,false"]
