@@ -141,33 +141,76 @@ ESTIMATED = "estimated (one national rate)"
 REFORMATTED = ("number_format", "thousands_separator")  # cleaning-log rules whose 'before' is the printed text
 
 
+_KEYS: dict[tuple, tuple[pd.Series, np.ndarray]] = {}  # buffer of a city column -> (that column, its match keys)
+_KEYS_KEPT = 4
+
+
+def _buffer(column: pd.Series) -> tuple | None:
+    """Where a column's values live (address, length, stride), or None when that cannot be told."""
+    values = getattr(column.array, "_ndarray", None)
+    if not isinstance(values, np.ndarray):
+        return None
+    face = values.__array_interface__
+    return face["data"][0], len(values), face["strides"], str(values.dtype)
+
+
+def city_keys(column: pd.Series) -> np.ndarray:
+    """`match_key` of every name of ``column``, computed once per distinct name, and kept for the column's buffer.
+
+    The kept entry holds the column itself, so under pandas' copy-on-write any later change to the frame's
+    column writes to a new buffer (a new entry), and a buffer is never freed and reused while its entry is kept.
+    """
+    where = _buffer(column)
+    if where is not None and where in _KEYS:
+        return _KEYS[where][1]
+    codes, names = pd.factorize(column, use_na_sentinel=False)
+    keys = np.array([match_key(n) if isinstance(n, str) else "" for n in names], dtype=object)[codes]
+    if where is not None:
+        while len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.pop(next(iter(_KEYS)))
+        _KEYS[where] = (column, keys)
+    return keys
+
+
 def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
     """The first row of ``cities`` whose city matches ``name`` (accents, case, 'City' ignored), or None."""
-    hits = cities[cities["city"].map(match_key) == match_key(name)]
-    return None if hits.empty else hits.iloc[0]
+    hits = np.flatnonzero(city_keys(cities["city"]) == match_key(name))
+    return None if not len(hits) else cities.iloc[hits[0]]
+
+
+def _formatted(values: pd.Series) -> pd.Series:
+    """``FLOAT_FORMAT`` of every value, "" where missing (as ``Series.map`` would give, one Python call per cell
+    fewer: a million-row table has four million cells)."""
+    if values.dtype.kind != "f" or values.empty:
+        return values.map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v)
+    texts = [FLOAT_FORMAT % v if v == v else "" for v in values.to_numpy().tolist()]
+    return pd.Series(texts, index=values.index, dtype="str")
 
 
 def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
     """The text each numeric cell of ``cities`` was printed as, rebuilt from the cleaning log.
 
     Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise ("9.43M", "691,000")
-    with its text in ``before``; a value set by a correction keeps its own (exact) text.
+    with its text in ``before``; a value set by a correction keeps its own (exact) text. The log is matched
+    to the rows by (source, row) index lookups, not row by row.
     """
-    texts = pd.DataFrame({c: cities[c].map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v) for c in NUMERIC},
-                         index=cities.index)
+    texts = pd.DataFrame({c: _formatted(cities[c]) for c in NUMERIC}, index=cities.index)
     if log is None or not len(log):
         return texts
     log = log.astype({"row": int})
-    corrected = set(zip(log.loc[log["rule"].astype(str).str.startswith("value_correction"), "source"],
-                        log.loc[log["rule"].astype(str).str.startswith("value_correction"), "row"],
-                        log.loc[log["rule"].astype(str).str.startswith("value_correction"), "column"], strict=True))
+    keys = ["source", "row", "column"]
+    corrected = log[log["rule"].astype(str).str.startswith("value_correction")]
     printed = log[log["rule"].isin(REFORMATTED) & log["column"].isin(NUMERIC)]
-    before = {(s, r, c): b for s, r, c, b in zip(printed["source"], printed["row"], printed["column"],
-                                                   printed["before"], strict=True) if (s, r, c) not in corrected}
+    printed = printed[~pd.MultiIndex.from_frame(printed[keys]).isin(pd.MultiIndex.from_frame(corrected[keys]))]
+    printed = printed.drop_duplicates(keys, keep="last")  # the last logged text of a cell wins
+    rows = pd.MultiIndex.from_arrays([cities["source"], cities["source_row"].astype(int)])
     for col in NUMERIC:
-        keys = list(zip(cities["source"], cities["source_row"].astype(int), [col] * len(cities), strict=True))
-        found = pd.Series([before.get(k) for k in keys], index=cities.index)
-        texts[col] = found.where(found.notna(), texts[col])
+        found = np.full(len(cities), None, dtype=object)
+        cells = printed[printed["column"] == col]
+        if len(cells):
+            at = pd.MultiIndex.from_arrays([cells["source"], cells["row"]]).get_indexer(rows)
+            found[at >= 0] = cells["before"].to_numpy(dtype=object)[at[at >= 0]]
+        texts[col] = (found := pd.Series(found, index=cities.index)).where(found.notna(), texts[col])
     return texts
 
 
@@ -177,6 +220,22 @@ def read_printed(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> pd.Da
         return None
     path = resolve(cleaning_dir) / "cleaning_log.csv"
     return printed_texts(cities, read_text_table(path) if path.is_file() else None)
+
+
+def _plain_decimals(texts: np.ndarray) -> np.ndarray:
+    """Decimals of each text that is a plain decimal number ("120", "73.31", ".5"), -1 for any other text.
+
+    These are what `printed_step` reads as ``10 ** -decimals``; with numpy's string functions (numpy 2) a column
+    of them is read without a Python call per cell. Without them every text is left to `printed_step` (-1).
+    """
+    strings = getattr(np, "strings", None)
+    if strings is None or not len(texts):
+        return np.full(len(texts), -1)
+    arr = np.asarray(texts, dtype=np.dtypes.StringDType())  # a non-text cell becomes its repr: not plain
+    dots = strings.count(arr, ".")
+    plain = (dots <= 1) & strings.isdecimal(strings.replace(arr, ".", "", 1)) & ~strings.endswith(arr, ".")
+    decimals = np.where(dots == 1, strings.str_len(arr) - strings.find(arr, ".") - 1, 0)
+    return np.where(plain, decimals, -1)
 
 
 def _steps(texts: pd.Series) -> pd.Series:
@@ -190,8 +249,15 @@ def _steps(texts: pd.Series) -> pd.Series:
             return 0.0
         return 0.0 if np.isnan(value) else value
 
-    unique = {t: step(t) for t in texts.unique()}
-    return texts.map(unique).astype(float)
+    values = texts.to_numpy(dtype=object)
+    decimals = _plain_decimals(values)
+    plain = decimals >= 0
+    powers = np.array([10.0**-d for d in range(int(decimals.max(initial=0)) + 1)])
+    out = np.where(plain, powers[np.maximum(decimals, 0)], np.nan)
+    rest = pd.Series(values[~plain])
+    unique = {t: step(t) for t in rest.unique()}
+    out[~plain] = rest.map(unique).to_numpy(dtype=float)
+    return pd.Series(out, index=texts.index, dtype=float)
 
 
 def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -210,7 +276,15 @@ def source_decimals(values: pd.Series, default: int = 2) -> int:
     present = values.dropna()
     if present.empty:
         return default
-    decimals = present.map(lambda v: len((FLOAT_FORMAT % v).partition(".")[2]) if "e" not in FLOAT_FORMAT % v else 6)
+    strings = getattr(np, "strings", None)
+    if strings is None or present.dtype.kind != "f":
+        decimals = present.map(lambda v: len((FLOAT_FORMAT % v).partition(".")[2]) if "e" not in FLOAT_FORMAT % v
+                               else 6)
+        return int(min(decimals.max(), 6))
+    arr = np.asarray(_formatted(present).to_numpy(dtype=object), dtype=np.dtypes.StringDType())
+    dot = strings.find(arr, ".")
+    decimals = np.where(dot >= 0, strings.str_len(arr) - dot - 1, 0)
+    decimals = np.where(strings.find(arr, "e") >= 0, 6, decimals)
     return int(min(decimals.max(), 6))
 
 

@@ -3,10 +3,18 @@
 Every engine can be stopped from another thread (`stop`), which is how Ctrl-C reaches running work
 within a second or two. Kernel output that is not part of the notebook (its log) goes to a file in
 the run's staging folder, never to the terminal.
+
+The kernel engine starts kernels ahead of need (`KernelPool`): each one already holds the modules the
+notebooks import (imported by a silent request, so no execution count and no output changes), and each
+is handed to exactly one notebook run, then killed; a kernel is never reused. Papermill still injects
+the parameters and records the run, without saving the notebook after every cell, and this process
+never imports ``rfc3987_syntax`` (see `lean_jupyter_imports`).
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import importlib
 import json
 import os
@@ -14,12 +22,22 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 KERNEL = "python3"
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
+# What nbclient adds to the kernel's command line when it starts the kernel itself (its ipython_hist_file).
+HISTORY_ARGUMENT = "--HistoryManager.hist_file=:memory:"
+START_TIMEOUT = 60.0  # seconds for a kernel to answer, as papermill's default start_timeout
+# Optional modules that cost much at import and that nothing in this process needs: rfc3987_syntax builds dozens
+# of Lark parsers when jsonschema (through nbformat) imports it for its "iri" format checker (jsonschema issue
+# 1428); nbformat's schemas use no "format" keyword and this process never checks formats.
+SLOW_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
 
 
 class StepFailure(Exception):
@@ -41,6 +59,18 @@ class Execution:
     log: Path
 
 
+def lean_jupyter_imports() -> None:
+    """Keep `SLOW_OPTIONAL_IMPORTS` out of this process (before jsonschema is first imported; else a no-op).
+
+    jsonschema imports them inside ``suppress(ImportError)``; a ``None`` in ``sys.modules`` makes that import
+    fail at once, so only the format checkers they provide ("iri", "iri-reference") are missing.
+    """
+    if "jsonschema" in sys.modules:
+        return
+    for name in SLOW_OPTIONAL_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def _source(cell: Mapping[str, Any]) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
@@ -58,6 +88,46 @@ def cell_message(executed: Path, cell_index: int, exec_count: int | None, ename:
     first = lines[0] if lines else ""
     evalue = " ".join(str(evalue).split())
     return f"cell {cell_index - injected} (In [{exec_count}]: {first!r}): {ename}: {evalue}"
+
+
+def notebook_imports(notebooks: Iterable[Path]) -> tuple[str, ...]:
+    """Modules imported at the top level of the notebooks' code cells, in first-seen order (what a pooled
+    kernel imports ahead). ``from helpers import audit`` gives ``helpers.audit``: importing a name that is not
+    a module fails quietly in the kernel, and the package itself is imported anyway."""
+    found: dict[str, None] = {}
+    for path in notebooks:
+        try:
+            cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            lines = [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            try:
+                tree = ast.parse("\n".join(lines))
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    found.update({alias.name: None for alias in node.names})
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found[node.module] = None
+                    found.update({f"{node.module}.{alias.name}": None for alias in node.names if alias.name != "*"})
+    return tuple(found)
+
+
+def preload_code(modules: Iterable[str]) -> str:
+    """Code that imports ``modules`` (each failure ignored) and leaves no name behind in the namespace."""
+    return ("def __preload(names):\n"
+            "    import importlib\n"
+            "    for name in names:\n"
+            "        try:\n"
+            "            importlib.import_module(name)\n"
+            "        except Exception:\n"
+            "            pass\n"
+            f"__preload({list(modules)!r})\n"
+            "del __preload\n")
 
 
 class Engine:
@@ -88,6 +158,13 @@ class Engine:
         for pid in pids:
             _kill(pid)
 
+    def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
+               preload: Iterable[str] = ()) -> None:
+        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come. The base engine ignores it."""
+
+    def close(self) -> None:
+        """Release what the engine holds between runs (kernels started ahead). Safe to call twice."""
+
     def __call__(self, job: Execution) -> None:
         if not str(job.target).endswith(".ipynb"):
             return call_function(job)
@@ -116,42 +193,286 @@ def call_function(job: Execution) -> None:
         raise StepFailure(f"{job.target}: {type(exc).__name__}: {' '.join(str(exc).split())}") from exc
 
 
+# ----------------------------------------------------------------------------- kernels started ahead
+@dataclass
+class PooledKernel:
+    """A kernel started (and warmed) for one notebook run; ``ready`` resolves once it can take the run."""
+
+    km: Any  # a jupyter_client AsyncKernelManager
+    cwd: Path
+    log: Path
+    ready: Future = field(default_factory=Future)
+    warming: Future | None = None  # the warm-up task on the pool's event loop
+
+
+class KernelPool:
+    """Kernels started ahead of need, at most ``size`` waiting at once, each handed out once and killed after.
+
+    ``expect(n, ...)`` says how many notebook runs are still to come; the pool keeps up to ``min(size, n - active)``
+    kernels started or starting, so a run finds its kernel up and its imports done. Kernels warm up one per core
+    left free by the running ones (at least one), so warming never slows the run on the critical path much; a run
+    that needs a kernel not yet launched launches it at once. A kernel's own output goes to a file in ``workdir``,
+    renamed to the run's log when the run takes it. Starting, warming and reaping happen on one event loop in a
+    daemon thread; `KernelEngine.stop` kills every kernel the pool started.
+    """
+
+    def __init__(self, engine: Engine, size: int, kernel_name: str = KERNEL,
+                 arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
+        self.engine, self.size, self.kernel_name = engine, max(0, size), kernel_name
+        self.arguments = [*arguments, HISTORY_ARGUMENT]
+        self._cond = threading.Condition()
+        self._waiting: list[PooledKernel] = []  # started (or starting), not taken
+        self._outstanding = 0  # notebook runs still to come (the last hint, less the runs done since)
+        self._active = 0  # kernels taken and not yet released
+        self._cwd: Path | None = None
+        self._workdir: Path | None = None
+        self._preload: tuple[str, ...] = ()
+        self._count = 0
+        self._warming = 0  # kernels launched and not yet up
+        self._cores = os.cpu_count() or 1
+        self._loop: Any = None  # an asyncio event loop, imported on first use
+        self._loop_lock = threading.Lock()
+
+    # -- the event loop thread
+    def _run(self, coro: Any) -> Future:
+        import asyncio
+
+        with self._loop_lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="kernel-pool", daemon=True).start()
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    # -- hints and hand-outs
+    def expect(self, notebooks: int, cwd: Path | None, workdir: Path | None, preload: Iterable[str]) -> None:
+        with self._cond:
+            self._outstanding = max(0, notebooks)
+            self._cwd = cwd or self._cwd
+            self._workdir = workdir or self._workdir
+            self._preload = tuple(preload) or self._preload
+            self._fill()
+
+    def _fill(self) -> None:
+        """Start kernels until enough are waiting (called with the lock held)."""
+        if self._cwd is None or self._workdir is None:
+            return
+        want = min(self.size, self._outstanding - self._active)
+        while len(self._waiting) < want and not self.engine.stopped.is_set():
+            self._waiting.append(self._start(self._cwd, launch=False))
+        self._launch_some()
+
+    def _launch_some(self) -> None:
+        """Launch waiting kernels while fewer than the free cores are warming up (called with the lock held)."""
+        slots = max(1, self._cores - self._active)
+        for kernel in self._waiting:
+            if self._warming >= slots or self.engine.stopped.is_set():
+                break
+            if kernel.warming is None:
+                self._launch(kernel)
+
+    def _launch(self, kernel: PooledKernel) -> None:
+        self._warming += 1
+        kernel.warming = self._run(self._warm(kernel, self._preload))
+        kernel.warming.add_done_callback(lambda f: self._warmed(kernel, f))
+
+    def _warmed(self, kernel: PooledKernel, done: Future) -> None:
+        with self._cond:
+            self._warming -= 1
+            self._launch_some()
+        _settle(kernel.ready, done)
+
+    def _start(self, cwd: Path, log: Path | None = None, launch: bool = True) -> PooledKernel:
+        if log is None:
+            assert self._workdir is not None
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            self._count += 1
+            log = self._workdir / f"pool-{os.getpid()}-{self._count}.log"
+        kernel = PooledKernel(_kernel_manager(self.engine, self.kernel_name, log), cwd, log)
+        if launch:
+            with self._cond:
+                self._launch(kernel)
+        return kernel
+
+    async def _warm(self, kernel: PooledKernel, preload: tuple[str, ...]) -> None:
+        km = kernel.km
+        await km.start_kernel(extra_arguments=list(self.arguments), cwd=str(kernel.cwd))
+        kc = km.client()
+        kc.start_channels(hb=False)
+        try:
+            await kc.wait_for_ready(timeout=START_TIMEOUT)
+            if preload:  # silent: no execution count, nothing published, nothing in the history
+                reply = await kc.execute(preload_code(preload), silent=True, store_history=False,
+                                         allow_stdin=False, reply=True, timeout=START_TIMEOUT)
+                if reply["content"].get("status") != "ok":
+                    raise StepFailure(f"kernel warm-up failed: {reply['content'].get('ename')}")
+        finally:
+            kc.stop_channels()
+
+    def take(self, cwd: Path, log: Path) -> PooledKernel:
+        """A started kernel in ``cwd`` for one run (waits for it to be up); its log becomes ``log``."""
+        with self._cond:
+            if self.engine.stopped.is_set():
+                raise StepFailure("interrupted")
+            self._active += 1
+            match = next((k for k in self._waiting if k.cwd == cwd), None)
+            if match is not None:
+                self._waiting.remove(match)
+                if match.warming is None:  # not launched yet: this run needs it now
+                    self._launch(match)
+            self._fill()
+        if match is None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            match = self._start(cwd, log)
+        elif match.log != log:
+            try:
+                os.replace(match.log, log)  # the kernel keeps writing to the same file under its new name
+                match.log = log
+            except OSError:
+                log.write_text(f"kernel log: {match.log}\n", encoding="utf-8")
+        try:
+            while not self.engine.stopped.is_set():
+                try:
+                    match.ready.result(timeout=0.1)
+                    break
+                except TimeoutError:
+                    continue
+            else:
+                raise StepFailure("interrupted")
+        except BaseException as exc:
+            self.release(match)
+            if self.engine.stopped.is_set():
+                raise StepFailure("interrupted") from exc
+            raise StepFailure(f"kernel {self.kernel_name!r} did not start: {type(exc).__name__}: "
+                              f"{' '.join(str(exc).split())}") from exc
+        return match
+
+    def release(self, kernel: PooledKernel) -> None:
+        """Kill a kernel after its run (it is never reused) and reap it in the background."""
+        with self._cond:
+            self._active = max(0, self._active - 1)
+            self._outstanding = max(0, self._outstanding - 1)
+        self._reap(kernel)
+
+    def _reap(self, kernel: PooledKernel) -> None:
+        if kernel.km.pid is not None:
+            _kill(kernel.km.pid)
+        if kernel.warming is not None and not kernel.warming.done():
+            kernel.warming.cancel()
+
+        async def reap() -> None:
+            import asyncio
+
+            km = kernel.km
+            process = getattr(km.provisioner, "process", None) if km.provisioner else None
+            if process is not None:
+                _kill(process.pid)
+                for _ in range(250):
+                    if process.poll() is not None:
+                        break
+                    await asyncio.sleep(0.02)
+            for kc in km.clients:
+                kc.stop_channels()
+            with contextlib.suppress(Exception):
+                await km.cleanup_resources()
+            if km.pid is not None:
+                self.engine._ended(km.pid)
+
+        self._run(reap())
+
+    def close(self) -> None:
+        """Kill every kernel started ahead and not taken."""
+        with self._cond:
+            spare, self._waiting = self._waiting, []
+            self._outstanding = 0
+        for kernel in spare:
+            self._reap(kernel)
+
+
+def _settle(target: Future, done: Future) -> None:
+    if done.cancelled():
+        target.cancel()
+    elif done.exception() is not None:
+        target.set_exception(done.exception())  # type: ignore[arg-type]
+    else:
+        target.set_result(None)
+
+
+@cache
+def _kernel_manager_class() -> type:
+    from jupyter_client.manager import AsyncKernelManager
+
+    class StepKernelManager(AsyncKernelManager):
+        """Writes the kernel's stdout and stderr to ``log_file``, registers its process with ``engine``, and
+        remembers the clients made for it (their channels are stopped after the run)."""
+
+        engine: Engine
+        log_file: Path
+        pid: int | None = None
+        clients: list[Any]
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if self.engine.stopped.is_set():
+                raise StepFailure("interrupted")
+            log = open(self.log_file, "ab")  # noqa: SIM115 - closed once the kernel has started
+            try:
+                kw.update(stdout=log, stderr=log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()
+            self.pid = self.provisioner.process.pid
+            self.engine._started(self.pid)
+
+        def client(self, **kw: Any) -> Any:
+            kc = super().client(**kw)
+            self.clients.append(kc)
+            return kc
+
+    return StepKernelManager
+
+
+def _kernel_manager(engine: Engine, kernel_name: str, log: Path) -> Any:
+    """A jupyter_client AsyncKernelManager for one kernel whose output goes to ``log``."""
+    km = _kernel_manager_class()(kernel_name=kernel_name)
+    km.engine, km.log_file, km.clients = engine, log, []
+    return km
+
+
 class KernelEngine(Engine):
-    """Each notebook in its own fresh kernel, through papermill's Python API (imported on first use)."""
+    """Each notebook in its own fresh kernel (started ahead by a `KernelPool`), through papermill's Python API."""
 
     name = "kernel"
+
+    def __init__(self, jobs: int = 1, warm: bool = True) -> None:
+        super().__init__()
+        self.warm = warm  # False: each kernel started when its run needs it, nothing imported ahead
+        self.pool = KernelPool(self, jobs if warm else 0)
 
     def stop(self) -> None:
         import logging
 
         logging.getLogger("papermill").setLevel(logging.CRITICAL)  # "kernel died": we killed it on purpose
         super().stop()
+        with self.pool._cond:
+            self.pool._cond.notify_all()
+
+    def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
+               preload: Iterable[str] = ()) -> None:
+        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else ())
+
+    def close(self) -> None:
+        self.pool.close()
 
     def notebook(self, job: Execution) -> None:
-        import papermill
-        from jupyter_client.manager import AsyncKernelManager
+        lean_jupyter_imports()
+        import papermill  # while the kernel may still be starting
         from papermill.exceptions import PapermillExecutionError
 
-        engine = self
-
-        class StepKernelManager(AsyncKernelManager):  # the kernel's stdout/stderr go to the run's log file
-            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-                log = open(job.log, "ab")  # noqa: SIM115 - closed below, after the kernel has started
-                try:
-                    kw.update(stdout=log, stderr=log)
-                    await super()._async_launch_kernel(kernel_cmd, **kw)
-                finally:
-                    log.close()
-                engine._started(self.provisioner.process.pid)
-
-        pid_of = StepKernelManager
+        kernel = self.pool.take(Path(job.cwd), job.log)
         try:
             papermill.execute_notebook(
                 str(job.target), str(job.output), parameters=job.parameters, kernel_name=KERNEL,
-                progress_bar=False, log_output=False, cwd=None,
-                resources={"metadata": {"path": str(job.cwd)}},  # the kernel's cwd, without os.chdir
-                kernel_manager_class=pid_of, shutdown_kernel="immediate",
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                progress_bar=False, log_output=False, cwd=None, request_save_on_cell_execute=False,
+                resources={"metadata": {"path": str(job.cwd)}}, km=kernel.km,
             )
         except PapermillExecutionError as exc:
             raise StepFailure(cell_message(job.output, exc.cell_index, exc.exec_count, exc.ename, exc.evalue)) from exc
@@ -159,6 +480,8 @@ class KernelEngine(Engine):
             if self.stopped.is_set():
                 raise StepFailure("interrupted") from exc
             raise StepFailure(f"{type(exc).__name__}: {' '.join(str(exc).split())}") from exc
+        finally:
+            self.pool.release(kernel)
 
 
 _DRIVER = """\
@@ -200,7 +523,11 @@ class PythonEngine(Engine):
 
     name = "python"
 
+    def __init__(self, jobs: int = 1) -> None:
+        super().__init__()
+
     def notebook(self, job: Execution) -> None:
+        lean_jupyter_imports()
         import nbformat
 
         cells = json.dumps(indexed_cells(Path(job.target), job.parameters))

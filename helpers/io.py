@@ -67,16 +67,29 @@ def _describe(failures: pd.DataFrame, schema: pa.DataFrameSchema) -> list[str]:
     return lines
 
 
+def duplicate_rows(df: pd.DataFrame) -> list[tuple[object, object]]:
+    """(index, index of its first occurrence) of every row that repeats an earlier one, in row order.
+
+    A missing cell equals a missing or an empty one; vectorized: only the repeated rows are visited in Python.
+    """
+    if df.empty:
+        return []
+    cells = pd.DataFrame({i: (c.astype(object).where(c.notna(), "") if not pd.api.types.is_numeric_dtype(c) else c)
+                          for i, (_, c) in enumerate(df.items())})
+    repeated = cells.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return []
+    group = cells.groupby(list(cells.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first: dict[int, object] = {}
+    for g, index, rep in zip(group, df.index, repeated, strict=True):
+        if not rep:
+            first.setdefault(int(g), index)
+    return [(index, first[int(g)]) for g, index, rep in zip(group, df.index, repeated, strict=True) if rep]
+
+
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
     """Validate ``df`` against ``schema``; raise one RawDataError listing every problem."""
-    problems: list[str] = []
-    first_seen: dict[tuple, object] = {}
-    cells = df.astype(object).where(df.notna(), "")
-    for index, key in zip(df.index, cells.itertuples(index=False, name=None), strict=True):
-        if key in first_seen:
-            problems.append(f"{_where(index)}: duplicates {_where(first_seen[key])}")
-        else:
-            first_seen[key] = index
+    problems = [f"{_where(index)}: duplicates {_where(first)}" for index, first in duplicate_rows(df)]
     try:
         out = schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:

@@ -2,6 +2,7 @@
 
     python -m helpers.run [-p NAME=VALUE ...] [--force [STEP ...]] [--jobs N] [--outputs DIR]
                           [--engine kernel|python] [--list] [--dry-run]
+                          [--grid NAME=V1,V2,... [--sweep-name NAME] [--sweep-dir DIR] [--cluster ADDRESS|local]]
 
 Every run of the step table (`helpers/steps.py`) has a key: a sha256 over what it runs (notebook or
 helper), all its parameters, every file a parameter names, the config files it reads, the helper
@@ -11,11 +12,21 @@ published one, with its published files intact, is skipped; the others execute i
 the new tree published (`helpers.publish`): folders of steps or scenarios that no longer exist are
 removed at the same time. Exit status: 0 done, 1 a run failed or the outputs could not be written
 (nothing published), 2 a usage or config error (nothing run), 130 interrupted by Ctrl-C (143 by SIGTERM).
+With ``--grid`` the runner sweeps parameters instead (`helpers.sweep`): the outputs root is only read.
 """
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__":  # nothing to do since the last run? answered before the imports below (helpers/quick.py)
+    from helpers.quick import answer
+
+    if (_code := answer(sys.argv[1:])) is not None:
+        raise SystemExit(_code)
+
 import argparse
+import contextlib
 import difflib
 import fcntl
 import hashlib
@@ -24,32 +35,32 @@ import os
 import platform
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from helpers import publish as pub
+from helpers import quick
 from helpers.atomic import write_text
 from helpers.checksums import SUMS_FILE, recorded, sha256
-from helpers.engines import ENGINES, Engine, Execution, StepFailure
+from helpers.engines import ENGINES, Engine, Execution, StepFailure, lean_jupyter_imports, notebook_imports
 from helpers.errors import ProjectError
 from helpers.pipeline import Pipeline, PipelineError, Step, default_pipeline, with_parameters
 from helpers.steps import RUNNER_PARAMETERS, check_value, declared_names, stored_parameters
 
+SWEEP_DIR = "scratch/sweeps"  # default root of parameter sweeps (helpers/sweep.py), relative to the project root
 RAN, SKIPPED, FAILED, BLOCKED, INTERRUPTED = "ran", "skipped-unchanged", "failed", "blocked", "interrupted"
 CODE_GLOBS = ("helpers/**/*",)
 TIMING_KEYS = ("start_time", "end_time", "duration")
-PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "pandera", "nbclient", "ipykernel", "pydantic")
+PACKAGES = quick.PACKAGES
+package_versions = quick.package_versions
 
 
 class Interrupted(BaseException):
@@ -68,6 +79,7 @@ class Options:
     force: tuple[str, ...] = ()  # step patterns to rerun even if unchanged; ("*",) for all
     jobs: int = os.cpu_count() or 1
     engine: str = "kernel"
+    hints: bool = True  # tell the engine how many notebook runs are to come, and close it at the end
 
 
 @dataclass
@@ -108,27 +120,18 @@ def folder_files(folder: Path, prefix: str) -> dict[str, str]:
 
 
 def environment_digest() -> str:
-    """The Python version and every installed distribution's name and version."""
-    dists = sorted({(d.metadata["Name"] or "").lower(): d.version for d in metadata.distributions()}.items())
-    return digest(canonical([platform.python_version(), dists]))
-
-
-def package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    """The Python version and every installed distribution's name and version (`helpers.quick.installed`)."""
+    return digest(canonical([platform.python_version(), quick.installed()]))
 
 
 def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str] = {}) -> dict[str, Any]:
     """Make an executed notebook the same on every run and machine.
 
     Drops papermill's timings and output path, makes the input path root-relative, drops cell
-    execution timestamps, fixes the injected cell's id, and rewrites staging folder names (``replace``)
-    to the published ones in every string. Works in place and returns ``nb``.
+    execution timestamps, fixes the injected cell's id, joins consecutive stream outputs of one stream
+    (the kernel sends a printed line in one or two messages depending on when its output thread flushes),
+    and rewrites staging folder names (``replace``) to the published ones in every string. Works in place
+    and returns ``nb``.
     """
     meta = nb.get("metadata", {}).get("papermill")
     if isinstance(meta, dict):
@@ -144,6 +147,8 @@ def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str
             cell_meta.get("papermill", {}).pop(key, None)
         if "injected-parameters" in cell_meta.get("tags", []) and "id" in cell:
             cell["id"] = "injected-parameters"
+        if cell.get("outputs"):
+            cell["outputs"] = coalesce_streams(cell["outputs"])
     if replace:
         text = json.dumps(nb)
         for old, new in sorted(replace.items(), key=lambda kv: -len(kv[0])):
@@ -153,14 +158,42 @@ def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str
     return nb
 
 
+def coalesce_streams(outputs: list[Any]) -> list[Any]:
+    """``outputs`` with each run of consecutive stream outputs of the same stream joined into one."""
+    out: list[Any] = []
+    for o in outputs:
+        prev = out[-1] if out else None
+        if (prev is not None and o.get("output_type") == "stream" and prev.get("output_type") == "stream"
+                and o.get("name") == prev.get("name")):
+            text = "".join(prev["text"]) if isinstance(prev["text"], list) else prev["text"]
+            out[-1] = {**prev, "text": text + ("".join(o["text"]) if isinstance(o["text"], list) else o["text"])}
+        else:
+            out.append(o)
+    return out
+
+
 class HtmlWriter:
-    """nbconvert's HTMLExporter, created once and used under a lock."""
+    """nbconvert's HTMLExporter, created once and used under a lock; `warm` prepares it in the background."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._exporter: Any = None
+        self._warming: threading.Thread | None = None
+
+    def warm(self) -> None:
+        """Import nbconvert and load its templates in a daemon thread, while the first notebook runs."""
+        if self._warming is None:
+            self._warming = threading.Thread(target=self._warm, name="html-warm", daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        import nbformat
+
+        with contextlib.suppress(Exception):
+            self(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("warm-up")]))
 
     def __call__(self, nb: Any) -> str:
+        lean_jupyter_imports()
         from nbconvert import HTMLExporter
 
         with self._lock:
@@ -275,16 +308,23 @@ def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- the runner
 class Runner:
-    """Executes the runs whose key changed, into staging, and publishes the whole tree if all succeeded."""
+    """Executes the runs whose key changed, into staging, and publishes the whole tree if all succeeded.
+
+    ``external``: results of upstream runs that are not part of ``pipeline`` (a sweep's combination reads them
+    from the published folders under ``external_root``); they count as unchanged runs.
+    """
 
     def __init__(self, pipeline: Pipeline, options: Options | None = None, engine: Engine | None = None,
-                 progress: bool = True, err: TextIO | None = None) -> None:
+                 progress: bool = True, err: TextIO | None = None, external: Mapping[str, Result] | None = None,
+                 external_root: Path | None = None) -> None:
         self.pipeline = pipeline
         self.options = options or Options()
         self.root = pipeline.outputs
         self.staging = self.root / pub.STAGING
-        self.engine = engine or ENGINES[self.options.engine]()
-        self.results: dict[str, Result] = {}
+        self.engine = engine or ENGINES[self.options.engine](self.options.jobs)
+        self.external = dict(external or {})
+        self.external_root = external_root or self.root
+        self.results: dict[str, Result] = dict(self.external)
         self._html = HtmlWriter()
         self._progress = progress
         self._err = err or sys.stderr
@@ -292,6 +332,8 @@ class Runner:
         self._code: str | None = None
         self._env: str | None = None
         self._inputs = {s.id: file_inputs(pipeline, s) for s in pipeline.steps}
+        self._busy: set[str] = set()  # runs handed to the engine and not yet back
+        self._preload: tuple[str, ...] | None = None
 
     def _forced_ids(self) -> set[str]:
         if "*" in self.options.force:
@@ -369,8 +411,14 @@ class Runner:
     # -- executing a run (in a worker thread)
     def folder_for(self, step_id: str, folder: str) -> Path:
         """Where a run reads an upstream folder: the staged one if it ran now, else the published one."""
+        if step_id in self.external:
+            return self.external_root / folder
         staged = self.results.get(step_id)
         return (self.staging if staged is not None and staged.status == RAN else self.root) / folder
+
+    def step(self, step_id: str) -> Step:
+        """A run of the pipeline, or an external one."""
+        return self.external[step_id].step if step_id in self.external else self.pipeline.get(step_id)
 
     def parameters(self, step: Step) -> dict[str, Any]:
         """Every parameter of the run: science values, the scenario, and the folders it owns and reads."""
@@ -381,7 +429,7 @@ class Runner:
         for name, folder in step.owns.items():
             out[name] = rel(self.staging / folder)
         for name, ids in step.uses.items():
-            upstream = [self.pipeline.get(i) for i in ids]
+            upstream = [self.step(i) for i in ids]
             if len(upstream) == 1 and not upstream[0].spec.per_scenario and step.spec.uses[name] != "*":
                 out[name] = rel(self.folder_for(ids[0], upstream[0].folders[0]))
             elif step.spec.uses[name] == "*":
@@ -408,7 +456,10 @@ class Runner:
         job = Execution(target, params, executed, self.pipeline.path(step.spec.run).parent
                         if step.spec.is_notebook else self.pipeline.root, work / "kernel.log")
         try:
-            self.engine(job)
+            try:
+                self.engine(job)
+            finally:
+                self._busy.discard(step.id)
             if step.spec.is_notebook:
                 self._store_notebook(step, executed)
             files: dict[str, str] = {}
@@ -424,6 +475,7 @@ class Runner:
 
     def _store_notebook(self, step: Step, executed: Path) -> None:
         """Normalise the executed notebook, and put it and an HTML copy into the run's first folder."""
+        lean_jupyter_imports()
         import nbformat
 
         rel = self.pipeline.rel
@@ -452,6 +504,17 @@ class Runner:
         return f"{where} failed in {what}{kept}" if what.startswith("cell ") else f"{where} failed: {what}{kept}"
 
     # -- scheduling
+    def _hint(self, pending: list[Step]) -> None:
+        """Tell the engine how many notebook runs are still to come (kernels are started ahead for them)."""
+        notebooks = [s for s in self.pipeline.steps if s.spec.is_notebook]
+        if not notebooks:
+            return
+        if self._preload is None:
+            self._preload = notebook_imports(dict.fromkeys(self.pipeline.path(s.spec.run) for s in notebooks))
+        left = [s for s in pending if s.spec.is_notebook] + [s for s in notebooks if s.id in self._busy]
+        cwd = self.pipeline.path((left or notebooks)[0].spec.run).parent
+        self.engine.expect(len(left), cwd, self.staging / ".work" / ".pool", self._preload)
+
     def run(self) -> dict[str, Result]:
         """Execute what changed, then publish if everything succeeded. Raises Interrupted on a signal."""
         pending = list(self.pipeline.steps)
@@ -460,6 +523,7 @@ class Runner:
         bar = Progress(len(pending), self._err, self._progress)
         try:
             while pending or running:
+                submitted = False
                 while ready := [s for s in pending if all(d in self.results for d in s.after)]:
                     for step in ready:
                         pending.remove(step)
@@ -467,7 +531,13 @@ class Runner:
                         if isinstance(outcome, Result):
                             self._finish(outcome, bar)
                         else:
+                            self._busy.add(step.id)
                             running[pool.submit(self.execute, step, *outcome)] = step
+                            submitted = True
+                if submitted and any(self.step(i).spec.is_notebook for i in list(self._busy)):
+                    self._html.warm()
+                if self.options.hints and (submitted or (running and self._busy)):
+                    self._hint(pending)  # only once something runs: a run with nothing to do starts no kernel
                 if running:
                     bar.set_postfix_str(", ".join(s.id for s in running.values()))
                     done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -489,6 +559,9 @@ class Runner:
                 self.results.setdefault(s.id, Result(s, INTERRUPTED, note="not started"))
             bar.close()
             raise
+        finally:
+            if self.options.hints:
+                self.engine.close()
         pool.shutdown(wait=True)
         bar.close()
         return {s.id: self.results[s.id] for s in self.pipeline.steps}
@@ -594,40 +667,16 @@ def check_outputs_folder(root: Path, rel: Callable[[Path], str]) -> None:
                                 "this project (the runner replaces everything in it); choose another --outputs")
 
 
-def git_state(root: Path) -> dict[str, Any]:
-    """HEAD commit and whether the tree has uncommitted changes; None without git."""
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=30)
-        if head.returncode != 0:
-            return {"commit": None, "dirty": None}
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True,
-                                timeout=30)
-        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-
-
 def write_run_record(pipeline: Pipeline, results: Mapping[str, Result], outcome: str) -> Path | None:
     """``run-record.json`` (not committed): statuses, seconds, notes, git state and package versions."""
-    path = pipeline.outputs / pub.RUN_RECORD
-    data = {"outcome": outcome, "git": git_state(pipeline.root), "packages": package_versions(),
-            "runs": {sid: {"status": r.status, "seconds": round(r.seconds, 2), "note": r.note, "key": r.key}
-                     for sid, r in results.items()}}
-    try:
-        return write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
-    except OSError:
-        return None
+    return quick.write_record(pipeline.outputs, pipeline.root, {
+        sid: {"status": r.status, "seconds": round(r.seconds, 2), "note": r.note, "key": r.key}
+        for sid, r in results.items()}, outcome)
 
 
 def summary(results: Mapping[str, Result]) -> str:
     """A plain-text table: run, status, seconds, note (first line)."""
-    rows = [("run", "status", "seconds", "note")]
-    for r in results.values():
-        rows.append((r.step.id, r.status, f"{r.seconds:.1f}", r.note.split("\n")[0]))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join("  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]),
-                                row[3]]).rstrip() for row in rows)
+    return quick.summary([(r.step.id, r.status, r.seconds, r.note) for r in results.values()])
 
 
 def plan_text(pipeline: Pipeline) -> str:
@@ -668,6 +717,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--engine", choices=sorted(ENGINES), default="kernel",
                         help="kernel: each notebook in a fresh Jupyter kernel (default); python: code cells as plain "
                              "Python, no notebook outputs (fast checks)")
+    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="a parameter sweep: run the steps that declare NAME once per combination of the grid "
+                             "(values V1,V2,..., a YAML list, or START:STOP:NUM), each into its own folder under "
+                             "--sweep-dir, and gather their headline results into sweep.csv; repeatable")
+    parser.add_argument("--sweep-dir", metavar="DIR", default=SWEEP_DIR,
+                        help=f"where sweeps go (relative to the project root; default {SWEEP_DIR})")
+    parser.add_argument("--sweep-name", metavar="NAME", help="the sweep's folder name (default: the swept names)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="run a sweep's combinations on this Dask distributed scheduler (local: a LocalCluster "
+                             "of --jobs workers on 127.0.0.1)")
     parser.add_argument("--list", action="store_true", help="print the expanded step table and exit")
     parser.add_argument("--dry-run", action="store_true", help="say what would run and why, run nothing")
     return parser.parse_args(argv)
@@ -688,18 +747,31 @@ def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = defau
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if in_main else None
     runner: Runner | None = None
+    sweeping = False
     try:
         params = parse_params(args.param)
         pipeline = factory(outputs_dir=args.outputs)
         check_raw(pipeline.root)
         pipeline = apply_overrides(pipeline, params)
-        for line in check_notebooks(pipeline):
+        warnings = check_notebooks(pipeline)
+        for line in warnings:
             print(line, file=sys.stderr)
         if args.list:
             print(plan_text(pipeline), file=stdout)
             return 0
+        if args.cluster and not args.grid:
+            raise PipelineError("--cluster runs a sweep's combinations: give --grid NAME=V1,V2,...")
+        if args.grid:
+            from helpers import sweep
+
+            sweeping = True
+            return sweep.main(args, params, stdout, sys.stderr, factory, engine)
         force = tuple(args.force or ("*",)) if args.force is not None else ()
         runner = Runner(pipeline, Options(params, force, args.jobs, args.engine), engine, progress=progress)
+        remember = factory is default_pipeline and engine is None and not args.dry_run  # the command line
+        if remember:  # what the decision reads, hashed before anything runs (helpers/quick.py)
+            named = sorted({k for s in pipeline.steps for k in runner._inputs[s.id] if pipeline.path(k).is_file()})
+            before = quick.inputs(pipeline.root, named)
         check_outputs_folder(pipeline.outputs, pipeline.rel)  # before the lock file makes it look like one
         with exclusive(pipeline.outputs, pipeline.rel):
             if pub.recover(pipeline.outputs):
@@ -712,11 +784,16 @@ def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = defau
             if not problems:
                 runner.publish()
             discard_staging(runner)
+            if remember and not problems:
+                quick.store(pipeline.root, pipeline.outputs, list(sys.argv[1:] if argv is None else argv), named,
+                            before, [(s.id, results[s.id].key) for s in pipeline.steps], warnings)
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt) as exc:
         code = exc.code if isinstance(exc, Interrupted) else 130
+        if sweeping:
+            print("interrupted: the sweep stopped; combinations not finished were not published", file=sys.stderr)
         if runner is not None:
             discard_staging(runner)
             write_run_record(runner.pipeline, runner.results, "interrupted")

@@ -1,0 +1,129 @@
+"""A run with nothing to do is answered before the runner's heavy imports (helpers/quick.py), with exactly what
+the full check prints and records; anything that the full check could decide otherwise goes the full way.
+
+Runs the project's command line in a copy of the project (article-only, plain Python engine), as
+tests/test_faults.py does.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ("--engine", "python", "--jobs", "2", "-p", "city_tables=[]")
+PROBE = ("import runpy, sys\n"
+         "sys.argv = ['helpers.run', *sys.argv[1:]]\n"
+         "try:\n"
+         "    runpy.run_module('helpers.run', run_name='__main__', alter_sys=True)\n"
+         "except SystemExit as exc:\n"
+         "    code = exc.code\n"
+         "print('FULL' if 'pydantic' in sys.modules else 'QUICK', code, file=sys.stderr)\n"
+         "sys.exit(code)\n")
+
+
+def env(project: Path) -> dict[str, str]:
+    out = {**os.environ, "PYTHONPATH": str(project)}
+    out.pop("CCTV_DATA_DIR", None)
+    return out
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PROBE, *ARGS, *args], cwd=project, env=env(project),
+                          capture_output=True, text=True, timeout=900)
+
+
+def path_taken(result: subprocess.CompletedProcess) -> str:
+    return result.stderr.strip().splitlines()[-1].split()[0]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("quick") / "baseline"
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, check=True).stdout  # tracked and new files, as a commit would hold
+    for rel in listing.decode().split("\0"):
+        if rel and not rel.startswith("outputs/") and (ROOT / rel).is_file():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, root / rel)
+    first = run(root)
+    assert first.returncode == 0 and path_taken(first) == "FULL", first.stderr[-3000:]
+    return root
+
+
+@pytest.fixture
+def project(baseline, tmp_path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(baseline, copy, symlinks=True)
+    return copy
+
+
+def test_nothing_changed_is_answered_quickly_with_what_the_full_check_says(project):
+    quick = run(project)
+    assert quick.returncode == 0 and path_taken(quick) == "QUICK", quick.stderr[-3000:]
+    record = (project / "outputs" / "run-record.json").read_text()
+    (project / "outputs" / ".cache" / "quick.json").unlink()
+    full = run(project)
+    assert full.returncode == 0 and path_taken(full) == "FULL"
+    assert quick.stdout == full.stdout and quick.stderr.splitlines()[:-1] == full.stderr.splitlines()[:-1]
+    assert json.loads(record) == json.loads((project / "outputs" / "run-record.json").read_text())
+    assert path_taken(run(project)) == "QUICK"  # the full no-change run stored its answer again
+
+
+@pytest.mark.parametrize("change", ["helper", "notebook", "raw", "published", "stray", "record", "staging", "args"])
+def test_any_change_goes_the_full_way(project, change):
+    outputs = project / "outputs"
+    args: tuple[str, ...] = ()
+    if change == "helper":
+        with open(project / "helpers" / "units.py", "a") as fh:
+            fh.write("\n# a comment changes the code digest\n")
+    elif change == "notebook":
+        path = project / "notebooks" / "04_compare.ipynb"
+        path.write_text(path.read_text().replace('"# ', '"#  ', 1))
+    elif change == "raw":
+        with open(project / "data" / "raw" / "scenarios.yml", "a") as fh:
+            fh.write("\n")
+    elif change == "published":
+        with open(outputs / "04_compare" / "04_compare.html", "a") as fh:
+            fh.write("\n")
+    elif change == "stray":
+        (outputs / "stray.txt").write_text("left by hand")
+    elif change == "record":
+        (outputs / ".cache" / "gather.json").write_text("{")
+    elif change == "staging":
+        (outputs / ".staging").mkdir()
+    else:
+        args = ("-p", "approx_tolerance=0.06")  # another command line, and another value
+    result = run(project, *args)
+    assert path_taken(result) == "FULL", result.stderr[-3000:]
+    if change == "raw":
+        assert result.returncode == 2 and "data/raw/scenarios.yml has changed" in result.stderr
+    if change == "stray":
+        assert result.returncode == 0 and not (outputs / "stray.txt").exists()
+
+
+def test_another_runner_holding_the_lock_is_reported_by_the_full_check(project):
+    with open(project / "outputs" / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run(project)
+    assert result.returncode == 2 and path_taken(result) == "FULL"
+    assert "another runner is using outputs" in result.stderr
+
+
+def test_forced_runs_go_the_full_way_and_a_plain_run_after_them_is_quick(project):
+    forced = run(project, "--force", "04")
+    assert forced.returncode == 0 and path_taken(forced) == "FULL"
+    assert path_taken(run(project, "--jobs", "1")) == "QUICK"  # --jobs and --force cannot change the answer
+
+
+def test_decision_drops_jobs_and_forced_steps():
+    from helpers.quick import decision
+
+    assert decision(["--jobs", "2", "--force", "03", "04", "-p", "a=1", "--jobs=3"]) == ["-p", "a=1"]
