@@ -126,6 +126,16 @@ def decision(argv: list[str]) -> list[str]:
     return out
 
 
+def _answerable(argv: list[str]) -> bool:
+    """False for a command line the full runner must see: --force (it reruns), or a --jobs that is not a whole
+    number of at least 1 (a usage error, exit 2)."""
+    if any(a == "--force" or a.startswith("--force=") for a in argv):
+        return False
+    jobs = [argv[i + 1] if a == "--jobs" and i + 1 < len(argv) else a.partition("=")[2]
+            for i, a in enumerate(argv) if a == "--jobs" or a.startswith("--jobs=")]
+    return all(j.isdigit() and int(j) >= 1 for j in jobs)
+
+
 def _outputs_arg(argv: list[str]) -> str | None:
     """The --outputs value of a command line this module can answer, None for any other command line."""
     value = "outputs"
@@ -161,7 +171,7 @@ def answer(argv: list[str], err: Any = None, out: Any = None) -> int | None:
     command line; None when the full runner has to decide."""
     err, out = err or sys.stderr, out or sys.stdout
     value = _outputs_arg(argv)
-    if value is None:
+    if value is None or not _answerable(argv):
         return None
     folder = outputs_root(value)
     try:

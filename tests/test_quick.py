@@ -77,7 +77,8 @@ def test_nothing_changed_is_answered_quickly_with_what_the_full_check_says(proje
     assert path_taken(run(project)) == "QUICK"  # the full no-change run stored its answer again
 
 
-@pytest.mark.parametrize("change", ["helper", "notebook", "raw", "published", "stray", "record", "staging", "args"])
+@pytest.mark.parametrize("change", ["helper", "notebook", "raw", "published", "stray", "record", "staging", "args",
+                                    "force", "bad_jobs"])
 def test_any_change_goes_the_full_way(project, change):
     outputs = project / "outputs"
     args: tuple[str, ...] = ()
@@ -99,6 +100,10 @@ def test_any_change_goes_the_full_way(project, change):
         (outputs / ".cache" / "gather.json").write_text("{")
     elif change == "staging":
         (outputs / ".staging").mkdir()
+    elif change == "force":
+        args = ("--force", "gather")  # a forced step reruns even when nothing changed
+    elif change == "bad_jobs":
+        args = ("--jobs", "0")  # a usage error the full runner reports (exit 2)
     else:
         args = ("-p", "approx_tolerance=0.06")  # another command line, and another value
     result = run(project, *args)
@@ -107,6 +112,8 @@ def test_any_change_goes_the_full_way(project, change):
         assert result.returncode == 2 and "data/raw/scenarios.yml has changed" in result.stderr
     if change == "stray":
         assert result.returncode == 0 and not (outputs / "stray.txt").exists()
+    if change == "bad_jobs":
+        assert result.returncode == 2 and "--jobs must be at least 1" in result.stderr
 
 
 def test_another_runner_holding_the_lock_is_reported_by_the_full_check(project):
