@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,15 +42,31 @@ BIN = Path(sys.executable).parent
 ENV = {**os.environ, "MPLBACKEND": "Agg"}
 
 
-def timed(cmd: list[str], cwd: Path = PROJECT_ROOT, env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall-clock seconds and exit status of one command (output discarded; an error's last lines shown)."""
+def timed(cmd: list[str], cwd: Path = PROJECT_ROOT, env: dict[str, str] | None = None,
+          timeout: float | None = None) -> tuple[float, int]:
+    """Wall-clock seconds and exit status of one command (output discarded; an error's last lines shown).
+
+    After ``timeout`` seconds the command gets SIGINT (the runner stops its kernels), then SIGKILL 10 s later.
+    """
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env=env or ENV)
-    if proc.returncode:
-        last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-2:]
-        print(f"  ! exit {proc.returncode}: {' '.join(Path(c).name for c in cmd[:3])}: " + " / ".join(last)[:300])
-    return time.perf_counter() - start, proc.returncode
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True, env=env or ENV)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            try:
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait()
+            print(f"  ! stopped after {timeout:.0f} s: {' '.join(Path(c).name for c in cmd[:3])}")
+        err.seek(0)
+        stderr = err.read()
+    if code:
+        last = [ln for ln in stderr.splitlines() if ln.strip()][-2:]
+        print(f"  ! exit {code}: {' '.join(Path(c).name for c in cmd[:3])}: " + " / ".join(last)[:300])
+    return time.perf_counter() - start, code
 
 
 def parameters(pipeline: Pipeline, step: Step) -> dict:
@@ -69,8 +86,8 @@ def parameters(pipeline: Pipeline, step: Step) -> dict:
     return out
 
 
-def runner(outputs: Path, *extra: str) -> tuple[float, int]:
-    return timed([sys.executable, "-m", "helpers.run", "--outputs", str(outputs), *extra])
+def runner(outputs: Path, *extra: str, timeout: float | None = None) -> tuple[float, int]:
+    return timed([sys.executable, "-m", "helpers.run", "--outputs", str(outputs), *extra], timeout=timeout)
 
 
 def papermill_cli(outputs: Path) -> tuple[float, int]:
@@ -242,7 +259,7 @@ def scale_once(path: Path, work: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_scale(sizes: list[int], repeat: int, runner_rows: int) -> int:
+def bench_scale(sizes: list[int], repeat: int, runner_rows: int, runner_timeout: float) -> int:
     print(f"scale: synthetic 2021-layout tables; cores: {os.cpu_count()}; repeats: {repeat} (sizes interleaved); "
           "each size in its own process", flush=True)
     failed = False
@@ -274,7 +291,8 @@ def bench_scale(sizes: list[int], repeat: int, runner_rows: int) -> int:
         print("peak MiB: the process's maxrss (Python, pandas and the imports included); base: maxrss after imports")
         if runner_rows:
             table = tables.get(runner_rows) or synthetic_table(Path(tmp) / f"cities_{runner_rows}.csv", runner_rows)
-            seconds, rc = runner(Path(tmp) / "runner", "--force", "-p", f"city_tables=[{table}]")
+            seconds, rc = runner(Path(tmp) / "runner", "--force", "-p", f"city_tables=[{table}]",
+                                 timeout=runner_timeout)
             failed |= rc != 0
             print(f"full runner (kernels, every notebook and scenario) with the {runner_rows}-row table: "
                   f"{seconds:.1f} s{'' if rc == 0 else f' (exit {rc})'}  (target < 20 s)")
@@ -318,11 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="--scale: table sizes (rows)")
     parser.add_argument("--runner-rows", type=int, default=1_000_000,
                         help="--scale: rows of the table for one full runner (0: skip)")
+    parser.add_argument("--runner-timeout", type=float, default=900,
+                        help="--scale: stop the full runner after this many seconds (default 900)")
     parser.add_argument("--sweep", type=int, metavar="N", help="time an N-point sweep, local pool and LocalCluster")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="--sweep: workers")
     args = parser.parse_args(argv)
     if args.scale:
-        return bench_scale([int(s) for s in args.sizes.split(",")], args.repeat, args.runner_rows)
+        return bench_scale([int(s) for s in args.sizes.split(",")], args.repeat, args.runner_rows,
+                           args.runner_timeout)
     if args.sweep:
         return bench_sweep(args.sweep, args.jobs)
     return bench_runs(args.repeat)
