@@ -71,19 +71,7 @@ def timed(cmd: list[str], cwd: Path = PROJECT_ROOT, env: dict[str, str] | None =
 
 def parameters(pipeline: Pipeline, step: Step) -> dict:
     """The parameters the runner would give ``step``, with every folder directly under the outputs root."""
-    out = dict(step.parameters)
-    if step.spec.per_scenario:
-        out["scenario"] = step.scenario
-    out.update({name: str(pipeline.outputs / folder) for name, folder in step.owns.items()})
-    for name, ids in step.uses.items():
-        ups = [pipeline.get(i) for i in ids]
-        if step.spec.uses[name] == "*":
-            out[name] = {u.id: str(pipeline.outputs / u.folders[0]) for u in ups}
-        elif ups[0].spec.per_scenario:
-            out[name] = {u.scenario: str(pipeline.outputs / u.folders[0]) for u in ups}
-        else:
-            out[name] = str(pipeline.outputs / ups[0].folders[0])
-    return out
+    return pipeline.parameters(step, lambda _run, folder, _owned: str(pipeline.outputs / folder))
 
 
 def runner(outputs: Path, *extra: str, timeout: float | None = None) -> tuple[float, int]:

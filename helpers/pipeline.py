@@ -7,7 +7,7 @@ reads. Nothing here looks at what lies in the outputs folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,29 @@ class Pipeline:
                 seen.add(sid)
                 todo.extend(self.get(sid).after)
         return seen
+
+    def parameters(self, step: Step, place: Callable[[Step, str, bool], str],
+                   get: Callable[[str], Step] | None = None) -> dict[str, Any]:
+        """Every parameter of a run: its science values, its scenario, and each folder it owns or reads, as
+        ``place(run, folder, owned)`` locates it (the staging or published folder, a path under a root...).
+
+        An upstream step read whole is one folder; per-scenario upstream runs are {scenario: folder}; ``*`` is
+        {run id: folder}. ``get`` finds an upstream run by id (default: this pipeline's; a sweep also has
+        runs outside it).
+        """
+        out: dict[str, Any] = dict(step.parameters)
+        if step.spec.per_scenario:
+            out["scenario"] = step.scenario
+        out.update({name: place(step, folder, True) for name, folder in step.owns.items()})
+        for name, ids in step.uses.items():
+            ups = [(get or self.get)(i) for i in ids]
+            if step.spec.uses[name] == ALL:
+                out[name] = {u.id: place(u, u.folders[0], False) for u in ups}
+            elif ups[0].spec.per_scenario:
+                out[name] = {u.scenario: place(u, u.folders[0], False) for u in ups}
+            else:
+                out[name] = place(ups[0], ups[0].folders[0], False)
+        return out
 
     def match(self, pattern: str) -> list[Step]:
         """Runs named by ``pattern``: an id, a step name, or a notebook number ('03')."""

@@ -421,22 +421,11 @@ class Runner:
         return self.external[step_id].step if step_id in self.external else self.pipeline.get(step_id)
 
     def parameters(self, step: Step) -> dict[str, Any]:
-        """Every parameter of the run: science values, the scenario, and the folders it owns and reads."""
-        rel = self.pipeline.rel
-        out: dict[str, Any] = dict(step.parameters)
-        if step.spec.per_scenario:
-            out["scenario"] = step.scenario
-        for name, folder in step.owns.items():
-            out[name] = rel(self.staging / folder)
-        for name, ids in step.uses.items():
-            upstream = [self.step(i) for i in ids]
-            if len(upstream) == 1 and not upstream[0].spec.per_scenario and step.spec.uses[name] != "*":
-                out[name] = rel(self.folder_for(ids[0], upstream[0].folders[0]))
-            elif step.spec.uses[name] == "*":
-                out[name] = {u.id: rel(self.folder_for(u.id, u.folders[0])) for u in upstream}
-            else:
-                out[name] = {u.scenario: rel(self.folder_for(u.id, u.folders[0])) for u in upstream}
-        return out
+        """Every parameter of the run: its own folders in staging, upstream ones where `folder_for` finds them."""
+        def place(run: Step, folder: str, owned: bool) -> str:
+            return self.pipeline.rel(self.staging / folder if owned else self.folder_for(run.id, folder))
+
+        return self.pipeline.parameters(step, place, self.step)
 
     def execute(self, step: Step, key: str, parts: dict[str, str], why: str) -> Result:
         started = time.monotonic()
