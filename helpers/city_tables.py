@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as arrow
+import pyarrow.compute as pc
 import yaml
 
 from helpers.checksums import sha256, verify
@@ -22,7 +24,7 @@ from helpers.countries import resolve_country
 from helpers.density import ESTIMATED, estimated_rows, implied_area
 from helpers.errors import ParameterError, RawDataError
 from helpers.io import HEADER_LINES, read_text_table, validate
-from helpers.names import match_key
+from helpers.names import match_key, match_keys
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import CITIES
 from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
@@ -36,6 +38,12 @@ _SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e
           "billion": 1e9}
 _PLAIN = re.compile(r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<scale>k|thousand|mn?|million"
                     r"|bn?|billion)?$", re.IGNORECASE)
+_SIMPLE = r"^(?:\d+(?:\.\d+)?|\.\d+)$"  # Arrow (RE2) patterns: \d is ASCII only, so other digits go to _PLAIN
+_GROUPED = r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+_CANONICAL = r"^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$"
+# Python's whitespace (str.isspace) in RE2: ASCII space and controls, Unicode separators, NEL
+_WS = r"[\s\p{Z}\x0b\x1c-\x1f\x85]"
+_MARKERS = arrow.array(sorted(MISSING_MARKERS), type=arrow.large_string())
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
 
 
@@ -105,8 +113,28 @@ def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str
 # --- cells --------------------------------------------------------------------------------------
 
 def _tidy(texts: pd.Series) -> pd.Series:
-    return (texts.str.replace("\u2019", "'", regex=False).str.replace("\u2018", "'", regex=False)
-            .str.replace(r"\s+", " ", regex=True).str.strip())
+    """Curly apostrophes made straight, runs of whitespace made one space, ends stripped (Arrow kernels)."""
+    text = pc.replace_substring(pc.replace_substring(_arrow(texts), "\u2019", "'"), "\u2018", "'")
+    text = pc.utf8_trim(pc.replace_substring_regex(text, _WS + "+", " "), " ")
+    return pd.Series(text, index=texts.index, dtype=TEXT)
+
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text type, held by Arrow
+
+
+def _arrow(texts: pd.Series) -> arrow.Array:
+    """The cells as an Arrow string array (other cells as their str()), missing cells as ""."""
+    array = arrow.array(texts if texts.dtype == TEXT else texts.astype(TEXT), type=arrow.large_string())
+    return pc.fill_null(array, "")
+
+
+def _arrow_text(texts: pd.Series) -> arrow.Array:
+    """`_arrow`, with whitespace stripped from both ends (Arrow's whitespace is Python's str.isspace, tested)."""
+    return pc.utf8_trim_whitespace(_arrow(texts))
+
+
+def _mask(array: arrow.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -114,31 +142,60 @@ def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
     The step is the unit of the last printed digit, so a value stands for [value - step/2, value + step/2].
     A problem is the reason a non-empty cell is not an exact non-negative number ("" when it is fine).
+    Plain and thousands-grouped numbers are parsed by Arrow kernels; only cells of other forms (a scale word,
+    a qualifier) are visited in Python.
     """
-    text = texts.fillna("").astype(str).str.strip()
-    missing = text.eq("") | text.str.casefold().isin(MISSING_MARKERS)
-    parts = text.str.extract(_PLAIN)
-    plain = parts["num"].notna() & ~missing
-    digits = parts["num"].fillna("").str.replace(",", "", regex=False)
-    scale = parts["scale"].fillna("").str.lower().map(_SCALE).fillna(1.0)
-    value = pd.Series(np.nan, index=texts.index)
-    value[plain] = pd.to_numeric(digits[plain]) * scale[plain]
-    decimals = digits.str.extract(r"\.(\d+)$")[0].fillna("").str.len()
-    step = pd.Series(np.nan, index=texts.index)
-    step[plain] = (10.0 ** -decimals[plain]) * scale[plain]
-    problem = pd.Series("", index=texts.index)
-    for cell in text[~plain & ~missing].unique():  # the few cells in other forms
-        at = text.eq(cell) & ~plain & ~missing
-        try:
-            parsed = parse_value_text(cell)
-        except ValueError as exc:
-            problem[at] = str(exc)
-            continue
-        if parsed.qualifier != "exact":
-            problem[at] = f"{cell!r} is not an exact number"
-        else:
-            value[at] = parsed.value
-    return value, step, problem
+    text = _arrow_text(texts)
+    missing = _mask(pc.or_(pc.equal(text, ""), pc.is_in(pc.utf8_lower(text), value_set=_MARKERS)))
+    grouped = _mask(pc.match_substring_regex(text, _GROUPED))
+    fast = (_mask(pc.match_substring_regex(text, _SIMPLE)) | grouped) & ~missing
+    digits = pc.replace_substring(text.filter(arrow.array(fast)), ",", "")
+    value = np.full(len(text), np.nan)
+    value[fast] = pc.cast(digits, arrow.float64()).to_numpy()
+    dot = pc.find_substring(digits, ".").to_numpy()
+    decimals = np.where(dot >= 0, pc.utf8_length(digits).to_numpy() - dot - 1, 0)
+    step = np.full(len(text), np.nan)
+    step[fast] = 10.0 ** -decimals
+    problem = np.full(len(text), "", dtype=object)
+    others = ~fast & ~missing
+    if others.any():  # scale words ("9.43M") and other forms: the few cells visited one by one
+        cells = pd.Series(text.filter(arrow.array(others)).to_pylist(), dtype=object)
+        for at, (v, st, why) in zip(np.flatnonzero(others), map(_parse_other, cells), strict=True):
+            value[at], step[at], problem[at] = v, st, why
+    index = texts.index
+    return pd.Series(value, index=index), pd.Series(step, index=index), pd.Series(problem, index=index, dtype=object)
+
+
+@lru_cache(maxsize=4096)
+def _parse_other(cell: str) -> tuple[float, float, str]:
+    """(value, step, problem) of a cell that is not a plain number: a number with a scale word, or any text."""
+    found = _PLAIN.match(cell)
+    if found:
+        digits = found["num"].replace(",", "")
+        scale = _SCALE[(found["scale"] or "").lower()]
+        decimals = len(digits) - digits.index(".") - 1 if "." in digits else 0
+        return float(digits) * scale, 10.0 ** -decimals * scale, ""
+    try:
+        parsed = parse_value_text(cell)
+    except ValueError as exc:
+        return np.nan, np.nan, str(exc)
+    if parsed.qualifier != "exact":
+        return np.nan, np.nan, f"{cell!r} is not an exact number"
+    return parsed.value, np.nan, ""
+
+
+def canonical_numbers(shown: pd.Series) -> np.ndarray:
+    """True where a plain number's text is exactly what ``FLOAT_FORMAT`` ("%.10g") prints for its value.
+
+    That is: no sign, no leading or trailing zero, at most 10 digits, and not below 1e-4 (where %g switches to
+    an exponent). Where this is False the text is compared with the formatted value in Python.
+    """
+    text = _arrow_text(shown)
+    plain = _mask(pc.match_substring_regex(text, _CANONICAL))
+    has_dot = _mask(pc.match_substring(text, "."))
+    short = pc.utf8_length(text).to_numpy() <= np.where(has_dot, 11, 10)
+    tiny = _mask(pc.starts_with(text, "0.0000"))
+    return plain & short & ~tiny
 
 
 # --- one table ----------------------------------------------------------------------------------
@@ -154,16 +211,16 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
     log, warnings = CleaningLog(), []
     lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
-    cells = raw.fillna("").astype(str)
-    blank = cells.apply(lambda c: c.str.strip()).eq("").all(axis=1)
-    for line, row in zip(lines[blank], cells[blank].itertuples(index=False, name=None), strict=True):
+    blank = np.logical_and.reduce([_mask(pc.equal(_arrow_text(raw[c]), "")) for c in raw.columns])
+    for line, row in zip(lines[blank], raw[blank].fillna("").astype(str).itertuples(index=False, name=None),
+                         strict=True):
         log.add(source, line, "*", ",".join(row), "", "blank_row_dropped")
     raw, lines = raw[~blank], lines[~blank]
     df = pd.DataFrame({"source": source, "source_row": lines})
     problems: list[tuple[int, str, str]] = []  # (line, header, reason)
     for canon in REQUIRED:
         header = columns[canon]
-        text = raw[header].fillna("").astype(str)
+        text = pd.Series(_arrow(raw[header]), index=raw.index, dtype=TEXT)
         tidy = _tidy(text)
         changed = tidy.ne(text) & tidy.ne("")
         log.add_many(source, lines[changed], canon, text[changed], tidy[changed], "strip_whitespace")
@@ -184,15 +241,10 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
         negative = value.lt(0) if canon != "crime_index" else pd.Series(False, index=value.index)
         problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(df["source_row"][negative], text[negative],
                                                                             strict=True)]
-        shown = text.fillna("").astype(str).str.strip()
-        marker = shown.str.casefold().isin(MISSING_MARKERS)
+        shown = pd.Series(_arrow_text(text), index=text.index, dtype=TEXT)
+        marker = shown.str.lower().isin(MISSING_MARKERS)
         log.add_many(source, df["source_row"][marker], canon, shown[marker], "", "missing_marker")
-        formatted = value.map(lambda v: FLOAT_FORMAT % v if pd.notna(v) else "")
-        reformatted = value.notna() & shown.ne(formatted) & shown.ne(value.astype(str))
-        rule = np.where(shown.str.contains(",", regex=False), "thousands_separator", "number_format")
-        for r in sorted(set(rule[reformatted])):
-            at = reformatted & (rule == r)
-            log.add_many(source, df["source_row"][at], canon, shown[at], formatted[at], r)
+        log_reformatted(log, source, df["source_row"], canon, shown, value)
         df[canon], steps[canon] = value, step
     df = _apply_values(df, fixes, source, log)
     df, country_problems = _resolve_countries(df, columns["country"], source, log)
@@ -206,6 +258,24 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     info = {"name": source, "file": where if entry.path else entry.table, "sha256": sha256(path),
             "edition": entry.edition or "", "rows": len(df)}
     return TableResult(validate(df, CITIES, where), log.frame(), warnings, info)
+
+
+def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: pd.Series,
+                    value: pd.Series) -> None:
+    """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5").
+
+    Texts already in the written form (`canonical_numbers`) are skipped without formatting them; the rest are
+    compared with ``FLOAT_FORMAT`` of their value (and with Python's str, which keeps "12.0" as written).
+    """
+    check = value.notna().to_numpy() & ~canonical_numbers(shown)
+    values, texts = value[check], shown[check].astype(object)
+    formatted = pd.Series([FLOAT_FORMAT % v for v in values.tolist()], index=values.index, dtype=object)
+    plain = pd.Series([str(v) for v in values.tolist()], index=values.index, dtype=object)
+    reformatted = texts.ne(formatted) & texts.ne(plain)
+    rule = np.where(texts.str.contains(",", regex=False), "thousands_separator", "number_format")
+    for r in sorted(set(rule[reformatted.to_numpy()])):
+        at = reformatted[reformatted & (rule == r)].index
+        log.add_many(source, lines[at], column, texts[at], formatted[at], r)
 
 
 def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:
@@ -223,9 +293,9 @@ def _row_mask(df: pd.DataFrame, line: int | None, city: str | None, country: str
     if line is not None:
         mask &= df["source_row"].eq(line)
     if city is not None:
-        mask &= df["city"].map(match_key).eq(match_key(city))
+        mask &= match_keys(df["city"]) == match_key(city)
     if country is not None:
-        mask &= df["country"].map(match_key).eq(match_key(country))
+        mask &= match_keys(df["country"]) == match_key(country)
     return mask
 
 
@@ -255,22 +325,25 @@ def _apply_values(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleani
 def _resolve_countries(df: pd.DataFrame, header: str, source: str,
                        log: CleaningLog) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """ISO codes for the unique country names; rows whose country is unknown become problems."""
+    at, names = pd.factorize(df["country"])  # one pass over the rows; the rest is per distinct name
     resolved, unknown = {}, {}
-    for name in df["country"].unique():
+    for name in names:
         if not name:
             continue
         try:
             resolved[name] = resolve_country(name)
         except ValueError as exc:
             unknown[name] = str(exc)
-    known = df["country"].isin(list(resolved))
-    renamed = known & df["country"].map(lambda n: n in resolved and resolved[n].rule != "exact")
+    rule = np.array([resolved[n].rule if n in resolved else "exact" for n in names] + ["exact"], dtype=object)[at]
+    name = np.array([resolved[n].name if n in resolved else n for n in names] + [""], dtype=object)[at]
+    code = np.array([resolved[n].code if n in resolved else "" for n in names] + [""], dtype=object)[at]
+    renamed = rule != "exact"
     log.add_many(source, df["source_row"][renamed], "country", df["country"][renamed],
-                 df["country"][renamed].map(lambda n: resolved[n].name),
-                 df["country"][renamed].map(lambda n: resolved[n].rule))
-    df["country_code"] = df["country"].map(lambda n: resolved[n].code if n in resolved else "")
-    df["country"] = df["country"].map(lambda n: resolved[n].name if n in resolved else n)
-    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"], df["country"], strict=True) if c in unknown]
+                 pd.Series(name[renamed], index=df.index[renamed]), pd.Series(rule[renamed], index=df.index[renamed]))
+    df["country_code"] = pd.Series(code, index=df.index, dtype=TEXT)
+    df["country"] = pd.Series(name, index=df.index, dtype=TEXT)
+    bad = df["country"].isin(list(unknown))
+    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], df["country"][bad], strict=True)]
     return df, problems
 
 
@@ -330,8 +403,11 @@ def damaged_names(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
     """Warn about city names that are a known accented name with its accented letters lost ('Medelln'),
     and not a name of their own (so 'Brasilia' and 'Xian' pass)."""
     damaged, valid = _gazetteer()
+    names = pd.Series(df["city"].unique())
+    suspects = names[pd.Series(match_keys(names)).isin({key for _, key in damaged}).to_numpy()]
+    pairs = df.loc[df["city"].isin(suspects), ["country_code", "city"]].drop_duplicates()
     warnings = []
-    for code, city in df[["country_code", "city"]].drop_duplicates().itertuples(index=False, name=None):
+    for code, city in pairs.itertuples(index=False, name=None):  # the few names the gazetteer knows
         key = (code, match_key(city))
         if city.isascii() and key in damaged and key not in valid:
             at = df["city"].eq(city) & df["country_code"].eq(code)
@@ -381,9 +457,13 @@ def read_city_tables(city_tables: list[TableEntry]) -> TableResult:
     if not city_tables:
         return TableResult(empty_cities(), CleaningLog().frame(), [], {})
     parts = [read_city_table(entry) for entry in city_tables]
-    cities = pd.concat([p.cities for p in parts], ignore_index=True)
-    cities = cities.sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
-    result = TableResult(validate(cities, CITIES, "city tables"), pd.concat([p.log for p in parts], ignore_index=True),
+    if len(parts) == 1:  # already sorted and validated
+        cities = parts[0].cities
+    else:
+        cities = pd.concat([p.cities for p in parts], ignore_index=True)
+        cities = cities.sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
+        cities = validate(cities, CITIES, "city tables")
+    result = TableResult(cities, pd.concat([p.log for p in parts], ignore_index=True),
                          [w for p in parts for w in p.warnings])
     result.source = {"tables": [p.source for p in parts]}
     return result

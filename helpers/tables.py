@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as arrow
+import pyarrow.compute as pc
 
 from helpers.atomic import write_text
 from helpers.errors import ParameterError
@@ -347,26 +349,52 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
-def _csv_column(s: pd.Series) -> np.ndarray:
+def _csv_column(s: pd.Series) -> arrow.Array:
+    """The column's CSV cells as Arrow strings (no missing: ""), quoted where they hold a quote, comma or newline."""
     if pd.api.types.is_bool_dtype(s):  # nullable booleans (pandas' "boolean") leave missing cells empty
-        out = np.where(s.to_numpy(dtype=bool, na_value=False), "true", "false").astype(object)
-        out[s.isna().to_numpy()] = ""
+        flags = s.to_numpy(dtype=bool, na_value=False)
+        out = arrow.array(np.where(s.isna().to_numpy(), "", np.where(flags, "true", "false")), arrow.large_string())
     elif pd.api.types.is_float_dtype(s):
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        finite = np.isfinite(v)
-        out = np.full(len(v), "", dtype=object)
-        out[finite] = list(map(CSV_FLOAT.__mod__, v[finite].tolist()))
-    elif pd.api.types.is_integer_dtype(s) and not isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
-        out = s.to_numpy().astype(str).astype(object)
+        out = format_floats(s.to_numpy(dtype=float, na_value=np.nan))
+    elif pd.api.types.is_integer_dtype(s):
+        out = pc.fill_null(pc.cast(arrow.array(s, from_pandas=True), arrow.large_string()), "")
     else:
-        obj = s.astype(object)
-        out = obj.where(obj.notna(), "").to_numpy(dtype=object)
-        if pd.api.types.infer_dtype(out, skipna=False) != "string":
-            out = _mixed(out)
-        quote = pd.Series(out, dtype=object).str.contains(r'[",\n]', regex=True).to_numpy(dtype=bool)
-        if quote.any():
-            out = out.copy()
-            out[quote] = ['"' + x.replace('"', '""') + '"' for x in out[quote]]
+        try:
+            out = arrow.array(s if isinstance(s.dtype, pd.StringDtype) else s.astype(object), arrow.large_string(),
+                              from_pandas=True)
+        except (arrow.ArrowInvalid, arrow.ArrowTypeError):  # cells of several types (rare)
+            out = arrow.array(_mixed(s.astype(object).to_numpy()), arrow.large_string())
+        out = pc.fill_null(out, "")
+        quote = pc.match_substring_regex(out, r'[",\n]')
+        if pc.any(quote).as_py():
+            quoted = pc.binary_join_element_wise(_text_scalar('"'), pc.replace_substring(out, '"', '""'),
+                                                 _text_scalar('"'), _text_scalar(""))
+            out = pc.if_else(quote, quoted, out)
+    return out.combine_chunks() if isinstance(out, arrow.ChunkedArray) else out
+
+
+def _text_scalar(text: str) -> arrow.Scalar:
+    return arrow.scalar(text, arrow.large_string())
+
+
+def format_floats(values: np.ndarray) -> arrow.Array:
+    """``CSV_FLOAT`` ("%.10g") of every value, "" where not finite, as Arrow strings.
+
+    Arrow writes the shortest text that reads back as the value; where that text has at most 10 significant
+    digits, no exponent and a magnitude in [1e-4, 1e10) (or is zero), it is exactly what %.10g prints. The other
+    values (long fractions, very large or small ones) are formatted by Python.
+    """
+    finite = np.isfinite(values)
+    size = np.abs(values, where=finite, out=np.zeros_like(values))
+    text = pc.cast(arrow.array(values), arrow.large_string())
+    digits = pc.utf8_ltrim(pc.replace_substring(pc.replace_substring(text, "-", ""), ".", ""), "0")
+    short = (pc.utf8_length(digits).to_numpy() <= 10) & ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
+    fast = finite & ((size >= 1e-4) & (size < 1e10) | (values == 0)) & short
+    slow = finite & ~fast
+    out = pc.if_else(arrow.array(fast), text, _text_scalar(""))
+    if slow.any():
+        out = pc.replace_with_mask(out, arrow.array(slow), arrow.array([CSV_FLOAT % v for v in values[slow].tolist()],
+                                                                       arrow.large_string()))
     return out
 
 
@@ -395,10 +423,18 @@ def _join(columns: list[np.ndarray], sep: str) -> np.ndarray:
 
 
 def to_csv(df: pd.DataFrame) -> str:
-    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends."""
-    header = ",".join(_quoted(str(c)) for c in df.columns)
-    lines = _join([_csv_column(df[c]) for c in df.columns], ",")
-    return "\n".join([header, *lines.tolist()]) + "\n"
+    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends.
+
+    Cells are made a column at a time and joined into lines by Arrow, so a million rows take about a second.
+    """
+    header = ",".join(_quoted(str(c)) for c in df.columns) + "\n"
+    if not len(df):
+        return header
+    lines = pc.binary_join_element_wise(*[_csv_column(df[c]) for c in df.columns], _text_scalar(","))
+    lines = pc.binary_join_element_wise(lines, _text_scalar(""), _text_scalar("\n"))  # each line and its "\n"
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    body = memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
+    return header + str(body, "utf-8")
 
 
 # --- Markdown ----------------------------------------------------------------------------------------------------
