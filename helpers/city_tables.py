@@ -28,6 +28,7 @@ from helpers.names import match_key, match_keys
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import CITIES
 from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
+from helpers.text_arrays import TEXT, as_arrow, mask, stripped
 from helpers.units import sq_mi_to_km2
 from helpers.values import parse_value_text
 
@@ -114,27 +115,9 @@ def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str
 
 def _tidy(texts: pd.Series) -> pd.Series:
     """Curly apostrophes made straight, runs of whitespace made one space, ends stripped (Arrow kernels)."""
-    text = pc.replace_substring(pc.replace_substring(_arrow(texts), "\u2019", "'"), "\u2018", "'")
+    text = pc.replace_substring(pc.replace_substring(as_arrow(texts), "\u2019", "'"), "\u2018", "'")
     text = pc.utf8_trim(pc.replace_substring_regex(text, _WS + "+", " "), " ")
     return pd.Series(text, index=texts.index, dtype=TEXT)
-
-
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text type, held by Arrow
-
-
-def _arrow(texts: pd.Series) -> arrow.Array:
-    """The cells as an Arrow string array (other cells as their str()), missing cells as ""."""
-    array = arrow.array(texts if texts.dtype == TEXT else texts.astype(TEXT), type=arrow.large_string())
-    return pc.fill_null(array, "")
-
-
-def _arrow_text(texts: pd.Series) -> arrow.Array:
-    """`_arrow`, with whitespace stripped from both ends (Arrow's whitespace is Python's str.isspace, tested)."""
-    return pc.utf8_trim_whitespace(_arrow(texts))
-
-
-def _mask(array: arrow.Array) -> np.ndarray:
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -145,10 +128,10 @@ def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     Plain and thousands-grouped numbers are parsed by Arrow kernels; only cells of other forms (a scale word,
     a qualifier) are visited in Python.
     """
-    text = _arrow_text(texts)
-    missing = _mask(pc.or_(pc.equal(text, ""), pc.is_in(pc.utf8_lower(text), value_set=_MARKERS)))
-    grouped = _mask(pc.match_substring_regex(text, _GROUPED))
-    fast = (_mask(pc.match_substring_regex(text, _SIMPLE)) | grouped) & ~missing
+    text = stripped(texts)
+    missing = mask(pc.or_(pc.equal(text, ""), pc.is_in(pc.utf8_lower(text), value_set=_MARKERS)))
+    grouped = mask(pc.match_substring_regex(text, _GROUPED))
+    fast = (mask(pc.match_substring_regex(text, _SIMPLE)) | grouped) & ~missing
     digits = pc.replace_substring(text.filter(arrow.array(fast)), ",", "")
     value = np.full(len(text), np.nan)
     value[fast] = pc.cast(digits, arrow.float64()).to_numpy()
@@ -190,11 +173,11 @@ def canonical_numbers(shown: pd.Series) -> np.ndarray:
     That is: no sign, no leading or trailing zero, at most 10 digits, and not below 1e-4 (where %g switches to
     an exponent). Where this is False the text is compared with the formatted value in Python.
     """
-    text = _arrow_text(shown)
-    plain = _mask(pc.match_substring_regex(text, _CANONICAL))
-    has_dot = _mask(pc.match_substring(text, "."))
+    text = stripped(shown)
+    plain = mask(pc.match_substring_regex(text, _CANONICAL))
+    has_dot = mask(pc.match_substring(text, "."))
     short = pc.utf8_length(text).to_numpy() <= np.where(has_dot, 11, 10)
-    tiny = _mask(pc.starts_with(text, "0.0000"))
+    tiny = mask(pc.starts_with(text, "0.0000"))
     return plain & short & ~tiny
 
 
@@ -211,7 +194,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
     log, warnings = CleaningLog(), []
     lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
-    blank = np.logical_and.reduce([_mask(pc.equal(_arrow_text(raw[c]), "")) for c in raw.columns])
+    blank = np.logical_and.reduce([mask(pc.equal(stripped(raw[c]), "")) for c in raw.columns])
     for line, row in zip(lines[blank], raw[blank].fillna("").astype(str).itertuples(index=False, name=None),
                          strict=True):
         log.add(source, line, "*", ",".join(row), "", "blank_row_dropped")
@@ -220,7 +203,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     problems: list[tuple[int, str, str]] = []  # (line, header, reason)
     for canon in REQUIRED:
         header = columns[canon]
-        text = pd.Series(_arrow(raw[header]), index=raw.index, dtype=TEXT)
+        text = pd.Series(as_arrow(raw[header]), index=raw.index, dtype=TEXT)
         tidy = _tidy(text)
         changed = tidy.ne(text) & tidy.ne("")
         log.add_many(source, lines[changed], canon, text[changed], tidy[changed], "strip_whitespace")
@@ -241,7 +224,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
         negative = value.lt(0) if canon != "crime_index" else pd.Series(False, index=value.index)
         problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(df["source_row"][negative], text[negative],
                                                                             strict=True)]
-        shown = pd.Series(_arrow_text(text), index=text.index, dtype=TEXT)
+        shown = pd.Series(stripped(text), index=text.index, dtype=TEXT)
         marker = shown.str.lower().isin(MISSING_MARKERS)
         log.add_many(source, df["source_row"][marker], canon, shown[marker], "", "missing_marker")
         log_reformatted(log, source, df["source_row"], canon, shown, value)

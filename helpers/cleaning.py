@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.atomic import write_text
 from helpers.countries import resolve_country
 from helpers.io import HEADER_LINES, validate
 from helpers.paths import resolve
 from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
-from helpers.tables import to_csv
+from helpers.tables import write_csv
 from helpers.values import parse_cell
 
 LOG_COLUMNS = ["source", "row", "column", "before", "after", "rule"]
@@ -79,7 +78,7 @@ def write_processed(folder: str | Path, figures: pd.DataFrame, cities: pd.DataFr
     folder = resolve(folder)
     log = log.astype({"row": int}).sort_values(["source", "row", "column", "rule"], kind="mergesort")
     sources = sources if sources is not None else pd.DataFrame(columns=["name", "file", "sha256", "edition", "rows"])
-    return {name: write_text(folder / f"{name}.csv", to_csv(df))
+    return {name: write_csv(folder / f"{name}.csv", df)
             for name, df in (("article_figures", figures), ("cities", cities), ("cleaning_log", log),
                              ("city_sources", sources))}
 

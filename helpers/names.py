@@ -7,8 +7,9 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
+
+from helpers.text_arrays import as_arrow
 
 
 def match_key(name: str) -> str:
@@ -29,8 +30,7 @@ def match_keys(names: pd.Series | list[str]) -> np.ndarray:
     spaces made one, ends stripped, a trailing " city" removed (after the third step only spaces are left, so
     Python's and RE2's ``\\s`` agree).
     """
-    text = pa.array(pd.Series(names, dtype=object).where(pd.notna(names), ""), type=pa.large_string())
-    text = pc.utf8_normalize(text, form="NFKD")
+    text = pc.utf8_normalize(as_arrow(names), form="NFKD")
     text = pc.replace_substring_regex(text, r"[^\x00-\x7f]+", "")
     text = pc.replace_substring_regex(pc.ascii_lower(text), r"[^a-z0-9 ]+", "")
     text = pc.utf8_trim(pc.replace_substring_regex(text, r" +", " "), " ")

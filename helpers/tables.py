@@ -18,7 +18,7 @@ table of a million rows is written in seconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +27,13 @@ import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from helpers.atomic import write_text
+from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
 from helpers.units import DECIMALS
 
 CSV_FLOAT = "%.10g"
+CSV_CHUNK_ROWS = 100_000  # rows made into CSV text at a time
 MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
 LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
 LATEX_PACKAGES = ("booktabs", "siunitx", "longtable", "tabularx", "xltabular", "array")
@@ -422,19 +423,31 @@ def _join(columns: list[np.ndarray], sep: str) -> np.ndarray:
     return line
 
 
-def to_csv(df: pd.DataFrame) -> str:
-    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends.
+def csv_pieces(df: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes | memoryview]:
+    """The CSV's UTF-8 bytes in pieces: the header, then ``rows`` lines at a time (so memory stays bounded).
 
-    Cells are made a column at a time and joined into lines by Arrow, so a million rows take about a second.
+    Cells are made a column at a time and joined into lines by Arrow; every line ends with "\\n".
     """
-    header = ",".join(_quoted(str(c)) for c in df.columns) + "\n"
-    if not len(df):
-        return header
-    lines = pc.binary_join_element_wise(*[_csv_column(df[c]) for c in df.columns], _text_scalar(","))
-    lines = pc.binary_join_element_wise(lines, _text_scalar(""), _text_scalar("\n"))  # each line and its "\n"
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    body = memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
-    return header + str(body, "utf-8")
+    yield (",".join(_quoted(str(c)) for c in df.columns) + "\n").encode()
+    for start in range(0, len(df), rows):
+        part = df.iloc[start:start + rows]
+        lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], _text_scalar(","))
+        lines = pc.binary_join_element_wise(lines, _text_scalar(""), _text_scalar("\n"))  # each line and its "\n"
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        yield memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends."""
+    return b"".join(csv_pieces(df)).decode("utf-8")
+
+
+def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
+    """Write `to_csv`'s text to ``path`` atomically, piece by piece; return the path."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        for piece in csv_pieces(df):
+            fh.write(piece)
+    return Path(path)
 
 
 # --- Markdown ----------------------------------------------------------------------------------------------------
@@ -619,7 +632,7 @@ def save_table(df: pd.DataFrame, name: str, *, caption: str, folder: str | Path,
     view = view if view is not None else view_for(name)
     markdown, latex = to_markdown(df, caption, view), to_latex(df, name, caption, view)
     return {
-        "csv": write_text(folder / f"{name}.csv", to_csv(df)),
+        "csv": write_csv(folder / f"{name}.csv", df),
         "md": write_text(folder / f"{name}.md", markdown),
         "tex": write_text(folder / f"{name}.tex", latex),
     }

@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.city_tables import TEXT, _arrow_text, canonical_numbers, parse_numbers
+from helpers.city_tables import canonical_numbers, parse_numbers
 from helpers.io import _read_arrow, read_text_table
 from helpers.names import match_key, match_keys
 from helpers.tables import CSV_FLOAT, format_floats, to_csv
+from helpers.text_arrays import TEXT, stripped
 
 NAMES = ["New York City", "new york", "Ji'nan", "Medellín", "  São  Paulo city ", "ß-town", "Ǆx", "ＡＢＣ city",
          "a\tcity", "x\u00a0city", "İstanbul", "city", "", "Zürich\u2009 City", "Ho Chi Minh City", "Québec"]
@@ -72,7 +73,7 @@ def test_arrow_whitespace_trim_is_python_strip():
     # every code point, at each end of a word: Arrow's utf8_trim_whitespace strips what str.strip() strips
     points = [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000]
     texts = [f"a{c}" for c in points] + [f"{c}a" for c in points]
-    assert _arrow_text(pd.Series(texts, dtype=TEXT)).to_pylist() == [t.strip() for t in texts]
+    assert stripped(pd.Series(texts, dtype=TEXT)).to_pylist() == [t.strip() for t in texts]
 
 
 def test_parse_numbers_fast_and_slow_forms():

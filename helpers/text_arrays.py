@@ -1,0 +1,28 @@
+"""Columns of text as Arrow string arrays, for the kernels that keep per-row Python off large tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as arrow
+import pyarrow.compute as pc
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text type, held by Arrow
+
+
+def as_arrow(texts: pd.Series | list) -> arrow.Array:
+    """The cells as one Arrow string array (other cells as their str()), missing cells as ""."""
+    series = texts if isinstance(texts, pd.Series) else pd.Series(texts, dtype=object)
+    array = arrow.array(series if series.dtype == TEXT else series.astype(TEXT), type=arrow.large_string())
+    array = array.combine_chunks() if isinstance(array, arrow.ChunkedArray) else array
+    return pc.fill_null(array, "")
+
+
+def stripped(texts: pd.Series | list) -> arrow.Array:
+    """`as_arrow`, whitespace stripped from both ends (Arrow's whitespace is Python's str.isspace, tested)."""
+    return pc.utf8_trim_whitespace(as_arrow(texts))
+
+
+def mask(array: arrow.Array | arrow.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow result as a NumPy bool array (missing as False)."""
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
