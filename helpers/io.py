@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
+import pyarrow.compute as pacompute
 import pyarrow.csv as pacsv
 
 from helpers.checksums import SUMS_FILE, verify
@@ -53,7 +54,8 @@ def _read_arrow(path: Path) -> pd.DataFrame | None:
     if not data or data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data:
         return None  # blank lines keep their place (pandas reads them as empty rows); empty files get pandas' error
     try:
-        header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
+        end = data.find(b"\n")
+        header = next(csv.reader([(data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
     if len(set(header)) != len(header) or not all(h.strip() for h in header) or any('"' in h for h in header):
@@ -114,8 +116,10 @@ def duplicate_rows(df: pd.DataFrame) -> list[tuple[object, object]]:
 
     A missing cell equals a missing or an empty one; vectorized: only the repeated rows are visited in Python.
     """
-    if df.empty or any(df[c].is_unique for c in df.select_dtypes("number").columns):
-        return []  # a column of distinct values (a row number, say) leaves no two rows alike
+    texts = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)][:2]
+    if df.empty or any(df[c].is_unique for c in df.select_dtypes("number").columns) or any(
+            df[c].fillna("").is_unique for c in texts):
+        return []  # a column of distinct values (a row number, a name) leaves no two rows alike
     cells = pd.DataFrame({i: (c.astype(object).where(c.notna(), "") if not pd.api.types.is_numeric_dtype(c) else c)
                           for i, (_, c) in enumerate(df.items())})
     repeated = cells.duplicated(keep="first").to_numpy()
@@ -145,7 +149,30 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.Da
 
 def load_table(path: str | Path, schema: pa.DataFrameSchema) -> pd.DataFrame:
     """Read a CSV as text and return it validated and typed by ``schema``."""
-    return validate(read_text_table(path), schema, relative(resolve(path)))
+    return validate(_numbers_first(read_text_table(path), schema), schema, relative(resolve(path)))
+
+
+_ARROW_NUMBERS = {"float64": arrow.float64(), "int64": arrow.int64()}
+
+
+def _numbers_first(df: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Text columns the schema types as float or int, converted by Arrow's kernels where every cell converts.
+
+    A column with a cell Arrow cannot convert (or a missing integer) is left as text, for the schema to coerce
+    and to name the cell at fault, as it always did.
+    """
+    for name, column in schema.columns.items():
+        target = _ARROW_NUMBERS.get(str(column.dtype))
+        if target is None or name not in df.columns or not isinstance(df[name].dtype, pd.StringDtype):
+            continue
+        try:
+            numbers = pacompute.cast(arrow.array(df[name], type=arrow.large_string()), target)
+        except (arrow.ArrowInvalid, arrow.ArrowNotImplementedError):
+            continue
+        if numbers.null_count and target == arrow.int64():
+            continue
+        df[name] = numbers.to_numpy(zero_copy_only=False)
+    return df
 
 
 def load_raw(name: str, schema: pa.DataFrameSchema, folder: Path = DATA_RAW) -> pd.DataFrame:

@@ -24,15 +24,20 @@ def match_key(name: str) -> str:
 
 
 def match_keys(names: pd.Series | list[str]) -> np.ndarray:
-    """`match_key` of every name at once (Arrow string kernels, no Python per name); missing names give "".
+    """`match_key` of every name at once; missing names give "".
 
-    The steps are `match_key`'s: NFKD, non-ASCII dropped, lower case, only a-z, 0-9 and spaces kept, runs of
-    spaces made one, ends stripped, a trailing " city" removed (after the third step only spaces are left, so
-    Python's and RE2's ``\\s`` agree).
+    ASCII names go through Arrow string kernels (`match_key`'s steps, lower case, only a-z, 0-9 and spaces kept,
+    runs of spaces made one, ends stripped, a trailing " city" removed; after the second step only spaces are
+    left, so Python's and RE2's ``\\s`` agree). Other names are keyed by `match_key` itself, once per distinct
+    name: Arrow's Unicode tables are newer than Python's, so their NFKD can differ.
     """
-    text = pc.utf8_normalize(as_arrow(names), form="NFKD")
-    text = pc.replace_substring_regex(text, r"[^\x00-\x7f]+", "")
-    text = pc.replace_substring_regex(pc.ascii_lower(text), r"[^a-z0-9 ]+", "")
-    text = pc.utf8_trim(pc.replace_substring_regex(text, r" +", " "), " ")
-    text = pc.replace_substring_regex(text, r" city$", "")
-    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    text = as_arrow(names)
+    keys = pc.ascii_lower(text)
+    keys = pc.replace_substring_regex(keys, r"[^a-z0-9 ]+", "")
+    keys = pc.utf8_trim(pc.replace_substring_regex(keys, r" +", " "), " ")
+    keys = np.asarray(pc.replace_substring_regex(keys, r" city$", "").to_numpy(zero_copy_only=False), dtype=object)
+    other = ~np.asarray(pc.string_is_ascii(text).to_numpy(zero_copy_only=False), dtype=bool)
+    if other.any():
+        at, distinct = pd.factorize(pd.Series(text.filter(other).to_pylist(), dtype=object))
+        keys[other] = np.array([match_key(n) for n in distinct], dtype=object)[at]
+    return keys

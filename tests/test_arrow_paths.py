@@ -9,6 +9,8 @@ values (hypothesis) and on hand-picked edge cases: `helpers.names.match_keys` ag
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -128,3 +130,20 @@ def test_to_csv_is_chunk_safe():
     # a column held in several Arrow chunks is written as one
     chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([["a", "b"], ["c"]], pa.large_string())))
     assert to_csv(pd.DataFrame({"c": chunked})) == "c\na\nb\nc\n"
+
+
+def test_header_only_file_reads_as_empty_table(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b", encoding="utf-8")  # no newline at all
+    assert list(read_text_table(path).columns) == ["a", "b"] and read_text_table(path).empty
+
+
+def test_tidy_whitespace_is_python_whitespace():
+    # _tidy's RE2 class stands for Python's \s: every code point Python calls space is collapsed, no other one
+    from helpers.city_tables import _tidy
+
+    points = [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000]
+    texts = pd.Series([f" a{c}{c}b " for c in points], dtype=object)
+    straight = [t.replace("\u2019", "'").replace("\u2018", "'") for t in texts]  # curly apostrophes too
+    expected = [re.sub(r"\s+", " ", t).strip() for t in straight]
+    assert _tidy(texts).tolist() == expected
