@@ -381,15 +381,16 @@ def _text_scalar(text: str) -> arrow.Scalar:
 def format_floats(values: np.ndarray) -> arrow.Array:
     """``CSV_FLOAT`` ("%.10g") of every value, "" where not finite, as Arrow strings.
 
-    Arrow writes the shortest text that reads back as the value; where that text has at most 10 significant
-    digits, no exponent and a magnitude in [1e-4, 1e10) (or is zero), it is exactly what %.10g prints. The other
-    values (long fractions, very large or small ones) are formatted by Python.
+    Arrow writes the shortest text that reads back as the value; where that text has at most 10 digits (11
+    characters with the point), no exponent and a magnitude in [1e-4, 1e10) (or is zero), it is exactly what %.10g
+    prints. The other values (long fractions, very large or small ones) are formatted by Python.
     """
     finite = np.isfinite(values)
     size = np.abs(values, where=finite, out=np.zeros_like(values))
     text = pc.cast(arrow.array(values), arrow.large_string())
-    digits = pc.utf8_ltrim(pc.replace_substring(pc.replace_substring(text, "-", ""), ".", ""), "0")
-    short = (pc.utf8_length(digits).to_numpy() <= 10) & ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
+    # at most 10 digits (so at most 10 significant ones): 11 characters with a point, 12 with a sign
+    short = pc.utf8_length(text).to_numpy() <= 11 + (values < 0)
+    short &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
     fast = finite & ((size >= 1e-4) & (size < 1e10) | (values == 0)) & short
     slow = finite & ~fast
     out = pc.if_else(arrow.array(fast), text, _text_scalar(""))
