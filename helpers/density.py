@@ -12,12 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers.cleaning import FLOAT_FORMAT
 from helpers.errors import ParameterError
+from helpers.float_text import format_floats
 from helpers.io import read_text_table
-from helpers.names import match_key
+from helpers.names import match_key, match_keys
 from helpers.paths import resolve
+from helpers.text_arrays import TEXT
 from helpers.units import Number, per_sq_mi_to_per_km2
 from helpers.values import Interval, printed_interval, printed_step
 from helpers.verdicts import UNCHECKABLE, verdict
@@ -146,7 +150,15 @@ _KEYS_KEPT = 4
 
 
 def _buffer(column: pd.Series) -> tuple | None:
-    """Where a column's values live (address, length, stride), or None when that cannot be told."""
+    """Where a column's values live (addresses, length, dtype), or None when that cannot be told."""
+    arrow = getattr(column.array, "_pa_array", None)
+    if arrow is not None:  # Arrow strings (pandas 3): the buffers of every chunk
+        chunks = tuple((c.offset, *(b.address if b is not None else 0 for b in c.buffers())) for c in arrow.chunks)
+        return chunks, len(column), str(column.dtype)
+    masked = getattr(column.array, "_mask", None)
+    if isinstance(masked, np.ndarray):  # nullable integers and booleans: values and mask
+        data = column.array._data
+        return data.__array_interface__["data"][0], masked.__array_interface__["data"][0], len(data), str(column.dtype)
     values = getattr(column.array, "_ndarray", None)
     if not isinstance(values, np.ndarray):
         return None
@@ -155,7 +167,8 @@ def _buffer(column: pd.Series) -> tuple | None:
 
 
 def city_keys(column: pd.Series) -> np.ndarray:
-    """`match_key` of every name of ``column``, computed once per distinct name, and kept for the column's buffer.
+    """`match_key` of every name of ``column`` (`helpers.names.match_keys`: Arrow kernels, no Python per name),
+    kept for the column's buffer.
 
     The kept entry holds the column itself, so under pandas' copy-on-write any later change to the frame's
     column writes to a new buffer (a new entry), and a buffer is never freed and reused while its entry is kept.
@@ -163,8 +176,7 @@ def city_keys(column: pd.Series) -> np.ndarray:
     where = _buffer(column)
     if where is not None and where in _KEYS:
         return _KEYS[where][1]
-    codes, names = pd.factorize(column, use_na_sentinel=False)
-    keys = np.array([match_key(n) if isinstance(n, str) else "" for n in names], dtype=object)[codes]
+    keys = match_keys(column)
     if where is not None:
         while len(_KEYS) >= _KEYS_KEPT:
             _KEYS.pop(next(iter(_KEYS)))
@@ -179,12 +191,17 @@ def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
 
 
 def _formatted(values: pd.Series) -> pd.Series:
-    """``FLOAT_FORMAT`` of every value, "" where missing (as ``Series.map`` would give, one Python call per cell
-    fewer: a million-row table has four million cells)."""
+    """``FLOAT_FORMAT`` of every value, "" where missing, without a Python call per cell for a float column
+    (`helpers.float_text.format_floats`; infinities, which it leaves empty, as Python writes them)."""
     if values.dtype.kind != "f" or values.empty:
         return values.map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v)
-    texts = [FLOAT_FORMAT % v if v == v else "" for v in values.to_numpy().tolist()]
-    return pd.Series(texts, index=values.index, dtype="str")
+    numbers = values.to_numpy(dtype=float)
+    out = format_floats(numbers)
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        out = pc.replace_with_mask(out, pa.array(infinite), pa.array([FLOAT_FORMAT % v for v in numbers[infinite]],
+                                                                     pa.large_string()))
+    return pd.Series(out, index=values.index, dtype=TEXT)
 
 
 def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -288,7 +305,46 @@ def source_decimals(values: pd.Series, default: int = 2) -> int:
     return int(min(decimals.max(), 6))
 
 
+def verdicts_of(checkable: pd.Series, agrees: pd.Series) -> np.ndarray:
+    """`verdict` of every row at once: the verdict of each of the four (checkable, agrees) cases, picked by row."""
+    c, a = checkable.to_numpy(dtype=bool), agrees.to_numpy(dtype=bool)
+    cases = np.array([[verdict(checkable=ci, agrees=ai) for ai in (False, True)] for ci in (False, True)],
+                     dtype=object)
+    return cases[c.astype(int), a.astype(int)]
+
+
+_DENSITIES: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # key -> (inputs, views of them), result
+_DENSITIES_KEPT = 2
+
+
+def _densities_key(cities: pd.DataFrame, printed: pd.DataFrame | None) -> tuple | None:
+    """The inputs of `city_densities` told apart by identity and by the buffers of their columns (copy-on-write: a
+    changed column has a new buffer), or None when a buffer cannot be told."""
+    frames = [cities] if printed is None else [cities, printed]
+    where = tuple(_buffer(f[c]) for f in frames for c in f.columns)
+    if None in where:
+        return None
+    return id(cities), id(printed), tuple(map(tuple, (f.columns for f in frames))), where
+
+
 def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`densities_of` the table, computed once for the same ``cities`` and ``printed`` (a step asks several times:
+    the audit, the method table, the ranking, every scenario); each call gets its own (copy-on-write) frame."""
+    key = _densities_key(cities, printed)
+    if key is not None and key in _DENSITIES:
+        return _DENSITIES[key][1].copy(deep=False)
+    out = densities_of(cities, printed)
+    if key is not None:
+        while len(_DENSITIES) >= _DENSITIES_KEPT:
+            _DENSITIES.pop(next(iter(_DENSITIES)))
+        # the inputs kept alive (their ids and buffers are not reused), and views of them, so that under copy-on-write
+        # a later write to their cells goes to new buffers (a new key)
+        _DENSITIES[key] = ((cities, printed, cities.copy(deep=False),
+                            None if printed is None else printed.copy(deep=False)), out)
+    return out.copy(deep=False)
+
+
+def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every city's densities recomputed with intervals, each stated per-1,000 figure checked, rows told apart.
 
     Adds ``per_1000`` with ``per_1000_low``/``per_1000_high`` (cameras and population over their printed
@@ -315,7 +371,7 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
     out.loc[as_printed, "per_1000_low"] = iv.loc[as_printed, "stated_per_1000_low"]
     out.loc[as_printed, "per_1000_high"] = iv.loc[as_printed, "stated_per_1000_high"]
     agrees = (out["per_1000_low"] <= iv["stated_per_1000_high"]) & (iv["stated_per_1000_low"] <= out["per_1000_high"])
-    out["per_1000_check"] = [verdict(checkable=c, agrees=a) for c, a in zip(checkable, agrees, strict=True)]
+    out["per_1000_check"] = verdicts_of(checkable, agrees)
     out["per_1000_agrees"] = pd.array(agrees.where(checkable), dtype="boolean")
     out["per_sq_mi"] = per_area(out["cameras"], area).fillna(out["stated_per_sq_mi"])  # the area is implied from
     out["per_sq_mi_low"] = iv["stated_per_sq_mi_low"].where(out["per_sq_mi"].notna())  # the stated figure, so its

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.density import COUNTED, rank_at_precision
-from helpers.names import match_key
+from helpers.names import match_keys
 
 RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
 
@@ -26,7 +26,7 @@ def compare_editions(cities: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     Cities are matched by their name without accents, case or punctuation, and their country code.
     """
     df = cities[cities["source"].isin(order)].assign(
-        key=lambda d: d["city"].map(match_key) + "|" + d["country_code"], per_1000=per_1000)
+        key=lambda d: pd.Series(match_keys(d["city"]), index=d.index) + "|" + d["country_code"], per_1000=per_1000)
     counted = df["basis"].eq(COUNTED) if "basis" in df else pd.Series(True, index=df.index)
     df["basis"] = df.get("basis", COUNTED)
     df["rank"] = df["per_1000"].where(counted).groupby(df["source"]).transform(

@@ -6,7 +6,8 @@ docs/manuscript.md): China and the cities elsewhere (colour and marker), verdict
 (marker only: never a colour), printed against computed or first against later edition (open against filled),
 sensitivity and rounding intervals (grey bands and bars). Values spanning decades are drawn as dots or intervals on
 a log axis, never as bars. Labels are placed by adjustText (a fixed number of iterations, so the same on every
-run). Scatters of more than `RASTER_POINTS` points are rasterized inside the SVG and PDF, so those stay small.
+run). Scatters of more than `RASTER_POINTS` points are rasterized inside the SVG and PDF, so those stay small; of more
+than `BIN_POINTS`, drawn as counts per cell (a binned density, `binned_note` for the caption), so they stay fast too.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ VERDICT_MARKERS = {"consistent within rounding": "o", "satisfies bound": "<", "a
                    "differs by edition": "s", "inconsistent": "X", "cannot be checked": "."}
 BAND_WIDE, BAND_NARROW = "0.88", "0.70"  # sensitivity p5-p95 and p25-p75
 RASTER_POINTS = 2000  # scatters with more points are rasterized in SVG/PDF
+BIN_POINTS = 5000  # scatters with more points are drawn as counts per cell of a grid (one raster image)
+GRID = 80  # cells on each axis of a binned scatter
+DUMBBELL_ROWS = 60  # a dumbbell figure draws at most this many rows
 LABEL_ITERATIONS = 300  # adjustText: an iteration limit, never a time limit, so labels land the same every run
 FORMATS = ("png", "svg", "pdf")
 # Metadata that would otherwise carry a date or a version string into the file.
@@ -158,6 +162,16 @@ def _scatter_by(ax, x, y, colors, markers, **kwargs):
             kwargs["facecolors"] = face
 
 
+def _head_sorted(frame: pd.DataFrame, col: str, ascending: bool, n: int, name: str) -> list[str]:
+    """``frame[name]`` of the first ``n`` rows sorted by (``col``, ``name``), sorting only the rows that can be
+    among them (those at or beyond the ``n``-th value, ties included): the same rows as a full sort."""
+    values = frame[col]
+    if len(frame) > 4 * n and values.notna().sum() >= n:
+        cut = (values.nsmallest(n) if ascending else values.nlargest(n)).iloc[-1]
+        frame = frame[values <= cut] if ascending else frame[values >= cut]
+    return frame.sort_values([col, name], ascending=[ascending, True], kind="mergesort")[name].head(n).tolist()
+
+
 def notable(df: pd.DataFrame, columns: list[str], *, n: int = 2, smallest: bool = False,
             extra: object = (), name: str = "city") -> list[str]:
     """Rows worth a label in a scatter of two ``columns``: the ``n`` most extreme on each (largest, or smallest for
@@ -166,17 +180,17 @@ def notable(df: pd.DataFrame, columns: list[str], *, n: int = 2, smallest: bool 
     data = df.dropna(subset=columns).reset_index(drop=True)
     picked: list[str] = []
     for col in columns:
-        order = data.sort_values([col, name], ascending=[smallest, True], kind="mergesort")
-        picked += order[name].head(n).tolist()
+        picked += _head_sorted(data, col, smallest, n, name)
     a, b = (data[c].astype(float) for c in columns)
     gap = (a - b).abs() if smallest else (np.log(a) - np.log(b)).abs()
-    picked += data.assign(gap=gap).sort_values(["gap", name], ascending=[False, True], kind="mergesort")[
-        name].head(n).tolist()
-    picked += [x for x in extra if x in set(data[name])]
+    picked += _head_sorted(data.assign(gap=gap), "gap", False, n, name)
+    extra = list(extra)
+    present = set(data.loc[data[name].isin(extra), name])
+    picked += [x for x in extra if x in present]
     return list(dict.fromkeys(picked))
 
 
-def _label_points(ax, xs, ys, labels, *, avoid_x=None, avoid_y=None, fontsize: float = 6) -> None:
+def _label_points(ax, xs, ys, labels, *, avoid_x=None, avoid_y=None, fontsize: float = 6, boxed: bool = False) -> None:
     """Text labels beside points, moved by adjustText until none overlaps another label or any point (``avoid_x``,
     ``avoid_y``: every point drawn), each joined to its point by a thin line when moved away."""
     from adjustText import adjust_text
@@ -185,7 +199,10 @@ def _label_points(ax, xs, ys, labels, *, avoid_x=None, avoid_y=None, fontsize: f
         return
     ax.figure.canvas.draw()  # the constrained layout first, so adjustText works in the final axes
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    texts = [ax.text(x, y, str(lab), fontsize=fontsize, zorder=5) for x, y, lab in zip(xs, ys, labels, strict=True)]
+    box = {"bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}} if boxed \
+        else {}  # boxed: readable over a binned density
+    texts = [ax.text(x, y, str(lab), fontsize=fontsize, zorder=5, **box)
+             for x, y, lab in zip(xs, ys, labels, strict=True)]
     adjust_text(texts, x=np.asarray(avoid_x if avoid_x is not None else xs, dtype=float),
                 y=np.asarray(avoid_y if avoid_y is not None else ys, dtype=float), target_x=xs, target_y=ys, ax=ax,
                 iter_lim=LABEL_ITERATIONS, time_lim=None, expand=(1.15, 1.3), force_static=(0.3, 0.5),
@@ -257,15 +274,22 @@ def plot_dots(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: s
         ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
 
 
-def plot_counted_vs_rule(df: pd.DataFrame, *, ax, rate_label: str) -> None:
-    """A dumbbell per Chinese city: its cameras per square mile counted (filled: the table's camera count / area)
-    and by the national-rate rule (open: rate x people per square mile), log axis, the ratio printed at the right.
-    ``df``: city, counted, rule."""
-    from matplotlib.lines import Line2D
-
+def counted_vs_rule_rows(df: pd.DataFrame, top: int = DUMBBELL_ROWS) -> pd.DataFrame:
+    """The rows `plot_counted_vs_rule` draws: both densities positive, by rule density, at most the ``top`` highest."""
     data = df.dropna(subset=["counted", "rule"])
     data = data[(data["counted"] > 0) & (data["rule"] > 0)]
     data = data.sort_values("rule", ascending=True, kind="mergesort").reset_index(drop=True)
+    return data.iloc[-top:].reset_index(drop=True) if len(data) > top else data
+
+
+def plot_counted_vs_rule(df: pd.DataFrame, *, ax, rate_label: str) -> None:
+    """A dumbbell per Chinese city: its cameras per square mile counted (filled: the table's camera count / area)
+    and by the national-rate rule (open: rate x people per square mile), log axis, the ratio printed at the right;
+    at most `DUMBBELL_ROWS` cities, those with the highest rule density (`counted_vs_rule_rows`).
+    ``df``: city, counted, rule."""
+    from matplotlib.lines import Line2D
+
+    data = counted_vs_rule_rows(df)
     y = np.arange(len(data))
     ax.hlines(y, data["counted"], data["rule"], color=CHINA, lw=0.8, alpha=0.6, zorder=1)
     ax.scatter(data["counted"], y, marker="s", color=CHINA, s=14, zorder=3)
@@ -330,18 +354,66 @@ def plot_article_vs_table(rows: pd.DataFrame, *, fig, axes, first: str, last: st
 
 # --- scatters -----------------------------------------------------------------------------------------------------
 
+def binned(n: int) -> bool:
+    """True when a scatter of ``n`` points is drawn as counts per cell (`BIN_POINTS`)."""
+    return n > BIN_POINTS
+
+
+def binned_note(n: int, what: str = "cities") -> str:
+    """A caption's words for a scatter of ``n`` points drawn binned ("" when drawn as points)."""
+    return (f"; shown as a binned density ({what} per cell of a grid of {GRID} x {GRID} cells, log colour scale), "
+            f"the labelled {what} as points" if binned(n) else "")
+
+
+def _edges(values: np.ndarray, log: bool, cells: int = GRID) -> np.ndarray:
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if hi <= lo:
+        lo, hi = (lo / 1.5, hi * 1.5) if log else (lo - 0.5, hi + 0.5)
+    return np.geomspace(lo, hi, cells + 1) if log else np.linspace(lo, hi, cells + 1)
+
+
+def _density_colors():
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(plt.get_cmap("Greys")(np.linspace(0.3, 1.0, 256)))
+
+
+def _draw_binned(ax, x: np.ndarray, y: np.ndarray, *, log: bool, label: str = "cities per cell") -> None:
+    """Counts of the points per cell of a `GRID` x `GRID` grid (log-spaced on log axes), greys on a log scale, one
+    raster image in the SVG and PDF, with a colour bar."""
+    from matplotlib.colors import LogNorm
+
+    xe, ye = _edges(x, log), _edges(y, log)
+    counts = np.histogram2d(x, y, bins=[xe, ye])[0].T
+    mesh = ax.pcolormesh(xe, ye, np.ma.masked_equal(counts, 0), cmap=_density_colors(), rasterized=True, zorder=1,
+                         norm=LogNorm(vmin=1, vmax=max(float(counts.max()), 2.0)))
+    ax.figure.colorbar(mesh, ax=ax, label=label, shrink=0.8, pad=0.02)
+
+
 def plot_scatter(df: pd.DataFrame, x: str, y: str, *, ax, xlabel: str, ylabel: str, china_col: str | None = None,
                  label_col: str | None = None, labels: list[str] | None = None, log: bool = True,
                  diagonal: bool = False, invert: bool = False) -> None:
     """A scatter, China and elsewhere by colour and marker, a few points labelled without overlaps (adjustText);
     log axes by default; ``diagonal`` draws y = x; ``invert`` puts 1 at the top left (ranks). More than
-    `RASTER_POINTS` points are rasterized in the SVG and PDF."""
+    `RASTER_POINTS` points are rasterized in the SVG and PDF; more than `BIN_POINTS` are drawn as counts per cell
+    (`binned_note` words it for the caption), the labelled points on top."""
     data = df[(df[x] > 0) & (df[y] > 0)] if log else df.dropna(subset=[x, y])
     in_china = data[china_col].astype(bool) if china_col else pd.Series(False, index=data.index)
-    colors, markers = _place(in_china)
-    raster = len(data) > RASTER_POINTS
-    _scatter_by(ax, data[x], data[y], colors, markers, s=9 if len(data) < 500 else 3, alpha=0.75, linewidths=0,
-                rasterized=raster, zorder=2)
+    shown = (data[data[label_col].isin(labels)].drop_duplicates(subset=[label_col]) if label_col and labels
+             else data.iloc[:0])
+    if binned(len(data)):
+        _draw_binned(ax, data[x].to_numpy(dtype=float), data[y].to_numpy(dtype=float), log=log)
+        avoid = (shown[x], shown[y])  # labels avoid the drawn points (adjustText's cost grows with the points)
+        legend_china = in_china.loc[shown.index]
+        colors, markers = _place(legend_china)
+        _scatter_by(ax, shown[x], shown[y], colors, markers, s=9, linewidths=0, zorder=3)
+    else:
+        avoid = (data[x], data[y])
+        legend_china = in_china
+        colors, markers = _place(in_china)
+        raster = len(data) > RASTER_POINTS
+        _scatter_by(ax, data[x], data[y], colors, markers, s=9 if len(data) < 500 else 3, alpha=0.75, linewidths=0,
+                    rasterized=raster, zorder=2)
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -354,12 +426,20 @@ def plot_scatter(df: pd.DataFrame, x: str, y: str, *, ax, xlabel: str, ylabel: s
         ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if china_col:
-        ax.legend(handles=_place_handles(in_china), loc="upper left" if not invert else "lower right",
+    if china_col and binned(len(data)):  # below the axes: the density fills them
+        ax.figure.legend(handles=_place_handles(legend_china), loc="outside lower center", ncols=2, frameon=False)
+    elif china_col:
+        ax.legend(handles=_place_handles(legend_china), loc="upper left" if not invert else "lower right",
                   frameon=False)
-    if label_col and labels:
-        shown = data[data[label_col].isin(labels)].drop_duplicates(subset=[label_col])
-        _label_points(ax, shown[x], shown[y], shown[label_col], avoid_x=data[x], avoid_y=data[y])
+    if binned(len(data)) and not log:
+        from matplotlib.ticker import FuncFormatter
+
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if abs(v) >= 10_000
+                                                   else f"{v:,.0f}"))  # short: ranks reach the millions
+    if len(shown):
+        _label_points(ax, shown[x], shown[y], shown[label_col], avoid_x=avoid[0], avoid_y=avoid[1],
+                      boxed=binned(len(data)))
 
 
 def plot_scatter_log(df: pd.DataFrame, x: str, y: str, *, ax, color_col: str | None = None,
@@ -371,12 +451,22 @@ def plot_scatter_log(df: pd.DataFrame, x: str, y: str, *, ax, color_col: str | N
 
 def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) -> None:
     """Implied city areas (square miles, log axis): one dot per city on a row for China and one for elsewhere,
-    the median and ``factor`` x the median drawn; the largest areas labelled. ``df``: city, area_sq_mi, in_china."""
+    the median and ``factor`` x the median drawn; the largest areas labelled. ``df``: city, area_sq_mi, in_china.
+    More than `BIN_POINTS` cities: each row is counts per cell of `GRID` log-spaced cells (`binned_note`)."""
     data = df[df["area_sq_mi"] > 0].sort_values(["area_sq_mi", "city"], kind="mergesort").reset_index(drop=True)
     row = np.where(data["in_china"], 1.0, 0.0)
-    jitter = ((np.arange(len(data)) % 7) - 3) * 0.07  # deterministic spread within a row
-    colors, markers = _place(data["in_china"])
-    _scatter_by(ax, data["area_sq_mi"], row + jitter, colors, markers, s=10, alpha=0.75, linewidths=0, zorder=2)
+    top = data.nlargest(label_top, "area_sq_mi")
+    if binned(len(data)):
+        _area_rows_binned(ax, data["area_sq_mi"].to_numpy(dtype=float), row)
+        ys = row[top.index]
+        colors, markers = _place(top["in_china"])
+        _scatter_by(ax, top["area_sq_mi"], ys, colors, markers, s=10, linewidths=0, zorder=3)
+        avoid_x, avoid_y = top["area_sq_mi"], ys
+    else:
+        jitter = ((np.arange(len(data)) % 7) - 3) * 0.07  # deterministic spread within a row
+        colors, markers = _place(data["in_china"])
+        _scatter_by(ax, data["area_sq_mi"], row + jitter, colors, markers, s=10, alpha=0.75, linewidths=0, zorder=2)
+        ys, avoid_x, avoid_y = (row + jitter)[top.index], data["area_sq_mi"], row + jitter
     median = data["area_sq_mi"].median()
     ax.axvline(median, color="0.4", lw=0.8, zorder=1)
     ax.axvline(factor * median, color="0.4", lw=0.8, ls="--", zorder=1)
@@ -389,9 +479,21 @@ def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) 
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel("Implied area, sq mi (log scale)")
-    top = data.nlargest(label_top, "area_sq_mi")
-    _label_points(ax, top["area_sq_mi"], (row + jitter)[top.index], top["city"], avoid_x=data["area_sq_mi"],
-                  avoid_y=row + jitter)
+    _label_points(ax, top["area_sq_mi"], ys, top["city"], avoid_x=avoid_x, avoid_y=avoid_y, boxed=binned(len(data)))
+
+
+def _area_rows_binned(ax, area: np.ndarray, row: np.ndarray) -> None:
+    """Each row (0 elsewhere, 1 China) as counts of cities per log-spaced cell of area: one raster image."""
+    from matplotlib.colors import LogNorm
+
+    edges = _edges(area, log=True)
+    counts = np.vstack([np.histogram(area[row == r], bins=edges)[0] for r in (0.0, 1.0)]).astype(float)
+    grid = np.full((3, GRID), np.nan)  # rows -0.3..0.3 (elsewhere), a gap, 0.7..1.3 (China)
+    grid[0], grid[2] = counts[0], counts[1]
+    mesh = ax.pcolormesh(edges, [-0.3, 0.3, 0.7, 1.3], np.ma.masked_invalid(np.where(grid > 0, grid, np.nan)),
+                         cmap=_density_colors(), norm=LogNorm(vmin=1, vmax=max(float(counts.max()), 2.0)),
+                         rasterized=True, zorder=2)
+    ax.figure.colorbar(mesh, ax=ax, label="cities per cell", shrink=0.8, pad=0.02)
 
 
 # --- the claims audit ---------------------------------------------------------------------------------------------

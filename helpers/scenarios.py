@@ -28,7 +28,7 @@ from helpers.density import (
     per_thousand,
 )
 from helpers.errors import ParameterError
-from helpers.names import match_key
+from helpers.names import match_keys
 from helpers.params import number
 from helpers.paths import DATA_RAW
 from helpers.units import per_sq_mi_to_per_km2
@@ -264,7 +264,7 @@ def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
         parts.append(table.sort_values(["per_sq_mi", "city"], ascending=[False, True], kind="mergesort"))
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
     out["per_km2"] = per_sq_mi_to_per_km2(out["per_sq_mi"])
-    out["city_key"] = out["city"].map(match_key)
+    out["city_key"] = match_keys(out["city"])
     return out[["city", "country", "in_china", "basis", "upper_bound", "people_per_sq_mi", "per_sq_mi", "per_km2",
                 "counted_per_sq_mi", "city_key"]]
 

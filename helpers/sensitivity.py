@@ -133,6 +133,9 @@ def setup(spec: dict, figures: pd.DataFrame, s: Scenario, *, seed: object = None
     )
 
 
+INPUT_COLUMNS = ["city", "basis", "a", "a_low", "a_high", "b", "b_low", "b_high", "scale", "a_name", "b_name"]
+INTERVAL_CITIES = 200  # Monte Carlo intervals for at most this many table cities, the highest estimates
+
 # --- cities ---------------------------------------------------------------------------------------
 
 def city_inputs(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
@@ -147,22 +150,26 @@ def city_inputs(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None 
         rows.append({"city": d.city, "basis": scenarios.ARTICLE_BASIS, "a": d.stated_per_sq_mi, "a_low": dens.low,
                      "a_high": dens.high, "b": d.rate, "b_low": rate.low, "b_high": rate.high, "scale": 1000.0,
                      "a_name": f"printed density ({d.value_text})", "b_name": f"printed rate ({d.rate_text})"})
+    parts = [pd.DataFrame(rows, columns=INPUT_COLUMNS)]
     if cities is not None and len(cities):
-        dens = city_densities(cities, printed)
-        dens = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
-        iv = cell_intervals(dens, None if printed is None else printed.loc[dens.index])
-        for i, r in dens.iterrows():
-            rows.append({"city": r["city"], "basis": f"{r['source']} population / area x national rate",
-                         "a": r["population"], "a_low": iv.at[i, "population_low"],
-                         "a_high": iv.at[i, "population_high"],
-                         "b": r["area_sq_mi"],
-                         "b_low": iv.at[i, "cameras_low"] / iv.at[i, "stated_per_sq_mi_high"],
-                         "b_high": iv.at[i, "cameras_high"] / iv.at[i, "stated_per_sq_mi_low"], "scale": 1.0,
-                         "a_name": "city population", "b_name": "city area"})
-    inputs = pd.DataFrame(rows, columns=["city", "basis", "a", "a_low", "a_high", "b", "b_low", "b_high", "scale",
-                                         "a_name", "b_name"])
+        parts.append(table_city_inputs(cities, printed))
+    inputs = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     keyed = est[est["basis"].isin(set(inputs["basis"]))][["city", "basis", "per_sq_mi"]]
     return keyed.merge(inputs, on=["city", "basis"], how="left", validate="one_to_one")
+
+
+def table_city_inputs(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`city_inputs` of a city table's Chinese cities, all at once: population over implied area, each with the
+    interval of its printed rounding (the area's from the camera count and the stated density)."""
+    dens = city_densities(cities, printed)
+    dens = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
+    iv = cell_intervals(dens, None if printed is None else printed.loc[dens.index])
+    return pd.DataFrame({
+        "city": dens["city"], "basis": dens["source"] + " population / area x national rate",
+        "a": dens["population"], "a_low": iv["population_low"], "a_high": iv["population_high"],
+        "b": dens["area_sq_mi"], "b_low": iv["cameras_low"] / iv["stated_per_sq_mi_high"],
+        "b_high": iv["cameras_high"] / iv["stated_per_sq_mi_low"], "scale": 1.0,
+        "a_name": "city population", "b_name": "city area"}, columns=INPUT_COLUMNS).reset_index(drop=True)
 
 
 def _people(a: np.ndarray | float, b: np.ndarray | float, scale: float) -> np.ndarray | float:
@@ -179,6 +186,7 @@ class Result:
     summary: pd.DataFrame
     cities: pd.DataFrame
     tornado: pd.DataFrame
+    estimated: int = 0  # cities with an estimate; `cities` holds at most INTERVAL_CITIES of each table's
 
 
 def monte_carlo(st: Setup) -> pd.DataFrame:
@@ -197,17 +205,34 @@ def summarise(draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFra
     return pd.DataFrame(rows).rename_axis("quantity").reset_index()
 
 
+def bounded(inputs: pd.DataFrame, top: int = INTERVAL_CITIES) -> pd.DataFrame:
+    """The rows of ``inputs`` that get intervals: every article city, and for each table the ``top`` cities with
+    the highest central estimate (ties by name); in their original order."""
+    article = inputs["basis"].eq(scenarios.ARTICLE_BASIS)
+    order = inputs.assign(_neg=-inputs["per_sq_mi"]).sort_values(["basis", "_neg", "city"], kind="mergesort")
+    keep = order[~article.loc[order.index]].groupby("basis", sort=False).head(top).index
+    return inputs[article | inputs.index.isin(keep)]
+
+
 def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame) -> pd.DataFrame:
-    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density."""
-    rows = []
-    for r in inputs.itertuples():
-        a = Uniform(f"city:{r.basis}:{r.city}:a", r.a_low, r.a_high, r.a_name).draw(st.seed, st.draws)
-        b = Uniform(f"city:{r.basis}:{r.city}:b", r.b_low, r.b_high, r.b_name).draw(st.seed, st.draws)
-        values = city_density(rate, _people(a, b, r.scale))
-        qs = np.percentile(values, st.percentiles)
-        rows.append({"city": r.city, "basis": r.basis, "per_sq_mi": r.per_sq_mi,
-                     **{f"p{p:g}": q for p, q in zip(st.percentiles, qs, strict=True)}})
-    return pd.DataFrame(rows, columns=["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles)])
+    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density.
+
+    Each city's own streams (`Uniform.draw`) make a row of one matrix; the percentiles are taken row-wise at once.
+    """
+    columns = ["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles)]
+    if inputs.empty:
+        return pd.DataFrame(columns=columns)
+    a = np.vstack([Uniform(f"city:{b}:{c}:a", lo, hi, "").draw(st.seed, st.draws) for c, b, lo, hi in
+                   zip(inputs["city"], inputs["basis"], inputs["a_low"], inputs["a_high"], strict=True)])
+    b = np.vstack([Uniform(f"city:{b}:{c}:b", lo, hi, "").draw(st.seed, st.draws) for c, b, lo, hi in
+                   zip(inputs["city"], inputs["basis"], inputs["b_low"], inputs["b_high"], strict=True)])
+    values = city_density(rate, _people(a, b, inputs["scale"].to_numpy(dtype=float)[:, None]))
+    qs = np.percentile(values, st.percentiles, axis=1).T
+    out = pd.DataFrame({"city": inputs["city"].to_numpy(), "basis": inputs["basis"].to_numpy(),
+                        "per_sq_mi": inputs["per_sq_mi"].to_numpy()})
+    for j, p in enumerate(st.percentiles):
+        out[f"p{p:g}"] = qs[:, j]
+    return out[columns]
 
 
 def tornado(st: Setup, s: Scenario, inputs: pd.DataFrame, city: str) -> pd.DataFrame:
@@ -250,8 +275,17 @@ def run(st: Setup, s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
     """Draw, summarise, and break down one scenario."""
     draws = monte_carlo(st)
     inputs = city_inputs(s, figures, cities, printed)
-    return Result(draws, summarise(draws, st.percentiles), city_intervals(st, draws[RATE].to_numpy(), inputs),
-                  tornado(st, s, inputs, scenarios.headline_city(figures)))
+    return Result(draws, summarise(draws, st.percentiles),
+                  city_intervals(st, draws[RATE].to_numpy(), bounded(inputs)),
+                  tornado(st, s, inputs, scenarios.headline_city(figures)), len(inputs))
+
+
+def bound_note(shown: int, estimated: int) -> str:
+    """The caption's note when intervals are drawn for some of the estimated cities only ("" when for all)."""
+    if shown >= estimated:
+        return ""
+    return (f"; intervals for {shown:,} of the {estimated:,} cities: the article's and, of each table, the "
+            f"{INTERVAL_CITIES:,} with the highest central estimate")
 
 
 # --- the step -------------------------------------------------------------------------------------
@@ -275,7 +309,8 @@ def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path,
     written |= {f"cities_{k}": v for k, v in save_table(
         round_columns(result.cities), "city_intervals", folder=folder,
         caption=f"Scenario {s.name}: cameras per square mile of Chinese cities, central estimate and Monte Carlo "
-                "percentiles (national rate, city population and area all drawn).").items()}
+                "percentiles (national rate, city population and area all drawn)"
+                + bound_note(len(result.cities), result.estimated) + ".").items()}
     written |= {f"tornado_{k}": v for k, v in save_table(
         round_columns(result.tornado), "tornado", folder=folder,
         caption=f"Scenario {s.name}: each input moved alone from the low to the high end of its distribution, the "

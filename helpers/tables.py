@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
+from helpers.float_text import format_floats
 from helpers.paths import check_file_stem
 from helpers.units import DECIMALS
 
@@ -376,28 +377,6 @@ def _csv_column(s: pd.Series) -> arrow.Array:
 
 def _text_scalar(text: str) -> arrow.Scalar:
     return arrow.scalar(text, arrow.large_string())
-
-
-def format_floats(values: np.ndarray) -> arrow.Array:
-    """``CSV_FLOAT`` ("%.10g") of every value, "" where not finite, as Arrow strings.
-
-    Arrow writes the shortest text that reads back as the value; where that text has at most 10 digits (11
-    characters with the point), no exponent and a magnitude in [1e-4, 1e10) (or is zero), it is exactly what %.10g
-    prints. The other values (long fractions, very large or small ones) are formatted by Python.
-    """
-    finite = np.isfinite(values)
-    size = np.abs(values, where=finite, out=np.zeros_like(values))
-    text = pc.cast(arrow.array(values), arrow.large_string())
-    # at most 10 digits (so at most 10 significant ones): 11 characters with a point, 12 with a sign
-    short = pc.utf8_length(text).to_numpy() <= 11 + (values < 0)
-    short &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)
-    fast = finite & ((size >= 1e-4) & (size < 1e10) | (values == 0)) & short
-    slow = finite & ~fast
-    out = pc.if_else(arrow.array(fast), text, _text_scalar(""))
-    if slow.any():
-        out = pc.replace_with_mask(out, arrow.array(slow), arrow.array([CSV_FLOAT % v for v in values[slow].tolist()],
-                                                                       arrow.large_string()))
-    return out
 
 
 def _mixed(values: np.ndarray) -> np.ndarray:

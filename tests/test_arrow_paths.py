@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.city_tables import canonical_numbers, parse_numbers
+from helpers.float_text import format_floats
 from helpers.io import _read_arrow, read_text_table
 from helpers.names import match_key, match_keys
-from helpers.tables import CSV_FLOAT, format_floats, to_csv
+from helpers.tables import CSV_FLOAT, to_csv
 from helpers.text_arrays import TEXT, stripped
 
 NAMES = ["New York City", "new york", "Ji'nan", "Medellín", "  São  Paulo city ", "ß-town", "Ǆx", "ＡＢＣ city",
@@ -40,7 +41,9 @@ def test_match_keys_edge_names_and_missing():
 
 
 EDGE_FLOATS = [0.0, -0.0, 1.0, 100.0, 12.3, 1e-4, 1e-5, 0.000123456789, 9999999999.0, 1e10, 1e9, 1234567890123.0,
-               0.1 + 0.2, 1 / 3, 1e20, 5e-324, -2.5, 123456.789, 1.7976931348623157e308, 25_000_000.0, 0.00012]
+               0.1 + 0.2, 1 / 3, 1e20, 5e-324, -2.5, 123456.789, 1.7976931348623157e308, 25_000_000.0, 0.00012,
+               9.99999999995, 9.9999999996, 0.00099999999996, 0.00009999999999999, 2.5e-3, -0.0001, 1234567890.5,
+               0.5, 1.5, 12345.67895, 999999999.95]  # rounding carries, ties and the ends of the fixed range
 
 
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=40))
@@ -49,6 +52,16 @@ def test_format_floats_is_percent_10g(values):
     array = np.array(values, dtype=float)
     expected = ["" if not np.isfinite(v) else CSV_FLOAT % v for v in array.tolist()]
     assert format_floats(array).to_pylist() == expected
+
+
+def test_format_floats_many_magnitudes():
+    # a million-value spread over every magnitude %.10g writes without an exponent, both signs, plus rounded
+    # values as tables hold them: each text is Python's own
+    rng = np.random.default_rng(15)
+    values = np.concatenate([rng.uniform(-1000, 1000, 50_000), 10 ** rng.uniform(-6, 12, 50_000),
+                             -(10 ** rng.uniform(-6, 12, 20_000)), np.round(rng.uniform(0, 100, 20_000), 2),
+                             rng.integers(0, 10**9, 20_000).astype(float)])
+    assert format_floats(values).to_pylist() == [CSV_FLOAT % v for v in values.tolist()]
 
 
 def test_format_floats_edge_values():

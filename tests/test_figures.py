@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import matplotlib.pyplot as plt
 import pytest
 
 from helpers.errors import ParameterError
@@ -98,3 +99,53 @@ def test_a_large_scatter_is_rasterized_so_svg_and_pdf_stay_small(tmp_path):
     paths = save_figure(fig, "big", caption="c", provenance={}, folder=tmp_path)
     assert paths["svg"].stat().st_size < 3_000_000
     assert paths["pdf"].stat().st_size < 3_000_000
+
+
+def test_a_scatter_beyond_bin_points_is_binned_so_svg_and_pdf_stay_small(tmp_path):
+    import matplotlib
+    import numpy as np
+    import pandas as pd
+
+    from helpers.figures import BIN_POINTS, binned_note, plot_area_strip
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    df = pd.DataFrame({"x": rng.lognormal(size=n), "y": rng.lognormal(size=n), "china": rng.random(n) < 0.2,
+                       "city": [f"c{i}" for i in range(n)]})
+    df["area_sq_mi"], df["in_china"] = df["x"], df["china"]
+    fig, (ax, ax2) = new_figure("single", nrows=2)
+    plot_scatter(df, "x", "y", ax=ax, xlabel="x", ylabel="y", china_col="china", label_col="city",
+                 labels=["c1", "c2"])
+    plot_area_strip(df, ax=ax2, factor=3.0)
+    # Binned, the points are two raster images of at most the axes' size at 300 dpi (< 1,050 x 1,000 px each, in
+    # 80-cell blocks of flat grey that compress to a few kB) plus vector axes, labels and colour bars (< 100 kB as
+    # SVG paths): the files do not grow with the points. Drawn as points they would be ~100 bytes per point.
+    paths = save_figure(fig, "binned", caption="c", provenance={}, folder=tmp_path)
+    plt.close(fig)
+    assert paths["svg"].stat().st_size < 300_000
+    assert paths["pdf"].stat().st_size < 300_000
+    images = [c for c in ax.collections if isinstance(c, matplotlib.collections.QuadMesh)]
+    assert len(images) == 1 and images[0].get_rasterized()
+    assert binned_note(n) and not binned_note(BIN_POINTS) and BIN_POINTS >= 5000  # the real table: 150 rows
+
+
+def test_a_table_sized_scatter_is_drawn_as_points():
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame({"x": np.arange(1.0, 151.0), "y": np.arange(151.0, 1.0, -1.0), "china": [True, False] * 75})
+    fig, ax = new_figure("single")
+    plot_scatter(df, "x", "y", ax=ax, xlabel="x", ylabel="y", china_col="china")
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 150
+    plt.close(fig)
+
+
+def test_counted_vs_rule_draws_at_most_the_highest_rule_densities():
+    import pandas as pd
+
+    from helpers.figures import DUMBBELL_ROWS, counted_vs_rule_rows
+
+    df = pd.DataFrame({"city": [f"c{i}" for i in range(100)], "counted": 1.0, "rule": [float(i) for i in range(100)]})
+    rows = counted_vs_rule_rows(df)
+    assert len(rows) == DUMBBELL_ROWS and rows["rule"].min() == 100 - DUMBBELL_ROWS
+    assert len(counted_vs_rule_rows(df.head(30))) == 29  # rule 0 is not drawn on a log axis

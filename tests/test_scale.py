@@ -136,3 +136,124 @@ def test_find_city_keys_follow_changes_to_the_table():
 def test_city_keys_match_the_row_by_row_keys(dtype):
     names = pd.Series(["Ji'nan", "Jinan", "São Paulo", "Mexico City", "  Delhi ", "Mexico City"], dtype=dtype)
     assert list(city_keys(names)) == [match_key(n) for n in names]
+
+
+# ----------------------------------------------------------------------------- downstream of notebook 01
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**12, 10**12).map(float),
+                          st.integers(0, 10**8).map(lambda n: n / 100), st.integers(0, 10**9).map(lambda n: n / 1e7)),
+                min_size=1, max_size=30))
+def test_formatted_equals_the_format_of_every_value(values):
+    series = pd.Series(values, dtype=float)
+    expected = pd.Series(["" if pd.isna(v) else FLOAT_FORMAT % v for v in values], index=series.index, dtype="str")
+    pd.testing.assert_series_equal(density._formatted(series), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=12))
+def test_verdicts_of_equal_the_row_by_row_verdicts(pairs):
+    from helpers.verdicts import verdict
+
+    checkable = pd.Series([c for c, _ in pairs], dtype=bool)
+    agrees = pd.Series([a for _, a in pairs], dtype=bool)
+    assert list(density.verdicts_of(checkable, agrees)) == [verdict(checkable=c, agrees=a) for c, a in pairs]
+
+
+def generated_cities(n: int, seed: int = 0) -> pd.DataFrame:
+    """A cleaned city table of ``n`` rows (every third Chinese), as notebook 01 writes it."""
+    rng = np.random.default_rng(seed)
+    population = rng.integers(50_000, 25_000_000, n).astype(float)
+    cameras = np.maximum(1, (population * rng.uniform(0.1, 120, n) / 1000).round())
+    area = rng.uniform(20, 3000, n)
+    return pd.DataFrame({
+        "source": "t", "source_row": np.arange(2, n + 2), "city": [f"City {i}" for i in range(n)],
+        "country": np.where(np.arange(n) % 3 == 0, "China", "India"),
+        "country_code": np.where(np.arange(n) % 3 == 0, "CHN", "IND"), "cameras": cameras, "population": population,
+        "stated_per_1000": (cameras / population * 1000).round(2), "stated_per_sq_mi": (cameras / area).round(2),
+        "crime_index": np.nan, "area_sq_mi": cameras / (cameras / area).round(2),
+        "area_km2": cameras / (cameras / area).round(2) * 2.589988110336})
+
+
+def test_city_densities_are_kept_for_the_same_table_and_follow_changes():
+    cities = generated_cities(50)
+    printed = printed_texts(cities)
+    first = density.city_densities(cities, printed)
+    pd.testing.assert_frame_equal(first, density.densities_of(cities, printed))
+    first["per_1000"] = 0.0  # a caller's change stays in its own frame
+    pd.testing.assert_frame_equal(density.city_densities(cities, printed), density.densities_of(cities, printed))
+    cities.loc[0, "cameras"] = 1.0  # copy-on-write: a new buffer, so a new result
+    assert density.city_densities(cities, printed).loc[0, "cameras"] == 1.0
+
+
+def test_table_city_inputs_equal_the_row_by_row_version():
+    from helpers.density import cell_intervals, city_densities
+    from helpers.sensitivity import INPUT_COLUMNS, table_city_inputs
+
+    cities = generated_cities(60)
+    printed = printed_texts(cities)
+    dens = city_densities(cities, printed)
+    dens = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
+    iv = cell_intervals(dens, printed.loc[dens.index])
+    rows = [{"city": r["city"], "basis": f"{r['source']} population / area x national rate", "a": r["population"],
+             "a_low": iv.at[i, "population_low"], "a_high": iv.at[i, "population_high"], "b": r["area_sq_mi"],
+             "b_low": iv.at[i, "cameras_low"] / iv.at[i, "stated_per_sq_mi_high"],
+             "b_high": iv.at[i, "cameras_high"] / iv.at[i, "stated_per_sq_mi_low"], "scale": 1.0,
+             "a_name": "city population", "b_name": "city area"} for i, r in dens.iterrows()]
+    expected = pd.DataFrame(rows, columns=INPUT_COLUMNS)
+    got = table_city_inputs(cities, printed)
+    pd.testing.assert_frame_equal(got.astype({"city": object, "basis": object, "a_name": object, "b_name": object}),
+                                  expected.astype({"city": object, "basis": object, "a_name": object,
+                                                   "b_name": object}), check_dtype=False)
+
+
+def test_city_intervals_equal_the_city_by_city_percentiles():
+    from helpers.density import city_density
+    from helpers.sensitivity import Uniform, city_intervals
+
+    rng = np.random.default_rng(3)
+    k = 7
+    inputs = pd.DataFrame({"city": [f"c{i}" for i in range(k)], "basis": ["b"] * k,
+                           "per_sq_mi": rng.uniform(1, 100, k), "a_low": rng.uniform(1, 2, k),
+                           "a_high": rng.uniform(2, 3, k), "b_low": rng.uniform(1, 2, k),
+                           "b_high": rng.uniform(2, 3, k),
+                           "scale": rng.choice([1.0, 1000.0], k), "a_name": "a", "b_name": "b"})
+
+    class St:
+        seed, draws, percentiles = 5, 1000, (5.0, 50.0, 95.0)
+
+    rate = rng.uniform(300, 400, St.draws)
+    got = city_intervals(St, rate, inputs)
+    for j, r in enumerate(inputs.itertuples()):
+        a = Uniform(f"city:{r.basis}:{r.city}:a", r.a_low, r.a_high, "").draw(St.seed, St.draws)
+        b = Uniform(f"city:{r.basis}:{r.city}:b", r.b_low, r.b_high, "").draw(St.seed, St.draws)
+        expected = np.percentile(city_density(rate, a / b * r.scale), St.percentiles)
+        assert got.loc[j, ["p5", "p50", "p95"]].to_numpy(dtype=float).tolist() == expected.tolist()
+
+
+def test_bounded_keeps_every_article_city_and_the_highest_table_estimates():
+    from helpers.scenarios import ARTICLE_BASIS
+    from helpers.sensitivity import bounded
+
+    inputs = pd.DataFrame({"city": ["A", "x1", "x2", "x3", "B", "y1"],
+                           "basis": [ARTICLE_BASIS, "t1", "t1", "t1", ARTICLE_BASIS, "t2"],
+                           "per_sq_mi": [1.0, 5.0, 9.0, 7.0, 2.0, 1.0]})
+    assert bounded(inputs, top=2)["city"].tolist() == ["A", "x2", "x3", "B", "y1"]
+    assert bounded(inputs, top=10).equals(inputs)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=40), st.booleans())
+def test_notable_equals_the_full_sort(values, smallest):
+    from helpers.figures import notable
+
+    df = pd.DataFrame({"city": [f"c{i % 9}" for i in range(len(values))], "x": [float(a) for a, _ in values],
+                       "y": [float(b) for _, b in values]})
+
+    def full(col, ascending, frame):
+        return frame.sort_values([col, "city"], ascending=[ascending, True], kind="mergesort")["city"].head(2).tolist()
+
+    a, b = df["x"], df["y"]
+    gap = (a - b).abs() if smallest else (np.log(a) - np.log(b)).abs()
+    expected = full("x", smallest, df) + full("y", smallest, df) + full("gap", False, df.assign(gap=gap))
+    expected += [x for x in ["c1", "zz"] if x in set(df["city"])]
+    assert notable(df, ["x", "y"], smallest=smallest, extra=["c1", "zz"]) == list(dict.fromkeys(expected))
