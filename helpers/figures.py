@@ -135,6 +135,19 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
 
 # --- shared pieces ------------------------------------------------------------------------------------------------
 
+# Tick formatters are module functions, not lambdas, so a figure can be pickled (copied to another process).
+def _plain_tick(v: float, _: object = None) -> str:
+    return f"{v:,g}"
+
+
+def _thousands_tick(v: float, _: object = None) -> str:
+    return f"{v / 1000:,.0f}k" if abs(v) >= 10_000 else f"{v:,.0f}"
+
+
+def _percent_tick(v: float, _: object = None) -> str:
+    return f"{v:+g}%" if v else "0"
+
+
 def _place(in_china) -> tuple[list[str], list[str]]:
     keys = ["china" if c else "elsewhere" for c in in_china]
     return [COLORS[k] for k in keys], [MARKERS[k] for k in keys]
@@ -227,7 +240,7 @@ def _plain_log_ticks(axis, values: pd.Series | None = None) -> None:
     positive = values[values > 0] if values is not None else pd.Series(dtype=float)
     narrow = values is None or positive.empty or positive.max() / positive.min() < 100
     axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,g}"))
+    axis.set_major_formatter(FuncFormatter(_plain_tick))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -435,8 +448,7 @@ def plot_scatter(df: pd.DataFrame, x: str, y: str, *, ax, xlabel: str, ylabel: s
         from matplotlib.ticker import FuncFormatter
 
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}k" if abs(v) >= 10_000
-                                                   else f"{v:,.0f}"))  # short: ranks reach the millions
+            axis.set_major_formatter(FuncFormatter(_thousands_tick))  # short: ranks reach the millions
     if len(shown):
         _label_points(ax, shown[x], shown[y], shown[label_col], avoid_x=avoid[0], avoid_y=avoid[1],
                       boxed=binned(len(data)))
@@ -553,7 +565,7 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
 
     ticks = [t for t in (-100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1000) if left <= t <= right]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+g}%" if v else "0"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_percent_tick))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("Recomputed minus stated, % of stated (symmetric log scale, linear within \u00b10.1%)")
     for i in np.flatnonzero(starts):
