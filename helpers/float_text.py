@@ -1,11 +1,12 @@
-"""Numbers as the text ``"%.10g" % value`` gives, a column at a time (NumPy bytes, no Python per value).
+"""Numbers as the text ``"%.10g" % value`` gives, a column at a time (Arrow and NumPy, no Python per value).
 
 ``%.10g`` rounds a value to 10 significant digits, writes it without an exponent when its decimal exponent is in
-[-4, 10), and drops trailing zeros. Here each value is scaled by an exact power of ten to a 10-digit integer and
-rounded; its digits, the point, the sign and the leading zeros are laid out in a byte matrix, one row per value,
-and the rows are packed into one Arrow string array. Values whose scaled fraction is too close to one half for
-the rounding to be sure (about 1 in 5,000), and values outside [1e-4, 1e10), are written by Python itself, so
-every text is exactly Python's (tests/test_arrow_paths.py compares them on generated values).
+[-4, 10), and drops trailing zeros. A value whose shortest text (Arrow's) is already that is taken as it is; any
+other is scaled by an exact power of ten to a 10-digit integer and rounded, and its digits, the point, the sign
+and the leading zeros are laid out in a byte matrix, one row per value, packed into one Arrow string array.
+Values whose scaled fraction is too close to one half for the rounding to be sure (about 1 in 5,000), and values
+outside [1e-4, 1e10), are written by Python itself, so every text is exactly Python's (tests/test_arrow_paths.py
+compares them on generated values).
 """
 
 from __future__ import annotations
@@ -67,25 +68,38 @@ def _layout(number: np.ndarray, exponent: np.ndarray, negative: np.ndarray) -> t
 
 
 def format_floats(values: np.ndarray) -> arrow.Array:
-    """``"%.10g" % v`` of every value, "" where a value is not finite, as an Arrow string array."""
+    """``"%.10g" % v`` of every value, "" where a value is not finite, as an Arrow string array.
+
+    First Arrow's shortest text that reads back as the value: where it has at most 10 digits (11 characters with
+    the point, 12 with a sign), no exponent and a magnitude in [1e-4, 1e10), or the value is zero, it is exactly
+    what %.10g prints (most values of a rounded table). The other values are laid out by `_laid_out`.
+    """
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
     size = np.abs(np.where(finite, values, 0.0))
-    positive = size > 0
-    number = np.zeros(len(values), dtype=np.int64)
-    exponent = np.zeros(len(values), dtype=np.int64)
-    sure = np.ones(len(values), dtype=bool)
-    number[positive], exponent[positive], sure[positive] = _rounded(size[positive])
-    fast = positive & sure & (exponent >= LOWEST) & (exponent <= HIGHEST)
-    laid, length = _layout(np.where(fast, number, 0), np.where(fast, exponent, 0),
-                           np.signbit(values) & (fast | (finite & ~positive)))
-    zero = finite & ~positive  # "0" or "-0": the first digit of 0000000000, after the sign
-    length = np.where(fast, length, np.where(zero, 1 + np.signbit(values), 0))
+    text = pc.cast(arrow.array(values), arrow.large_string())
+    short = pc.utf8_length(text).to_numpy() <= 11 + (values < 0)
+    short &= ~np.asarray(pc.match_substring(text, "e").to_numpy(zero_copy_only=False), dtype=bool)
+    shortest = finite & (((size >= 10.0 ** LOWEST) & (size < 10.0 ** DIGITS) & short) | (size == 0))
+    out = pc.if_else(arrow.array(shortest), text, arrow.scalar("", arrow.large_string()))
+    rest = finite & ~shortest
+    if rest.any():
+        out = pc.replace_with_mask(out, arrow.array(rest), _laid_out(values[rest]))
+    return out
+
+
+def _laid_out(values: np.ndarray) -> arrow.Array:
+    """``"%.10g" % v`` of finite non-zero values: rounded to 10 digits and laid out as bytes; Python's own text
+    where the rounding is not sure or the value is outside [1e-4, 1e10)."""
+    size = np.abs(values)
+    number, exponent, sure = _rounded(size)
+    fast = sure & (exponent >= LOWEST) & (exponent <= HIGHEST)
+    laid, length = _layout(np.where(fast, number, 0), np.where(fast, exponent, 0), np.signbit(values) & fast)
+    length = np.where(fast, length, 0)
     data = laid[np.arange(WIDTH)[None, :] < length[:, None]]
     offsets = np.concatenate([[0], np.cumsum(length)]).astype(np.int64)
     out = arrow.LargeStringArray.from_buffers(len(values), arrow.py_buffer(offsets), arrow.py_buffer(data.tobytes()))
-    slow = finite & positive & ~fast
-    if slow.any():
-        texts = arrow.array([FORMAT % v for v in values[slow].tolist()], arrow.large_string())
-        out = pc.replace_with_mask(out, arrow.array(slow), texts)
+    if not fast.all():
+        texts = arrow.array([FORMAT % v for v in values[~fast].tolist()], arrow.large_string())
+        out = pc.replace_with_mask(out, arrow.array(~fast), texts)
     return out
