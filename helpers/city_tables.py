@@ -272,14 +272,14 @@ def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleanin
 
 
 def _row_mask(df: pd.DataFrame, line: int | None, city: str | None, country: str | None) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
+    rows = pd.Series(True, index=df.index)  # not `mask`: that is helpers.text_arrays.mask here
     if line is not None:
-        mask &= df["source_row"].eq(line)
+        rows &= df["source_row"].eq(line)
     if city is not None:
-        mask &= match_keys(df["city"]) == match_key(city)
+        rows &= match_keys(df["city"]) == match_key(city)
     if country is not None:
-        mask &= match_keys(df["country"]) == match_key(country)
-    return mask
+        rows &= match_keys(df["country"]) == match_key(country)
+    return rows
 
 
 def _drop_rows(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:

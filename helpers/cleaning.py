@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.countries import resolve_country
+from helpers.float_text import FORMAT
 from helpers.io import HEADER_LINES, validate
 from helpers.paths import resolve
 from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
@@ -18,7 +19,7 @@ from helpers.tables import write_csv
 from helpers.values import parse_cell
 
 LOG_COLUMNS = ["source", "row", "column", "before", "after", "rule"]
-FLOAT_FORMAT = "%.10g"
+FLOAT_FORMAT = FORMAT  # "%.10g"
 
 
 @dataclass

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as arrow
 import pyarrow.compute as pc
 
+from helpers.text_arrays import mask, text_scalar
+
 FORMAT = "%.10g"
 DIGITS = 10
 LOWEST, HIGHEST = -4, DIGITS - 1  # decimal exponents %.10g writes without an exponent
@@ -79,9 +81,9 @@ def format_floats(values: np.ndarray) -> arrow.Array:
     size = np.abs(np.where(finite, values, 0.0))
     text = pc.cast(arrow.array(values), arrow.large_string())
     short = pc.utf8_length(text).to_numpy() <= 11 + (values < 0)
-    short &= ~np.asarray(pc.match_substring(text, "e").to_numpy(zero_copy_only=False), dtype=bool)
+    short &= ~mask(pc.match_substring(text, "e"))
     shortest = finite & (((size >= 10.0 ** LOWEST) & (size < 10.0 ** DIGITS) & short) | (size == 0))
-    out = pc.if_else(arrow.array(shortest), text, arrow.scalar("", arrow.large_string()))
+    out = pc.if_else(arrow.array(shortest), text, text_scalar(""))
     rest = finite & ~shortest
     if rest.any():
         out = pc.replace_with_mask(out, arrow.array(rest), _laid_out(values[rest]))

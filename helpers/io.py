@@ -7,7 +7,6 @@ import csv
 import io
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as arrow
@@ -18,6 +17,7 @@ from helpers.checksums import SUMS_FILE, verify
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
+from helpers.text_arrays import TEXT
 
 HEADER_LINES = 1  # a data row's file line = its 1-based row number + HEADER_LINES
 
@@ -72,7 +72,7 @@ def _read_arrow(path: Path) -> pd.DataFrame | None:
         return None
     if table.column_names != header:
         return None
-    return table.to_pandas(types_mapper={arrow.large_string(): pd.StringDtype(na_value=np.nan)}.get)
+    return table.to_pandas(types_mapper={arrow.large_string(): TEXT}.get)
 
 
 def _where(index: object) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from helpers.text_arrays import as_arrow
+from helpers.text_arrays import as_arrow, mask
 
 
 def match_key(name: str) -> str:
@@ -36,7 +36,7 @@ def match_keys(names: pd.Series | list[str]) -> np.ndarray:
     keys = pc.replace_substring_regex(keys, r"[^a-z0-9 ]+", "")
     keys = pc.utf8_trim(pc.replace_substring_regex(keys, r" +", " "), " ")
     keys = np.asarray(pc.replace_substring_regex(keys, r" city$", "").to_numpy(zero_copy_only=False), dtype=object)
-    other = ~np.asarray(pc.string_is_ascii(text).to_numpy(zero_copy_only=False), dtype=bool)
+    other = ~mask(pc.string_is_ascii(text))
     if other.any():
         at, distinct = pd.factorize(pd.Series(text.filter(other).to_pylist(), dtype=object))
         keys[other] = np.array([match_key(n) for n in distinct], dtype=object)[at]

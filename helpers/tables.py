@@ -29,11 +29,12 @@ import pyarrow.compute as pc
 
 from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
-from helpers.float_text import format_floats
+from helpers.float_text import FORMAT, format_floats
 from helpers.paths import check_file_stem
+from helpers.text_arrays import text_scalar
 from helpers.units import DECIMALS
 
-CSV_FLOAT = "%.10g"
+CSV_FLOAT = FORMAT  # "%.10g"
 CSV_CHUNK_ROWS = 100_000  # rows made into CSV text at a time
 MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
 LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
@@ -369,14 +370,10 @@ def _csv_column(s: pd.Series) -> arrow.Array:
         out = pc.fill_null(out, "")
         quote = pc.match_substring_regex(out, r'[",\n]')
         if pc.any(quote).as_py():
-            quoted = pc.binary_join_element_wise(_text_scalar('"'), pc.replace_substring(out, '"', '""'),
-                                                 _text_scalar('"'), _text_scalar(""))
+            quoted = pc.binary_join_element_wise(text_scalar('"'), pc.replace_substring(out, '"', '""'),
+                                                 text_scalar('"'), text_scalar(""))
             out = pc.if_else(quote, quoted, out)
     return out.combine_chunks() if isinstance(out, arrow.ChunkedArray) else out
-
-
-def _text_scalar(text: str) -> arrow.Scalar:
-    return arrow.scalar(text, arrow.large_string())
 
 
 def _mixed(values: np.ndarray) -> np.ndarray:
@@ -411,8 +408,8 @@ def csv_pieces(df: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes |
     yield (",".join(_quoted(str(c)) for c in df.columns) + "\n").encode()
     for start in range(0, len(df), rows):
         part = df.iloc[start:start + rows]
-        lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], _text_scalar(","))
-        lines = pc.binary_join_element_wise(lines, _text_scalar(""), _text_scalar("\n"))  # each line and its "\n"
+        lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], text_scalar(","))
+        lines = pc.binary_join_element_wise(lines, text_scalar(""), text_scalar("\n"))  # each line and its "\n"
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
         yield memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
 

@@ -23,6 +23,11 @@ def stripped(texts: pd.Series | list) -> arrow.Array:
     return pc.utf8_trim_whitespace(as_arrow(texts))
 
 
+def text_scalar(text: str) -> arrow.Scalar:
+    """A text constant for Arrow's string kernels (of the arrays' type, large_string)."""
+    return arrow.scalar(text, arrow.large_string())
+
+
 def mask(array: arrow.Array | arrow.ChunkedArray) -> np.ndarray:
     """A boolean Arrow result as a NumPy bool array (missing as False)."""
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
