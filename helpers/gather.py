@@ -89,33 +89,33 @@ def figure_index_tex(entries: list[tuple[dict, str]]) -> str:
     at its own size (figures are drawn at the journal's column widths); a float barrier after each step."""
     from helpers.tables import latex_escape
 
-    lines = ["% Every figure of figures/, in step-table order; written by the gather step (helpers/gather.py).",
-             "% Needs \\usepackage{graphicx} and \\outputsdir (the outputs folder, e.g. ../outputs).",
-             "\\providecommand\\FloatBarrier{}"]
-    previous = None
-    for meta, step_id in entries:
-        if previous is not None and step_id.split("/")[0] != previous:
-            lines.append("\\FloatBarrier")
-        previous = step_id.split("/")[0]
-        lines += ["\\begin{figure}[htbp]", "\\centering",
-                  f"\\includegraphics{{\\outputsdir/figures/{meta['files']['pdf']['file']}}}",
-                  f"\\caption{{{latex_escape(meta['caption'])}}}", f"\\label{{fig:{meta['name']}}}",
-                  "\\end{figure}"]
-    lines.append("\\FloatBarrier")
-    return "\n".join(lines) + "\n"
+    header = ["% Every figure of figures/, in step-table order; written by the gather step (helpers/gather.py).",
+              "% Needs \\usepackage{graphicx} and \\outputsdir (the outputs folder, e.g. ../outputs)."]
+    return _by_step(header, [(step_id, ["\\begin{figure}[htbp]", "\\centering",
+                                        f"\\includegraphics{{\\outputsdir/figures/{meta['files']['pdf']['file']}}}",
+                                        f"\\caption{{{latex_escape(meta['caption'])}}}",
+                                        f"\\label{{fig:{meta['name']}}}", "\\end{figure}"])
+                             for meta, step_id in entries])
 
 
 def table_index_tex(rows: list[tuple[str, str]]) -> str:
     """``tables/index.tex``: ``\\input`` of every presentation table, in step-table order."""
-    lines = ["% Every presentation table of tables/, in step-table order; written by the gather step.",
-             "% Needs the packages each table names and \\outputsdir (the outputs folder, e.g. ../outputs).",
-             "\\providecommand\\FloatBarrier{}"]
+    header = ["% Every presentation table of tables/, in step-table order; written by the gather step.",
+              "% Needs the packages each table names and \\outputsdir (the outputs folder, e.g. ../outputs)."]
+    return _by_step(header, [(step_id, [f"\\input{{\\outputsdir/tables/{name}.tex}}"]) for name, step_id in rows])
+
+
+def _by_step(header: list[str], blocks: list[tuple[str, list[str]]]) -> str:
+    """An index file: ``header``, then each (run id, lines) block, a float barrier wherever the step changes
+    (runs of one per-scenario step count as one) and at the end."""
+    lines = [*header, "\\providecommand\\FloatBarrier{}"]
     previous = None
-    for name, step_id in rows:
-        if previous is not None and step_id.split("/")[0] != previous:
+    for step_id, block in blocks:
+        step = step_id.split("/")[0]
+        if previous is not None and step != previous:
             lines.append("\\FloatBarrier")
-        previous = step_id.split("/")[0]
-        lines.append(f"\\input{{\\outputsdir/tables/{name}.tex}}")
+        previous = step
+        lines += block
     lines.append("\\FloatBarrier")
     return "\n".join(lines) + "\n"
 
