@@ -13,6 +13,7 @@ than `BIN_POINTS`, drawn as counts per cell (a binned density, `binned_note` for
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -105,27 +106,57 @@ def _portable(value: object) -> object:
     return value
 
 
+def _show_saved(fig, png: Path) -> bool:
+    """In a Jupyter kernel drawing inline: display ``png`` at figure.dpi instead of drawing ``fig`` once more, and
+    close ``fig`` (so the inline backend does not draw it again). False elsewhere (nothing done)."""
+    if "inline" not in matplotlib.get_backend():
+        return False
+    from IPython import get_ipython
+    from IPython.display import display
+    from PIL import Image as Picture
+
+    if getattr(get_ipython(), "kernel", None) is None:
+        return False
+    with Picture.open(png) as picture:
+        factor = PNG_DPI / matplotlib.rcParams["figure.dpi"]
+        size = (round(picture.width / factor), round(picture.height / factor))
+        shown = picture.reduce(int(factor)) if factor == int(factor) else picture.resize(size, Picture.LANCZOS)
+        buffer = io.BytesIO()
+        shown.save(buffer, format="png")
+    display({"image/png": buffer.getvalue(), "text/plain": f"<Figure {png.stem}: saved as PNG, SVG and PDF>"},
+            raw=True)
+    plt.close(fig)
+    return True
+
+
 def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str | Path) -> dict[str, Path]:
     """Write ``<name>.png`` (300 dpi), ``.svg``, ``.pdf`` and a ``.json`` sidecar; byte-identical every run.
 
-    The figure stays open, so a notebook still shows it inline; close it yourself outside Jupyter.
+    The figure is laid out once, when the PNG is drawn; the SVG and the PDF reuse that layout, so the three files
+    share one geometry. In a Jupyter kernel with the inline backend the saved PNG itself is shown (at the screen's
+    figure.dpi) and the figure is closed, so what you see is what was published; elsewhere the figure stays open
+    with its layout engine (close it yourself).
     """
     check_file_stem(name, "figure")
     folder = Path(folder)
     paths: dict[str, Path] = {}
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "0"
+    engine = fig.get_layout_engine()
     try:
-        with matplotlib.rc_context(RC):
+        with matplotlib.rc_context({**RC, "figure.autolayout": False, "figure.constrained_layout.use": False}):
             for fmt in FORMATS:
                 with atomic_path(folder / f"{name}.{fmt}") as tmp:
                     fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt])
                 paths[fmt] = folder / f"{name}.{fmt}"
+                fig.set_layout_engine(None)  # laid out by the first format: the others draw it as it stands
     finally:
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+    if not _show_saved(fig, paths["png"]):
+        fig.set_layout_engine(engine)
     sidecar = {"name": name, "caption": caption, "provenance": _portable(provenance),
                "files": {fmt: {"file": p.name, "sha256": _sha256(p)} for fmt, p in paths.items()}}
     paths["json"] = write_text(folder / f"{name}.json", json.dumps(sidecar, indent=2, sort_keys=True) + "\n")

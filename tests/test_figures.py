@@ -149,3 +149,68 @@ def test_counted_vs_rule_draws_at_most_the_highest_rule_densities():
     rows = counted_vs_rule_rows(df)
     assert len(rows) == DUMBBELL_ROWS and rows["rule"].min() == 100 - DUMBBELL_ROWS
     assert len(counted_vs_rule_rows(df.head(30))) == 29  # rule 0 is not drawn on a log axis
+
+
+def test_the_three_formats_share_the_layout_the_png_was_drawn_with(tmp_path, monkeypatch):
+    """Constrained layout runs for the PNG only; the SVG and PDF are drawn with the axes where the PNG put them
+    (one geometry for all three files), and the figure gets its layout engine back afterwards (outside Jupyter)."""
+    import matplotlib.figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig, ax = new_figure("single")
+    ax.set_yticks([0, 1], ["a label far longer than the axes would like to hold", "b"])
+    ax.set_xlabel("x")
+    positions = {}
+    savefig = matplotlib.figure.Figure.savefig
+
+    def recording(self, fname, **kwargs):
+        savefig(self, fname, **kwargs)
+        positions[kwargs["format"]] = ax.get_position().bounds
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", recording)
+    save_figure(fig, "geometry", caption="c", provenance={}, folder=tmp_path)
+    assert positions["svg"] == positions["png"] and positions["pdf"] == positions["png"]
+    assert isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    assert plt.fignum_exists(fig.number)  # outside Jupyter the figure stays open
+    plt.close(fig)
+
+
+@pytest.mark.slow
+def test_in_a_kernel_the_saved_png_is_what_the_notebook_shows(tmp_path):
+    """In a Jupyter kernel (inline backend) the cell shows the saved PNG reduced to figure.dpi, once, and the
+    figure is closed, so the inline backend does not draw it a second time."""
+    import base64
+    import io
+
+    import nbformat
+    import numpy as np
+    from nbformat.v4 import new_code_cell, new_notebook
+    from PIL import Image
+
+    from helpers.engines import Execution, KernelEngine
+
+    code = ("import matplotlib.pyplot as plt\nfrom helpers.figures import new_figure, save_figure\n"
+            "fig, ax = new_figure('single')\nax.plot([1, 2, 3])\n"
+            f"save_figure(fig, 'shown', caption='c', provenance={{}}, folder={str(tmp_path)!r})\n"
+            "print('open figures:', plt.get_fignums())")
+    meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    nb = tmp_path / "show.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                                       new_code_cell(code)], metadata=meta), nb)
+    engine = KernelEngine(1, warm=False)
+    try:
+        engine.expect(1, tmp_path, tmp_path / ".pool", ())
+        engine(Execution(nb, {}, tmp_path / "out.ipynb", tmp_path, tmp_path / "out.log"))
+    finally:
+        engine.close()
+    outputs = json.loads((tmp_path / "out.ipynb").read_text())["cells"][-1]["outputs"]
+    images = [o["data"] for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1
+    assert "".join(images[0]["text/plain"]) == "<Figure shown: saved as PNG, SVG and PDF>"
+    assert any("open figures: []" in "".join(o.get("text", "")) for o in outputs)
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(images[0]["image/png"]))))
+    saved = Image.open(tmp_path / "shown.png")
+    # 3.5 in at 300 dpi is 1050 px wide; shown at the style's figure.dpi of 100 it is 1050 / 3 = 350 px, each pixel
+    # the mean of a 3 x 3 block of the saved one (PIL's reduce).
+    assert saved.width == 1050 and shown.shape[1] == 350
+    assert (shown == np.asarray(saved.reduce(3))).all()
