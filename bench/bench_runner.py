@@ -39,7 +39,9 @@ from helpers.paths import PROJECT_ROOT
 from helpers.pipeline import Pipeline, Step, default_pipeline
 
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "MPLBACKEND": "Agg"}
+# The environment of every variant: the caller's, without MPLBACKEND, so kernels draw inline as under
+# `make reproduce` (ipykernel picks the inline backend only when MPLBACKEND is unset) and plain Python uses Agg.
+ENV = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
 
 
 def timed(cmd: list[str], cwd: Path = PROJECT_ROOT, env: dict[str, str] | None = None,

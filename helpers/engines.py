@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -159,8 +160,9 @@ class Engine:
             _kill(pid)
 
     def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
-               preload: Iterable[str] = ()) -> None:
-        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come. The base engine ignores it."""
+               preload: Iterable[str] = (), first: int = 0) -> None:
+        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come, importing ``preload`` (the first
+        ``first`` of them the next notebook's). The base engine ignores it."""
 
     def close(self) -> None:
         """Release what the engine holds between runs (kernels started ahead). Safe to call twice."""
@@ -217,8 +219,10 @@ class KernelPool:
     """
 
     def __init__(self, engine: Engine, size: int, kernel_name: str = KERNEL,
-                 arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
+                 arguments: tuple[str, ...] = KERNEL_ARGUMENTS, fork: bool = True) -> None:
         self.engine, self.size, self.kernel_name = engine, max(0, size), kernel_name
+        self.fork = fork  # kernels forked from a server holding the pre-imports (`helpers.kernel_forks`)
+        self.forks: Any = None  # that server, made when the pre-imports are first known
         self.arguments = [*arguments, HISTORY_ARGUMENT]
         self._cond = threading.Condition()
         self._waiting: list[PooledKernel] = []  # started (or starting), not taken
@@ -244,12 +248,17 @@ class KernelPool:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     # -- hints and hand-outs
-    def expect(self, notebooks: int, cwd: Path | None, workdir: Path | None, preload: Iterable[str]) -> None:
+    def expect(self, notebooks: int, cwd: Path | None, workdir: Path | None, preload: Iterable[str],
+               first: int = 0) -> None:
         with self._cond:
             self._outstanding = max(0, notebooks)
             self._cwd = cwd or self._cwd
             self._workdir = workdir or self._workdir
             self._preload = tuple(preload) or self._preload
+            if self.fork and self._preload and self.forks is None and self.size:
+                from helpers.kernel_forks import ForkServer
+
+                self.forks = ForkServer(self._preload, first)
             self._fill()
 
     def _fill(self) -> None:
@@ -287,7 +296,7 @@ class KernelPool:
             self._workdir.mkdir(parents=True, exist_ok=True)
             self._count += 1
             log = self._workdir / f"pool-{os.getpid()}-{self._count}.log"
-        kernel = PooledKernel(_kernel_manager(self.engine, self.kernel_name, log), cwd, log)
+        kernel = PooledKernel(_kernel_manager(self.engine, self.kernel_name, log, self.forks), cwd, log)
         if launch:
             with self._cond:
                 self._launch(kernel)
@@ -300,7 +309,7 @@ class KernelPool:
         kc.start_channels(hb=False)
         try:
             await kc.wait_for_ready(timeout=START_TIMEOUT)
-            if preload:  # silent: no execution count, nothing published, nothing in the history
+            if preload and not km.forked:  # silent: no execution count, nothing published, nothing in the history
                 reply = await kc.execute(preload_code(preload), silent=True, store_history=False,
                                          allow_stdin=False, reply=True, timeout=START_TIMEOUT)
                 if reply["content"].get("status") != "ok":
@@ -309,12 +318,15 @@ class KernelPool:
             kc.stop_channels()
 
     def take(self, cwd: Path, log: Path) -> PooledKernel:
-        """A started kernel in ``cwd`` for one run (waits for it to be up); its log becomes ``log``."""
+        """A started kernel in ``cwd`` for one run (waits for it to be up; of several starting, the first up); its
+        log becomes ``log``."""
+        self._first_up(cwd)
         with self._cond:
             if self.engine.stopped.is_set():
                 raise StepFailure("interrupted")
             self._active += 1
-            match = next((k for k in self._waiting if k.cwd == cwd), None)
+            matching = [k for k in self._waiting if k.cwd == cwd]
+            match = next((k for k in matching if k.ready.done()), matching[0] if matching else None)
             if match is not None:
                 self._waiting.remove(match)
                 if match.warming is None:  # not launched yet: this run needs it now
@@ -345,6 +357,17 @@ class KernelPool:
             raise StepFailure(f"kernel {self.kernel_name!r} did not start: {type(exc).__name__}: "
                               f"{' '.join(str(exc).split())}") from exc
         return match
+
+    def _first_up(self, cwd: Path) -> None:
+        """Wait while two or more kernels for ``cwd`` are starting and none is up yet (they may come up in any order:
+        the fork server forks the first one early)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.engine.stopped.is_set() and time.monotonic() < deadline:
+            with self._cond:
+                starting = [k for k in self._waiting if k.cwd == cwd and k.warming is not None]
+                if len(starting) < 2 or any(k.ready.done() for k in starting):
+                    return
+            time.sleep(0.02)
 
     def release(self, kernel: PooledKernel) -> None:
         """Kill a kernel after its run (it is never reused) and reap it in the background."""
@@ -384,8 +407,11 @@ class KernelPool:
         with self._cond:
             spare, self._waiting = self._waiting, []
             self._outstanding = 0
+            forks, self.forks = self.forks, None
         for kernel in spare:
             self._reap(kernel)
+        if forks is not None:
+            forks.close()
 
 
 def _settle(target: Future, done: Future) -> None:
@@ -407,12 +433,21 @@ def _kernel_manager_class() -> type:
 
         engine: Engine
         log_file: Path
+        forks: Any = None  # a helpers.kernel_forks.ForkServer, or None
+        forked = False  # True once forked by it: it holds the server's imports, no warm-up request is sent
         pid: int | None = None
         clients: list[Any]
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             if self.engine.stopped.is_set():
                 raise StepFailure("interrupted")
+            if self.forks is not None:
+                import asyncio
+
+                forked = await asyncio.get_running_loop().run_in_executor(
+                    None, self.forks.launch, kernel_cmd, kw.get("env"), kw.get("cwd") or os.getcwd(), self.log_file)
+                if forked is not None:
+                    self._adopt(forked, kw.get("cwd"))
             log = open(self.log_file, "ab")  # noqa: SIM115 - closed once the kernel has started
             try:
                 kw.update(stdout=log, stderr=log)
@@ -422,6 +457,18 @@ def _kernel_manager_class() -> type:
             self.pid = self.provisioner.process.pid
             self.engine._started(self.pid)
 
+        def _adopt(self, forked: Any, cwd: str | None) -> None:
+            """Make the provisioner take ``forked`` (a kernel process already running) instead of starting one."""
+            provisioner = self.provisioner
+
+            async def adopted(cmd: list[str], **kw: Any) -> Any:
+                provisioner.process, provisioner.pid, provisioner.pgid = forked, forked.pid, forked.pid
+                provisioner.cwd = cwd
+                return provisioner.connection_info
+
+            provisioner.launch_kernel = adopted
+            self.forked = True
+
         def client(self, **kw: Any) -> Any:
             kc = super().client(**kw)
             self.clients.append(kc)
@@ -430,10 +477,11 @@ def _kernel_manager_class() -> type:
     return StepKernelManager
 
 
-def _kernel_manager(engine: Engine, kernel_name: str, log: Path) -> Any:
-    """A jupyter_client AsyncKernelManager for one kernel whose output goes to ``log``."""
+def _kernel_manager(engine: Engine, kernel_name: str, log: Path, forks: Any = None) -> Any:
+    """A jupyter_client AsyncKernelManager for one kernel whose output goes to ``log`` (forked by ``forks``, a
+    `helpers.kernel_forks.ForkServer`, when it can)."""
     km = _kernel_manager_class()(kernel_name=kernel_name)
-    km.engine, km.log_file, km.clients = engine, log, []
+    km.engine, km.log_file, km.clients, km.forks = engine, log, [], forks
     return km
 
 
@@ -442,10 +490,10 @@ class KernelEngine(Engine):
 
     name = "kernel"
 
-    def __init__(self, jobs: int = 1, warm: bool = True) -> None:
+    def __init__(self, jobs: int = 1, warm: bool = True, fork: bool = True) -> None:
         super().__init__()
         self.warm = warm  # False: each kernel started when its run needs it, nothing imported ahead
-        self.pool = KernelPool(self, jobs if warm else 0)
+        self.pool = KernelPool(self, jobs if warm else 0, fork=fork)  # fork: from a server holding the imports
 
     def stop(self) -> None:
         import logging
@@ -454,10 +502,13 @@ class KernelEngine(Engine):
         super().stop()
         with self.pool._cond:
             self.pool._cond.notify_all()
+            forks = self.pool.forks
+        if forks is not None:
+            forks.close()
 
     def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
-               preload: Iterable[str] = ()) -> None:
-        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else ())
+               preload: Iterable[str] = (), first: int = 0) -> None:
+        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else (), first)
 
     def close(self) -> None:
         self.pool.close()

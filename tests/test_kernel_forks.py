@@ -1,0 +1,113 @@
+"""Kernels forked from a server that holds the pre-imports: each still a new process for one run, seeded afresh,
+with the run's folder, environment and log; the usual start where a kernel cannot be forked.
+
+Byte-identity with kernels started the usual way is tested in test_engines (warm, now forked, against cold).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from helpers.engines import Execution, KernelEngine
+from helpers.kernel_forks import ForkedKernel, ForkServer, split_kernel_command
+
+META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+PROBE = ("import os, random, subprocess, sys\nimport numpy as np\n"
+         "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'cwd': os.getcwd(),"
+         " 'preloaded': 'decimal' in sys.modules, 'random': random.random(), 'numpy': float(np.random.random()),"
+         " 'false': subprocess.run(['false']).returncode}))")
+
+
+def test_only_the_ipykernel_launcher_command_is_forked():
+    py = sys.executable
+    assert split_kernel_command([py, "-m", "ipykernel_launcher", "-f", "c.json"]) == ([py], ["-f", "c.json"])
+    assert split_kernel_command([py, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "c.json"]) == (
+        [py, "-Xfrozen_modules=off"], ["-f", "c.json"])
+    assert split_kernel_command([py, "-E", "-m", "ipykernel_launcher"]) is None  # another interpreter option
+    assert split_kernel_command(["R", "--slave", "-e", "IRkernel::main()"]) is None
+    assert split_kernel_command([py, "ipykernel_launcher"]) is None  # a script, not the module
+
+
+def test_a_command_that_cannot_be_forked_is_left_to_the_usual_start(tmp_path):
+    server = ForkServer(("json",))
+    assert server.launch(["/bin/echo", "hi"], None, tmp_path, tmp_path / "k.log") is None
+    assert server._process is None  # no server started for it
+
+
+def test_a_forked_kernel_is_seen_to_end_by_its_pid():
+    # a child of this process stands in for a forked kernel (its end is seen through /proc, not wait())
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    kernel = ForkedKernel(pid)
+    assert kernel.poll() is None
+    kernel.kill()
+    os.waitpid(pid, 0)  # reap it here, as the server's ignored SIGCHLD does there
+    assert kernel.wait(timeout=5) == -signal.SIGKILL
+
+
+def _notebook(path: Path) -> Path:
+    cells = [new_code_cell("x = 1", metadata={"tags": ["parameters"]}), new_code_cell("import json\n" + PROBE)]
+    nbformat.write(new_notebook(cells=cells, metadata=META), path)
+    return path
+
+
+def _probe(out: Path) -> dict:
+    outputs = json.loads(out.read_text())["cells"][-1]["outputs"]
+    return json.loads("".join("".join(o["text"]) for o in outputs if o.get("name") == "stdout"))
+
+
+@pytest.mark.slow
+def test_forked_kernels_are_new_processes_with_the_imports_and_fresh_seeds(tmp_path):
+    nb = _notebook(tmp_path / "probe.ipynb")
+    work = tmp_path / "run"
+    work.mkdir()
+    engine = KernelEngine(2)
+    try:
+        engine.expect(2, work, tmp_path / ".pool", ("decimal",))
+        probes = []
+        for i in range(2):
+            engine(Execution(nb, {}, tmp_path / f"o{i}.ipynb", work, tmp_path / f"o{i}.log"))
+            probes.append(_probe(tmp_path / f"o{i}.ipynb"))
+        server = engine.pool.forks._process.pid
+    finally:
+        engine.close()
+    assert [p["ppid"] for p in probes] == [server, server]  # forked by the server
+    assert probes[0]["pid"] != probes[1]["pid"]  # one process per run
+    assert all(p["cwd"] == str(work) and p["preloaded"] for p in probes)
+    assert probes[0]["random"] != probes[1]["random"] and probes[0]["numpy"] != probes[1]["numpy"]
+    assert [p["false"] for p in probes] == [1, 1]  # a subprocess's exit status reaches the notebook (SIGCHLD)
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{server}").exists(), "close() left the fork server running"
+
+
+@pytest.mark.slow
+def test_when_the_server_is_gone_kernels_start_the_usual_way(tmp_path):
+    nb = _notebook(tmp_path / "probe.ipynb")
+    engine = KernelEngine(1)
+    try:
+        engine.expect(1, tmp_path, tmp_path / ".pool", ("decimal",))
+        engine(Execution(nb, {}, tmp_path / "o0.ipynb", tmp_path, tmp_path / "o0.log"))
+        server = engine.pool.forks._process.pid
+        os.kill(server, signal.SIGKILL)
+        engine.expect(1, tmp_path, tmp_path / ".pool", ("decimal",))  # no kernel was started ahead of this one
+        engine(Execution(nb, {}, tmp_path / "o1.ipynb", tmp_path, tmp_path / "o1.log"))
+        failed = engine.pool.forks.failed
+    finally:
+        engine.close()
+    first, second = _probe(tmp_path / "o0.ipynb"), _probe(tmp_path / "o1.ipynb")
+    assert first["ppid"] == server and second["ppid"] == os.getpid()  # the second started as a child of ours
+    assert second["preloaded"]  # by the usual warm-up request
+    assert failed and failed.startswith("fork server")
