@@ -7,6 +7,9 @@ own process, started with the kernels' interpreter, flags, working folder and en
 given to one run and killed after it: nothing a notebook does reaches another. In the child, the working folder,
 the environment and the kernel's arguments are the run's own, stdout and stderr go to the run's log, the random
 generators are seeded afresh, and SIGCHLD is restored (the server ignores it so that its children are reaped).
+A module that looks at its surroundings when imported must see a kernel: during the server's imports
+``get_ipython()`` answers a shell with a kernel (`_KernelShell`). The committed outputs regenerate byte for byte
+through forked kernels (tests/test_run.py, bench/check_identity.py), which is what guards this.
 
 `ForkServer.launch` answers None when a kernel cannot be forked (another interpreter or launcher, another
 environment, the server gone); the caller then starts the kernel the usual way.
@@ -195,13 +198,26 @@ def _child(request: dict[str, Any]) -> None:
         os._exit(code)
 
 
+class _KernelShell:
+    """What ``get_ipython()`` answers during the server's imports: a shell with a kernel, as in a Jupyter kernel.
+    Modules that look at their surroundings when imported then set themselves up for a kernel (pandas takes
+    display.max_columns = 20 there, 0 in a terminal)."""
+
+    kernel = True
+
+
 def _load(modules: Iterable[str]) -> None:
     """Import ``modules`` as a kernel's warm-up would (each failure ignored), then fill their `WARM` caches."""
+    import builtins
     import importlib
 
-    for name in modules:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
+    builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]  # called: an instance with .kernel
+    try:
+        for name in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+    finally:
+        del builtins.get_ipython  # type: ignore[attr-defined]
     for name, function in WARM.items():
         if name in modules and name in sys.modules:
             with contextlib.suppress(Exception):
