@@ -35,6 +35,7 @@ SERVER_MODULE = "helpers.kernel_forks"
 # arguments, pure: it only reads package data). The GeoNames gazetteer costs ~0.6 s per table read otherwise.
 WARM = {"helpers.city_tables": "gazetteer"}
 STEP = 0.01  # seconds between two looks at a forked kernel that is being waited for
+ANSWER_TIMEOUT = 60.0  # seconds for the server to say "ready" or answer a request (as a kernel's start timeout)
 
 
 def split_kernel_command(argv: list[str]) -> tuple[list[str], list[str]] | None:
@@ -123,7 +124,7 @@ class ForkServer:
                 assert self._process.stdin is not None and self._process.stdout is not None
                 self._process.stdin.write(json.dumps(request) + "\n")
                 self._process.stdin.flush()
-                answer = json.loads(self._process.stdout.readline() or "{}")
+                answer = json.loads(self._answer() or "{}")
             except (OSError, ValueError) as exc:
                 self.failed = f"fork server: {type(exc).__name__}: {exc}"
                 return None
@@ -138,12 +139,24 @@ class ForkServer:
             self._process = subprocess.Popen(
                 [*head, "-m", SERVER_MODULE, str(self.first), *self.preload], cwd=str(cwd), env=env, text=True,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-            ready = self._process.stdout.readline() if self._process.stdout else ""
+            ready = self._answer()
         except OSError as exc:
             ready = f"{type(exc).__name__}: {exc}"
         if ready.strip() != "ready":
             self.failed = f"fork server did not start: {ready.strip() or 'no answer'}"
             self.close()
+
+    def _answer(self) -> str:
+        """The server's next line, "" if it says nothing within ANSWER_TIMEOUT seconds (it is then stopped)."""
+        import select
+
+        stream = self._process.stdout if self._process else None
+        if stream is None:
+            return ""
+        if not select.select([stream], [], [], ANSWER_TIMEOUT)[0]:
+            self.close()
+            return ""
+        return stream.readline()
 
     def close(self) -> None:
         """Stop the server (kernels already forked are not touched: their runs kill them)."""

@@ -111,3 +111,18 @@ def test_when_the_server_is_gone_kernels_start_the_usual_way(tmp_path):
     assert first["ppid"] == server and second["ppid"] == os.getpid()  # the second started as a child of ours
     assert second["preloaded"]  # by the usual warm-up request
     assert failed and failed.startswith("fork server")
+
+
+def test_a_server_that_never_answers_is_stopped_and_kernels_start_the_usual_way(tmp_path, monkeypatch):
+    import helpers.kernel_forks as forks
+
+    (tmp_path / "silent_server.py").write_text("import time\ntime.sleep(60)\n")  # says nothing, ever
+    monkeypatch.setattr(forks, "SERVER_MODULE", "silent_server")
+    monkeypatch.setattr(forks, "ANSWER_TIMEOUT", 1.0)
+    server = ForkServer(("json",))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    start = time.monotonic()
+    kernel = server.launch([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"], env, tmp_path,
+                           tmp_path / "k.log")
+    assert kernel is None and time.monotonic() - start < 15
+    assert server.failed == "fork server did not start: no answer" and server._process is None
