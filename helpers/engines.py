@@ -256,9 +256,10 @@ class KernelPool:
             self._workdir = workdir or self._workdir
             self._preload = tuple(preload) or self._preload
             if self.fork and self._preload and self.forks is None and self.size:
-                from helpers.kernel_forks import ForkServer
+                from helpers.kernel_forks import AVAILABLE, ForkServer
 
-                self.forks = ForkServer(self._preload, first)
+                self.forks = ForkServer(self._preload, first) if AVAILABLE else None
+                self.fork = AVAILABLE
             self._fill()
 
     def _fill(self) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+AVAILABLE = sys.platform.startswith("linux")  # fork() and /proc (a forked kernel's end is seen there)
 LAUNCHER = "ipykernel_launcher"
 SERVER_MODULE = "helpers.kernel_forks"
 # Caches the server fills once its imports are done, so each kernel inherits them: module -> function (no
