@@ -30,6 +30,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from helpers.kernel_forks import AVAILABLE, ForkServer
+
 KERNEL = "python3"
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
 # What nbclient adds to the kernel's command line when it starts the kernel itself (its ipython_hist_file).
@@ -221,7 +223,7 @@ class KernelPool:
     def __init__(self, engine: Engine, size: int, kernel_name: str = KERNEL,
                  arguments: tuple[str, ...] = KERNEL_ARGUMENTS, fork: bool = True) -> None:
         self.engine, self.size, self.kernel_name = engine, max(0, size), kernel_name
-        self.fork = fork  # kernels forked from a server holding the pre-imports (`helpers.kernel_forks`)
+        self.fork = fork and AVAILABLE  # kernels forked from a server holding the pre-imports (`helpers.kernel_forks`)
         self.forks: Any = None  # that server, made when the pre-imports are first known
         self.arguments = [*arguments, HISTORY_ARGUMENT]
         self._cond = threading.Condition()
@@ -256,10 +258,7 @@ class KernelPool:
             self._workdir = workdir or self._workdir
             self._preload = tuple(preload) or self._preload
             if self.fork and self._preload and self.forks is None and self.size:
-                from helpers.kernel_forks import AVAILABLE, ForkServer
-
-                self.forks = ForkServer(self._preload, first) if AVAILABLE else None
-                self.fork = AVAILABLE
+                self.forks = ForkServer(self._preload, first)
             self._fill()
 
     def _fill(self) -> None:

@@ -9,7 +9,7 @@ the environment and the kernel's arguments are the run's own, stdout and stderr 
 generators are seeded afresh, and SIGCHLD is restored (the server ignores it so that its children are reaped).
 A module that looks at its surroundings when imported must see a kernel: during the server's imports
 ``get_ipython()`` answers a shell with a kernel (`_KernelShell`). The committed outputs regenerate byte for byte
-through forked kernels (tests/test_run.py, bench/check_identity.py), which is what guards this.
+through forked kernels (tests/test_committed_outputs.py, bench/check_identity.py), which is what guards this.
 
 `ForkServer.launch` answers None when a kernel cannot be forked (another interpreter or launcher, another
 environment, the server gone); the caller then starts the kernel the usual way.
@@ -60,6 +60,7 @@ class ForkedKernel:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        self._killed = False  # SIGKILL sent: its end is reported as Popen reports a killed child
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -69,7 +70,7 @@ class ForkedKernel:
             except (OSError, IndexError):
                 gone = True
             if gone:
-                self.returncode = -signal.SIGKILL if getattr(self, "_killed", False) else 0
+                self.returncode = -signal.SIGKILL if self._killed else 0
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -220,16 +221,15 @@ class _KernelShell:
     kernel = True
 
 
-def _load(modules: Iterable[str]) -> None:
+def _load(modules: list[str]) -> None:
     """Import ``modules`` as a kernel's warm-up would (each failure ignored), then fill their `WARM` caches."""
     import builtins
-    import importlib
+
+    from helpers.engines import preload_code
 
     builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]  # called: an instance with .kernel
     try:
-        for name in modules:
-            with contextlib.suppress(Exception):
-                importlib.import_module(name)
+        exec(preload_code(modules), {})
     finally:
         del builtins.get_ipython  # type: ignore[attr-defined]
     for name, function in WARM.items():

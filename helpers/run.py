@@ -500,8 +500,8 @@ class Runner:
             return
         left = [s for s in pending if s.spec.is_notebook] + [s for s in notebooks if s.id in self._busy]
         if self._preload is None:  # the next notebook's imports first (its kernel need not wait for the others')
-            order = [s for s in self.pipeline.steps if s.id in self._busy and s.spec.is_notebook] + notebooks
-            first = notebook_imports([self.pipeline.path(order[0].spec.run)])
+            head = next((s for s in notebooks if s.id in self._busy), notebooks[0])
+            first = notebook_imports([self.pipeline.path(head.spec.run)])
             rest = notebook_imports(dict.fromkeys(self.pipeline.path(s.spec.run) for s in notebooks))
             self._preload = (first, tuple(dict.fromkeys(first + rest)))
         cwd = self.pipeline.path((left or notebooks)[0].spec.run).parent
