@@ -23,6 +23,7 @@ from helpers.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.countries import resolve_country
 from helpers.density import ESTIMATED, estimated_rows, implied_area
 from helpers.errors import ParameterError, RawDataError
+from helpers.float_text import format_floats
 from helpers.io import HEADER_LINES, read_text_table, validate
 from helpers.names import match_key, match_keys
 from helpers.paths import DATA_RAW, relative, resolve
@@ -252,7 +253,8 @@ def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str
     """
     check = value.notna().to_numpy() & ~canonical_numbers(shown)
     values, texts = value[check], shown[check].astype(object)
-    formatted = pd.Series([FLOAT_FORMAT % v for v in values.tolist()], index=values.index, dtype=object)
+    formatted = pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True).to_pylist(), index=values.index,
+                          dtype=object)
     plain = pd.Series([str(v) for v in values.tolist()], index=values.index, dtype=object)
     reformatted = texts.ne(formatted) & texts.ne(plain)
     rule = np.where(texts.str.contains(",", regex=False), "thousands_separator", "number_format")

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from helpers.cleaning import FLOAT_FORMAT
 from helpers.errors import ParameterError
@@ -192,16 +190,10 @@ def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
 
 def _formatted(values: pd.Series) -> pd.Series:
     """``FLOAT_FORMAT`` of every value, "" where missing, without a Python call per cell for a float column
-    (`helpers.float_text.format_floats`; infinities, which it leaves empty, as Python writes them)."""
+    (`helpers.float_text.format_floats`, infinities as Python writes them)."""
     if values.dtype.kind != "f" or values.empty:
         return values.map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v)
-    numbers = values.to_numpy(dtype=float)
-    out = format_floats(numbers)
-    infinite = np.isinf(numbers)
-    if infinite.any():
-        out = pc.replace_with_mask(out, pa.array(infinite), pa.array([FLOAT_FORMAT % v for v in numbers[infinite]],
-                                                                     pa.large_string()))
-    return pd.Series(out, index=values.index, dtype=TEXT)
+    return pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True), index=values.index, dtype=TEXT)
 
 
 def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:

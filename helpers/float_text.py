@@ -69,8 +69,9 @@ def _layout(number: np.ndarray, exponent: np.ndarray, negative: np.ndarray) -> t
     return out, length
 
 
-def format_floats(values: np.ndarray) -> arrow.Array:
-    """``"%.10g" % v`` of every value, "" where a value is not finite, as an Arrow string array.
+def format_floats(values: np.ndarray, infinities: bool = False) -> arrow.Array:
+    """``"%.10g" % v`` of every value, "" where a value is NaN, as an Arrow string array; an infinity is "" too
+    (a CSV cell), or with ``infinities`` "inf" / "-inf" as Python writes it.
 
     First Arrow's shortest text that reads back as the value: where it has at most 10 digits (11 characters with
     the point, 12 with a sign), no exponent and a magnitude in [1e-4, 1e10), or the value is zero, it is exactly
@@ -87,6 +88,10 @@ def format_floats(values: np.ndarray) -> arrow.Array:
     rest = finite & ~shortest
     if rest.any():
         out = pc.replace_with_mask(out, arrow.array(rest), _laid_out(values[rest]))
+    infinite = np.isinf(values) if infinities else np.zeros(0, dtype=bool)
+    if infinite.any():
+        out = pc.if_else(arrow.array(infinite), pc.if_else(arrow.array(values > 0), text_scalar("inf"),
+                                                           text_scalar("-inf")), out)
     return out
 
 

@@ -54,6 +54,15 @@ def test_format_floats_is_percent_10g(values):
     assert format_floats(array).to_pylist() == expected
 
 
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_format_floats_with_infinities_writes_them_as_python_does(values):
+    # with infinities=True only NaN is empty: inf and -inf are "%.10g" % v ("inf", "-inf"), like every other value
+    array = np.array(values, dtype=float)
+    expected = ["" if np.isnan(v) else CSV_FLOAT % v for v in array.tolist()]
+    assert format_floats(array, infinities=True).to_pylist() == expected
+
+
 def test_format_floats_many_magnitudes():
     # a million-value spread over every magnitude %.10g writes without an exponent, both signs, plus rounded
     # values as tables hold them: each text is Python's own
