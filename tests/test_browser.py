@@ -5,7 +5,8 @@ brought up to date with the batch runner, and Lab runs there (``PYTHONPATH`` poi
 the kernel is the venv's), because running a notebook with its default parameters writes into ``outputs/``
 of the tree it runs in. Lab gets a token, 127.0.0.1,
 its own Jupyter config/data/runtime folders, and is stopped with every process it started, by PID.
-Run with ``make test-browser``; skips with the reason when chromium or playwright is missing.
+Run with ``make test-browser``; skips with the reason when chromium or playwright is missing, or the real city
+table (../shared/data) the default run needs.
 """
 
 from __future__ import annotations
@@ -187,7 +188,8 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory) -> Iterator[Lab]:
+def lab(tmp_path_factory, shared_data) -> Iterator[Lab]:
+    # shared_data: the copy's outputs are brought up to date with the default (real) city table; skip without it
     reason = _missing()
     if reason:
         pytest.skip(reason)
