@@ -27,6 +27,7 @@ import seaborn as sns
 from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
 from helpers.paths import PROJECT_ROOT, check_file_stem, relative
+from helpers.pdf_fonts import lean_subsets
 
 SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
 DOUBLE_COLUMN = 7.2  # inches: the full text width
@@ -144,7 +145,8 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
     os.environ["SOURCE_DATE_EPOCH"] = "0"
     engine = fig.get_layout_engine()
     try:
-        with matplotlib.rc_context({**RC, "figure.autolayout": False, "figure.constrained_layout.use": False}):
+        with matplotlib.rc_context({**RC, "figure.autolayout": False, "figure.constrained_layout.use": False}), \
+                lean_subsets():
             for fmt in FORMATS:
                 with atomic_path(folder / f"{name}.{fmt}") as tmp:
                     fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt])
@@ -241,7 +243,7 @@ def _label_points(ax, xs, ys, labels, *, avoid_x=None, avoid_y=None, fontsize: f
 
     if not len(labels):
         return
-    ax.figure.canvas.draw()  # the constrained layout first, so adjustText works in the final axes
+    ax.figure.draw_without_rendering()  # the constrained layout first, so adjustText works in the final axes
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     box = {"bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}} if boxed \
         else {}  # boxed: readable over a binned density
