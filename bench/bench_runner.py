@@ -226,7 +226,7 @@ import pandas as pd
 log = pd.concat([figures_log, read.log], ignore_index=True)
 cleaning.write_processed(out / "01", figures, cities, log, sources_table(read))
 t3 = time.perf_counter()
-printed = density.printed_texts(cities, read.log)
+printed = density.printed_otherwise(cities, read.log)
 ranked = density.add_rankings(density.city_densities(cities, printed))
 flags = density.area_definition_flags(ranked)
 t4 = time.perf_counter()

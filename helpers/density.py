@@ -196,39 +196,59 @@ def _formatted(values: pd.Series) -> pd.Series:
     return pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True), index=values.index, dtype=TEXT)
 
 
-def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The text each numeric cell of ``cities`` was printed as, rebuilt from the cleaning log.
+def _logged_texts(cities: pd.DataFrame, log: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """{numeric column: the text each cell was printed as where the cleaning log has one, None elsewhere}.
 
     Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise ("9.43M", "691,000")
     with its text in ``before``; a value set by a correction keeps its own (exact) text. The log is matched
     to the rows by (source, row) index lookups, not row by row.
     """
-    texts = pd.DataFrame({c: _formatted(cities[c]) for c in NUMERIC}, index=cities.index)
+    found = {c: np.full(len(cities), None, dtype=object) for c in NUMERIC}
     if log is None or not len(log):
-        return texts
+        return found
     log = log.astype({"row": int})
     keys = ["source", "row", "column"]
     corrected = log[log["rule"].astype(str).str.startswith("value_correction")]
     printed = log[log["rule"].isin(REFORMATTED) & log["column"].isin(NUMERIC)]
     printed = printed[~pd.MultiIndex.from_frame(printed[keys]).isin(pd.MultiIndex.from_frame(corrected[keys]))]
     printed = printed.drop_duplicates(keys, keep="last")  # the last logged text of a cell wins
+    if printed.empty:
+        return found
     rows = pd.MultiIndex.from_arrays([cities["source"], cities["source_row"].astype(int)])
     for col in NUMERIC:
-        found = np.full(len(cities), None, dtype=object)
         cells = printed[printed["column"] == col]
         if len(cells):
             at = pd.MultiIndex.from_arrays([cells["source"], cells["row"]]).get_indexer(rows)
-            found[at >= 0] = cells["before"].to_numpy(dtype=object)[at[at >= 0]]
+            found[col][at >= 0] = cells["before"].to_numpy(dtype=object)[at[at >= 0]]
+    return found
+
+
+def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The text each numeric cell of ``cities`` was printed as: ``FLOAT_FORMAT`` of its value, or the text the
+    cleaning log keeps for a cell printed otherwise (`printed_otherwise`)."""
+    texts = pd.DataFrame({c: _formatted(cities[c]) for c in NUMERIC}, index=cities.index)
+    if log is None or not len(log):
+        return texts
+    for col, found in _logged_texts(cities, log).items():
         texts[col] = (found := pd.Series(found, index=cities.index)).where(found.notna(), texts[col])
     return texts
 
 
+def printed_otherwise(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The text of each numeric cell printed otherwise than ``FLOAT_FORMAT`` of its value ("9.43M", "691,000",
+    from the cleaning log), missing elsewhere: what `cell_intervals` needs besides the values, without a text for
+    every cell (`printed_texts` fills in the rest)."""
+    return pd.DataFrame({c: pd.Series(found, index=cities.index, dtype=object)
+                         for c, found in _logged_texts(cities, log).items()}, index=cities.index)
+
+
 def read_printed(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> pd.DataFrame | None:
-    """`printed_texts` of the cleaned ``cities`` of notebook 01's folder (its cleaning_log.csv), None without cities."""
+    """`printed_otherwise` of the cleaned ``cities`` of notebook 01's folder (its cleaning_log.csv), None without
+    cities."""
     if cities is None:
         return None
     path = resolve(cleaning_dir) / "cleaning_log.csv"
-    return printed_texts(cities, read_text_table(path) if path.is_file() else None)
+    return printed_otherwise(cities, read_text_table(path) if path.is_file() else None)
 
 
 def _plain_decimals(texts: np.ndarray) -> np.ndarray:
@@ -269,12 +289,35 @@ def _steps(texts: pd.Series) -> pd.Series:
     return pd.Series(out, index=texts.index, dtype=float)
 
 
+def _value_steps(values: np.ndarray) -> np.ndarray:
+    """`_steps` of ``FLOAT_FORMAT`` of each value (NaN where missing), each distinct value formatted once; a whole
+    number below 1e10 is printed to its last digit (step 1) without formatting it."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(len(values), np.nan)
+    whole = ~np.signbit(values) & (values < 1e10) & (values == np.floor(values))  # NaN compares False
+    out[whole] = 1.0
+    rest = ~whole & ~np.isnan(values)
+    if rest.any():
+        codes, distinct = pd.factorize(values[rest])
+        out[rest] = _steps(_formatted(pd.Series(distinct, dtype=float))).to_numpy()[codes]
+    return out
+
+
 def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``<column>_low`` and ``<column>_high`` for every numeric column: the value -+ half its printed step."""
-    texts = printed if printed is not None else printed_texts(cities)
+    """``<column>_low`` and ``<column>_high`` for every numeric column: the value -+ half its printed step.
+
+    ``printed``: the cells' texts where they were printed otherwise than ``FLOAT_FORMAT`` of the value
+    (`printed_otherwise`, or every cell's text: `printed_texts`); a cell without one is read as that format.
+    """
     out = pd.DataFrame(index=cities.index)
     for col in NUMERIC:
-        half = _steps(texts[col].fillna("")) / 2
+        step = _value_steps(cities[col].to_numpy(dtype=float))
+        if printed is not None:
+            texts = printed[col] if printed.index.equals(cities.index) else printed[col].reindex(cities.index)
+            given = texts.notna().to_numpy()
+            if given.any():
+                step[given] = _steps(texts[given].astype(str)).to_numpy()
+        half = pd.Series(step / 2, index=cities.index)
         out[f"{col}_low"] = cities[col] - half
         out[f"{col}_high"] = cities[col] + half
     return out
@@ -282,7 +325,7 @@ def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
 
 def source_decimals(values: pd.Series, default: int = 2) -> int:
     """Decimal places a column of printed figures carries (its largest), ``default`` for an empty column."""
-    present = values.dropna()
+    present = pd.Series(values.dropna().unique())  # each distinct value once
     if present.empty:
         return default
     strings = getattr(np, "strings", None)
@@ -409,7 +452,17 @@ def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
         out[f"rank_{col}"] = rank_at_precision(values, decimals)
         out[f"rank_{col}_in_country"] = (
             values.round(decimals).groupby(out["country_code"]).rank(ascending=False, method="min").astype("Int64"))
-    return out.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").reset_index(drop=True)
+    return out.take(_sort_order(out, ["rank_per_1000", "city"])).reset_index(drop=True)
+
+
+def _sort_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Row positions of a stable ascending sort by ``keys``, missing values last: pandas' ``sort_values(keys,
+    kind="mergesort", na_position="last")``, sorted by Arrow (texts by code point, as Python compares them)."""
+    import pyarrow as arrow
+    import pyarrow.compute as pc
+
+    table = arrow.table({str(i): arrow.array(frame[k]) for i, k in enumerate(keys)})
+    return pc.sort_indices(table, sort_keys=[(str(i), "ascending", "at_end") for i in range(len(keys))]).to_numpy()
 
 
 def check_summary(densities: pd.DataFrame) -> str:

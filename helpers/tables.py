@@ -18,8 +18,11 @@ table of a million rows is written in seconds.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,7 @@ from helpers.units import DECIMALS
 
 CSV_FLOAT = FORMAT  # "%.10g"
 CSV_CHUNK_ROWS = 100_000  # rows made into CSV text at a time
+CSV_THREADS = 2  # threads making the pieces of a large CSV
 MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
 LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
 LATEX_PACKAGES = ("booktabs", "siunitx", "longtable", "tabularx", "xltabular", "array")
@@ -400,18 +404,32 @@ def _join(columns: list[np.ndarray], sep: str) -> np.ndarray:
     return line
 
 
-def csv_pieces(df: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes | memoryview]:
-    """The CSV's UTF-8 bytes in pieces: the header, then ``rows`` lines at a time (so memory stays bounded).
+def _csv_lines(part: pd.DataFrame) -> memoryview:
+    """The UTF-8 bytes of ``part``'s CSV lines: cells made a column at a time, joined into lines by Arrow, each
+    line ending with "\\n"."""
+    lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], text_scalar(","))
+    lines = pc.binary_join_element_wise(lines, text_scalar(""), text_scalar("\n"))  # each line and its "\n"
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
 
-    Cells are made a column at a time and joined into lines by Arrow; every line ends with "\\n".
+
+def csv_pieces(df: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes | memoryview]:
+    """The CSV's UTF-8 bytes in pieces: the header, then ``rows`` lines at a time (`_csv_lines`), in order.
+
+    A table of several pieces has them made by `CSV_THREADS` threads (Arrow's and NumPy's kernels release the GIL),
+    at most that many ahead of the one written, so memory stays bounded.
     """
     yield (",".join(_quoted(str(c)) for c in df.columns) + "\n").encode()
-    for start in range(0, len(df), rows):
-        part = df.iloc[start:start + rows]
-        lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], text_scalar(","))
-        lines = pc.binary_join_element_wise(lines, text_scalar(""), text_scalar("\n"))  # each line and its "\n"
-        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-        yield memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
+    parts = (df.iloc[start:start + rows] for start in range(0, len(df), rows))
+    if len(df) <= rows:
+        yield from map(_csv_lines, parts)
+        return
+    with ThreadPoolExecutor(CSV_THREADS, thread_name_prefix="csv") as pool:
+        ahead = deque(pool.submit(_csv_lines, part) for part in islice(parts, CSV_THREADS))
+        while ahead:
+            piece = ahead.popleft().result()
+            ahead.extend(pool.submit(_csv_lines, part) for part in islice(parts, 1))
+            yield piece
 
 
 def to_csv(df: pd.DataFrame) -> str:

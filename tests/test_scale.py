@@ -257,3 +257,44 @@ def test_notable_equals_the_full_sort(values, smallest):
     expected = full("x", smallest, df) + full("y", smallest, df) + full("gap", False, df.assign(gap=gap))
     expected += [x for x in ["c1", "zz"] if x in set(df["city"])]
     assert notable(df, ["x", "y"], smallest=smallest, extra=["c1", "zz"]) == list(dict.fromkeys(expected))
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables())
+def test_cell_intervals_from_the_logged_texts_equal_those_from_every_text(table):
+    """`cell_intervals` reads the texts of the logged cells (`printed_otherwise`) and formats each distinct value of
+    the others once; the row-by-row definition reads every cell's full text (`printed_by_row`, `steps_by_row`)."""
+    from helpers.density import cell_intervals, printed_otherwise
+
+    cities, log = table
+    texts = printed_by_row(cities, log)
+    expected = pd.DataFrame(index=cities.index)
+    for col in NUMERIC:
+        half = steps_by_row(texts[col].astype(object)) / 2
+        expected[f"{col}_low"] = cities[col] - half
+        expected[f"{col}_high"] = cities[col] + half
+    for printed in [printed_otherwise(cities, log), printed_texts(cities, log)] + ([None] if log is None else []):
+        pd.testing.assert_frame_equal(cell_intervals(cities, printed), expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(
+    [-0.0, 0.0, 1e10, 9999999999.0, 1e10 - 0.5, 12.0, -12.0, 0.00012, 5e-5, 120.25])), max_size=20))
+def test_value_steps_equal_the_steps_of_each_formatted_value(values):
+    """`_value_steps` skips the text of whole numbers and formats each distinct other value once; the definition
+    formats every value (negative, zero, huge, tiny and non-finite values included)."""
+    texts = pd.Series(["" if np.isnan(v) else FLOAT_FORMAT % v for v in values], dtype=object)
+    expected = steps_by_row(texts).to_numpy()
+    np.testing.assert_array_equal(density._value_steps(np.array(values, dtype=float)), expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 4)), st.sampled_from(
+    ["Shenzhen", "shenzhen", "Zürich", "Ürümqi", "Łódź", "İzmir", "São Paulo", "Sao Paulo", "東京", "a", "",
+     "\U0001F600"])), max_size=30))
+def test_arrow_sort_order_equals_pandas_stable_sort(rows):
+    """`_sort_order` (Arrow) against pandas' stable sort: ranks with missing values last, ties broken by the city's
+    text in code point order, equal keys kept in their order."""
+    frame = pd.DataFrame(rows, columns=["rank_per_1000", "city"]).astype({"rank_per_1000": "Int64", "city": "str"})
+    expected = frame.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").index.to_numpy()
+    np.testing.assert_array_equal(density._sort_order(frame, ["rank_per_1000", "city"]), expected)

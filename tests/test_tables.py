@@ -89,6 +89,26 @@ def test_csv_of_a_million_rows_is_written_a_column_at_a_time():
     assert text.count("\n") == 1_000_001 and text.startswith("x,y,s\n0,0,abc\n1.000001e-06,1,abc\n")
 
 
+def test_csv_pieces_made_by_threads_are_the_lines_in_order(monkeypatch):
+    """A CSV of many pieces (7 rows each here) is made by threads; the bytes are those of one thread, and of the
+    definition: each row's cells joined by commas (floats as %.10g, missing as ""), one line per row."""
+    from helpers import tables
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"city": [f"c{i}" if i % 5 else f"c,{i}" for i in range(100)], "v": rng.random(100),
+                       "n": pd.array([i if i % 9 else None for i in range(100)], dtype="Int64")})
+    lines = ["city,v,n"] + [",".join(['"c,%d"' % i if i % 5 == 0 else f"c{i}", "%.10g" % v,
+                                      "" if i % 9 == 0 else str(i)]) for i, v in enumerate(df["v"])]
+    expected = ("\n".join(lines) + "\n").encode()
+    pieces = {}
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(tables, "CSV_THREADS", threads)
+        pieces[threads] = [bytes(p) for p in tables.csv_pieces(df, rows=7)]
+    assert len(pieces[2]) == 1 + 15  # the header and ceil(100 / 7) pieces
+    assert b"".join(pieces[1]) == b"".join(pieces[2]) == b"".join(pieces[3]) == expected
+    assert pieces[1] == pieces[2] == pieces[3]
+
+
 def test_inline_display_is_readable():
     df = pd.DataFrame({"cameras": [465255.0, 150.0], "per_1000": [117.0163, -1.192093e-16]})
     shown = readable(df)
