@@ -19,7 +19,7 @@ from helpers.float_text import format_floats
 from helpers.io import read_text_table
 from helpers.names import match_key, match_keys
 from helpers.paths import resolve
-from helpers.text_arrays import TEXT
+from helpers.text_arrays import TEXT, choose, sort_order
 from helpers.units import Number, per_sq_mi_to_per_km2
 from helpers.values import Interval, printed_interval, printed_step
 from helpers.verdicts import UNCHECKABLE, verdict
@@ -340,12 +340,11 @@ def source_decimals(values: pd.Series, default: int = 2) -> int:
     return int(min(decimals.max(), 6))
 
 
-def verdicts_of(checkable: pd.Series, agrees: pd.Series) -> np.ndarray:
+def verdicts_of(checkable: pd.Series, agrees: pd.Series) -> pd.Series:
     """`verdict` of every row at once: the verdict of each of the four (checkable, agrees) cases, picked by row."""
     c, a = checkable.to_numpy(dtype=bool), agrees.to_numpy(dtype=bool)
-    cases = np.array([[verdict(checkable=ci, agrees=ai) for ai in (False, True)] for ci in (False, True)],
-                     dtype=object)
-    return cases[c.astype(int), a.astype(int)]
+    cases = [verdict(checkable=ci, agrees=ai) for ci in (False, True) for ai in (False, True)]
+    return choose(2 * c + a, cases, checkable.index)
 
 
 _DENSITIES: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # key -> (inputs, views of them), result
@@ -399,8 +398,8 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> p
     out["per_1000_low"] = iv["cameras_low"].clip(lower=0) / iv["population_high"] * PER
     out["per_1000_high"] = iv["cameras_high"] / pop_low * PER
     checkable = out[["per_1000", "stated_per_1000"]].notna().all(axis=1)
-    out["per_1000_basis"] = np.where(out["per_1000"].notna(), "cameras / population",
-                                     np.where(out["stated_per_1000"].notna(), "as printed", ""))
+    basis = np.where(out["per_1000"].notna(), 0, np.where(out["stated_per_1000"].notna(), 1, 2))
+    out["per_1000_basis"] = choose(basis, ["cameras / population", "as printed", ""], out.index)
     as_printed = out["per_1000"].isna() & out["stated_per_1000"].notna()  # a table of rates only: use its figure
     out.loc[as_printed, "per_1000"] = out.loc[as_printed, "stated_per_1000"]
     out.loc[as_printed, "per_1000_low"] = iv.loc[as_printed, "stated_per_1000_low"]
@@ -417,7 +416,7 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> p
     out["people_per_sq_mi_low"] = pop_low * dens_low / iv["cameras_high"]
     out["people_per_sq_mi_high"] = iv["population_high"] * iv["stated_per_sq_mi_high"] / iv["cameras_low"].where(
         iv["cameras_low"] > 0)
-    out["basis"] = np.where(estimated_rows(out), ESTIMATED, COUNTED)
+    out["basis"] = choose(estimated_rows(out).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
     return out
 
 
@@ -452,17 +451,8 @@ def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
         out[f"rank_{col}"] = rank_at_precision(values, decimals)
         out[f"rank_{col}_in_country"] = (
             values.round(decimals).groupby(out["country_code"]).rank(ascending=False, method="min").astype("Int64"))
-    return out.take(_sort_order(out, ["rank_per_1000", "city"])).reset_index(drop=True)
+    return out.take(sort_order(out, ["rank_per_1000", "city"])).reset_index(drop=True)
 
-
-def _sort_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Row positions of a stable ascending sort by ``keys``, missing values last: pandas' ``sort_values(keys,
-    kind="mergesort", na_position="last")``, sorted by Arrow (texts by code point, as Python compares them)."""
-    import pyarrow as arrow
-    import pyarrow.compute as pc
-
-    table = arrow.table({str(i): arrow.array(frame[k]) for i, k in enumerate(keys)})
-    return pc.sort_indices(table, sort_keys=[(str(i), "ascending", "at_end") for i in range(len(keys))]).to_numpy()
 
 
 def check_summary(densities: pd.DataFrame) -> str:

@@ -28,6 +28,7 @@ from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
 from helpers.paths import PROJECT_ROOT, check_file_stem, relative
 from helpers.pdf_fonts import lean_subsets
+from helpers.text_arrays import sort_order
 
 SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
 DOUBLE_COLUMN = 7.2  # inches: the full text width
@@ -498,7 +499,8 @@ def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) 
     """Implied city areas (square miles, log axis): one dot per city on a row for China and one for elsewhere,
     the median and ``factor`` x the median drawn; the largest areas labelled. ``df``: city, area_sq_mi, in_china.
     More than `BIN_POINTS` cities: each row is counts per cell of `GRID` log-spaced cells (`binned_note`)."""
-    data = df[df["area_sq_mi"] > 0].sort_values(["area_sq_mi", "city"], kind="mergesort").reset_index(drop=True)
+    data = df[df["area_sq_mi"] > 0]
+    data = data.take(sort_order(data, ["area_sq_mi", "city"])).reset_index(drop=True)
     row = np.where(data["in_china"], 1.0, 0.0)
     top = data.nlargest(label_top, "area_sq_mi")
     if binned(len(data)):

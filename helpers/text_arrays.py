@@ -31,3 +31,16 @@ def text_scalar(text: str) -> arrow.Scalar:
 def mask(array: arrow.Array | arrow.ChunkedArray) -> np.ndarray:
     """A boolean Arrow result as a NumPy bool array (missing as False)."""
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def choose(codes: np.ndarray, choices: list[str], index: pd.Index) -> pd.Series:
+    """A text column whose row i is ``choices[codes[i]]``, made by Arrow (no Python string per row)."""
+    taken = pc.take(arrow.array(choices, arrow.large_string()), arrow.array(np.asarray(codes, dtype=np.int64)))
+    return pd.Series(taken, index=index, dtype=TEXT)
+
+
+def sort_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Row positions of a stable ascending sort by ``keys``, missing values last: pandas' ``sort_values(keys,
+    kind="mergesort", na_position="last")``, sorted by Arrow (texts by code point, as Python compares them)."""
+    table = arrow.table({str(i): arrow.array(frame[k]) for i, k in enumerate(keys)})
+    return pc.sort_indices(table, sort_keys=[(str(i), "ascending", "at_end") for i in range(len(keys))]).to_numpy()

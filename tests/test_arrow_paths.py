@@ -169,3 +169,14 @@ def test_tidy_whitespace_is_python_whitespace():
     straight = [t.replace("\u2019", "'").replace("\u2018", "'") for t in texts]  # curly apostrophes too
     expected = [re.sub(r"\s+", " ", t).strip() for t in straight]
     assert _tidy(texts).tolist() == expected
+
+
+@given(st.lists(st.integers(0, 2), max_size=30))
+@settings(max_examples=100, deadline=None)
+def test_choose_is_the_choice_of_each_row(codes):
+    from helpers.text_arrays import choose
+
+    choices = ["cameras / population", "as printed", ""]
+    index = pd.Index(range(10, 10 + len(codes)))
+    out = choose(np.array(codes, dtype=int), choices, index)
+    pd.testing.assert_series_equal(out, pd.Series([choices[c] for c in codes], index=index, dtype=TEXT))

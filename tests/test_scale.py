@@ -17,6 +17,7 @@ from helpers.cleaning import FLOAT_FORMAT
 from helpers.density import NUMERIC, REFORMATTED, city_keys, find_city, printed_texts
 from helpers.io import duplicate_rows
 from helpers.names import match_key
+from helpers.text_arrays import sort_order
 from helpers.values import printed_step
 
 
@@ -293,8 +294,8 @@ def test_value_steps_equal_the_steps_of_each_formatted_value(values):
     ["Shenzhen", "shenzhen", "Zürich", "Ürümqi", "Łódź", "İzmir", "São Paulo", "Sao Paulo", "東京", "a", "",
      "\U0001F600"])), max_size=30))
 def test_arrow_sort_order_equals_pandas_stable_sort(rows):
-    """`_sort_order` (Arrow) against pandas' stable sort: ranks with missing values last, ties broken by the city's
+    """`sort_order` (Arrow) against pandas' stable sort: ranks with missing values last, ties broken by the city's
     text in code point order, equal keys kept in their order."""
     frame = pd.DataFrame(rows, columns=["rank_per_1000", "city"]).astype({"rank_per_1000": "Int64", "city": "str"})
     expected = frame.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").index.to_numpy()
-    np.testing.assert_array_equal(density._sort_order(frame, ["rank_per_1000", "city"]), expected)
+    np.testing.assert_array_equal(sort_order(frame, ["rank_per_1000", "city"]), expected)

@@ -97,7 +97,7 @@ def test_csv_pieces_made_by_threads_are_the_lines_in_order(monkeypatch):
     rng = np.random.default_rng(7)
     df = pd.DataFrame({"city": [f"c{i}" if i % 5 else f"c,{i}" for i in range(100)], "v": rng.random(100),
                        "n": pd.array([i if i % 9 else None for i in range(100)], dtype="Int64")})
-    lines = ["city,v,n"] + [",".join(['"c,%d"' % i if i % 5 == 0 else f"c{i}", "%.10g" % v,
+    lines = ["city,v,n"] + [",".join([f'"c,{i}"' if i % 5 == 0 else f"c{i}", f"{v:.10g}",
                                       "" if i % 9 == 0 else str(i)]) for i, v in enumerate(df["v"])]
     expected = ("\n".join(lines) + "\n").encode()
     pieces = {}
