@@ -389,7 +389,7 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> p
     ``people_per_sq_mi`` with its interval, and ``basis`` (counted, or estimated when every row of the
     country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_texts`).
     """
-    out = cities.copy()
+    out = cities.copy(deep=False)  # copy-on-write: new columns never touch ``cities``
     iv = cell_intervals(cities, printed)
     pop = out["population"].where(out["population"] > 0)
     area = out["area_sq_mi"].where(out["area_sq_mi"] > 0)
@@ -443,7 +443,7 @@ def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
     Ties share a rank, computed at the printed precision of the table's own column (two decimals for
     Comparitech), so floating-point noise never orders two equal figures. Estimated rows are not ranked.
     """
-    out = densities.copy()
+    out = densities.copy(deep=False)  # copy-on-write
     counted = out["basis"].eq(COUNTED) if "basis" in out else pd.Series(True, index=out.index)
     for col, stated in (("per_1000", "stated_per_1000"), ("per_sq_mi", "stated_per_sq_mi")):
         decimals = source_decimals(out[stated])

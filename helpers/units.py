@@ -79,7 +79,7 @@ def _significant(x: float, digits: int) -> float:
 def round_columns(df: pd.DataFrame, extra: dict[str, int] | None = None) -> pd.DataFrame:
     """``df`` with every float column named in DECIMALS (or ``extra``) rounded to its decimals, and every one
     named in SIGNIFICANT to its significant digits; other columns unchanged."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the rounded columns replace, never touch, those of ``df``
     decimals = {**DECIMALS, **(extra or {})}
     for col in out.columns:
         if not pd.api.types.is_float_dtype(out[col]):
