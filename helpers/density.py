@@ -361,13 +361,23 @@ def _densities_key(cities: pd.DataFrame, printed: pd.DataFrame | None) -> tuple 
     return id(cities), id(printed), tuple(map(tuple, (f.columns for f in frames))), where
 
 
-def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """`densities_of` the table, computed once for the same ``cities`` and ``printed`` (a step asks several times:
-    the audit, the method table, the ranking, every scenario); each call gets its own (copy-on-write) frame."""
+def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
+                   country: str | None = None) -> pd.DataFrame:
+    """`densities_of` the table, computed once for the same ``cities``, ``printed`` and ``country`` (a step asks
+    several times: the audit, the method table, the ranking, every scenario); each call gets its own
+    (copy-on-write) frame. ``country`` (an ISO3 code): only that country's rows, each as in the whole table's
+    densities, without computing the others (a row's densities depend on its own cells, its country's rows and the
+    decimals of the table's stated rates)."""
     key = _densities_key(cities, printed)
+    key = None if key is None else (*key, country)
     if key is not None and key in _DENSITIES:
         return _DENSITIES[key][1].copy(deep=False)
-    out = densities_of(cities, printed)
+    if country is None:
+        out = densities_of(cities, printed)
+    else:
+        rows = cities["country_code"].eq(country).to_numpy()
+        out = densities_of(cities[rows], None if printed is None else printed.reindex(cities.index[rows]),
+                           rate_decimals=source_decimals(cities["stated_per_1000"]))
     if key is not None:
         while len(_DENSITIES) >= _DENSITIES_KEPT:
             _DENSITIES.pop(next(iter(_DENSITIES)))
@@ -378,7 +388,8 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
     return out.copy(deep=False)
 
 
-def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
+def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
+                 rate_decimals: int | None = None) -> pd.DataFrame:
     """Every city's densities recomputed with intervals, each stated per-1,000 figure checked, rows told apart.
 
     Adds ``per_1000`` with ``per_1000_low``/``per_1000_high`` (cameras and population over their printed
@@ -387,7 +398,8 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> p
     checked), ``per_1000_agrees`` (nullable: NA where it cannot be checked), ``per_sq_mi`` (with the interval
     of the stated figure the area is implied from; the stated figure where there is no count) and ``per_km2``,
     ``people_per_sq_mi`` with its interval, and ``basis`` (counted, or estimated when every row of the
-    country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_texts`).
+    country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_otherwise`).
+    ``rate_decimals``: `estimated_rows`' decimals when ``cities`` are some rows of a larger table.
     """
     out = cities.copy(deep=False)  # copy-on-write: new columns never touch ``cities``
     iv = cell_intervals(cities, printed)
@@ -416,14 +428,15 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> p
     out["people_per_sq_mi_low"] = pop_low * dens_low / iv["cameras_high"]
     out["people_per_sq_mi_high"] = iv["population_high"] * iv["stated_per_sq_mi_high"] / iv["cameras_low"].where(
         iv["cameras_low"] > 0)
-    out["basis"] = choose(estimated_rows(out).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
+    out["basis"] = choose(estimated_rows(out, rate_decimals).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
     return out
 
 
-def estimated_rows(densities: pd.DataFrame) -> pd.Series:
+def estimated_rows(densities: pd.DataFrame, decimals: int | None = None) -> pd.Series:
     """True for the rows of a country whose rows (two or more, in one table) all carry one rate per 1,000 at the
-    table's printed precision: a national rate applied to every city, an estimate, not a count."""
-    decimals = source_decimals(densities["stated_per_1000"])
+    table's printed precision (``decimals``: by default `source_decimals` of the stated rates): a national rate
+    applied to every city, an estimate, not a count."""
+    decimals = source_decimals(densities["stated_per_1000"]) if decimals is None else decimals
     rate = densities["stated_per_1000"].fillna(densities.get("per_1000", pd.Series(np.nan, index=densities.index)))
     rounded = rate.round(decimals)
     keys = [densities["source"], densities["country_code"]] if "source" in densities else [densities["country_code"]]

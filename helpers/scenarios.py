@@ -253,8 +253,8 @@ def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
         "basis": STATED_BASIS, "upper_bound": stated["qualifier"].eq("upper_bound"), "people_per_sq_mi": np.nan,
         "per_sq_mi": stated["value"].astype(float), "counted_per_sq_mi": np.nan})]
     if cities is not None and len(cities):
-        dens = city_densities(cities, printed)
-        chinese = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
+        dens = city_densities(cities, printed, country="CHN")
+        chinese = dens[dens["people_per_sq_mi"].notna()]
         table = pd.DataFrame({
             "city": chinese["city"], "country": "China", "in_china": True,
             "basis": chinese["source"] + " population / area x national rate", "upper_bound": False,

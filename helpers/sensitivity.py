@@ -161,8 +161,8 @@ def city_inputs(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None 
 def table_city_inputs(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
     """`city_inputs` of a city table's Chinese cities, all at once: population over implied area, each with the
     interval of its printed rounding (the area's from the camera count and the stated density)."""
-    dens = city_densities(cities, printed)
-    dens = dens[(dens["country_code"] == "CHN") & dens["people_per_sq_mi"].notna()]
+    dens = city_densities(cities, printed, country="CHN")
+    dens = dens[dens["people_per_sq_mi"].notna()]
     iv = cell_intervals(dens, None if printed is None else printed.loc[dens.index])
     return pd.DataFrame({
         "city": dens["city"], "basis": dens["source"] + " population / area x national rate",

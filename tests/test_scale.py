@@ -299,3 +299,40 @@ def test_arrow_sort_order_equals_pandas_stable_sort(rows):
     frame = pd.DataFrame(rows, columns=["rank_per_1000", "city"]).astype({"rank_per_1000": "Int64", "city": "str"})
     expected = frame.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").index.to_numpy()
     np.testing.assert_array_equal(sort_order(frame, ["rank_per_1000", "city"]), expected)
+
+
+def _country_table(rows: list[tuple]) -> pd.DataFrame:
+    cities = pd.DataFrame(rows, columns=["source", "country_code", "cameras", "population", "stated_per_1000"])
+    n = len(cities)
+    return cities.assign(source_row=range(2, n + 2), city=[f"c{i}" for i in range(n)], stated_per_sq_mi=np.nan,
+                         crime_index=np.nan, area_sq_mi=np.nan, area_km2=np.nan).astype(
+        {c: float for c in NUMERIC if c != "stated_per_sq_mi"} | {"stated_per_sq_mi": float})
+
+
+def test_one_countrys_densities_use_the_whole_tables_rate_decimals():
+    """CHN rows without a stated rate fall back on cameras / population: 10.004 and 10.001 per 1,000. At the CHN rows'
+    own decimals (none stated) they would round alike; the USA row states 3 decimals, so the table's are 3 and
+    the two rates differ: counted, in the whole table and in the CHN-only computation alike."""
+    cities = _country_table([("t", "CHN", 10_004.0, 1e6, np.nan), ("t", "CHN", 10_001.0, 1e6, np.nan),
+                             ("t", "USA", 1234.0, 1e6, 1.234)])
+    whole = density.city_densities(cities)
+    alone = density.city_densities(cities, country="CHN")
+    assert whole["basis"].tolist() == [density.COUNTED] * 3
+    pd.testing.assert_frame_equal(alone, whole[whole["country_code"] == "CHN"])
+    assert density.city_densities(cities.iloc[:2])["basis"].tolist() == [density.ESTIMATED] * 2  # decimals matter
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["t1", "t2"]), st.sampled_from(["CHN", "USA", ""]),
+                          st.sampled_from([np.nan, 0.0, 3728.0, 3728.5, 10_004.0]),
+                          st.sampled_from([np.nan, 1e4, 1e6, 9.43e6]),
+                          st.sampled_from([np.nan, 372.8, 372.81, 1.234, 5.0])), max_size=14), st.booleans())
+def test_one_countrys_densities_equal_those_rows_of_the_whole_table(rows, logged):
+    cities = _country_table(rows)
+    printed = None
+    if logged and len(cities):
+        printed = density.printed_otherwise(cities)
+        printed.loc[cities.index[0], "population"] = "9.43M"
+    whole = density.city_densities(cities, printed)
+    pd.testing.assert_frame_equal(density.city_densities(cities, printed, country="CHN"),
+                                  whole[whole["country_code"] == "CHN"])
