@@ -25,7 +25,7 @@ from helpers.density import ESTIMATED, estimated_rows, implied_area
 from helpers.errors import ParameterError, RawDataError
 from helpers.float_text import format_floats
 from helpers.io import HEADER_LINES, read_text_table, validate
-from helpers.names import match_key, match_keys
+from helpers.names import key_array, match_key, match_keys
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import CITIES
 from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
@@ -384,19 +384,31 @@ def gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
     return damaged, valid
 
 
+@cache
+def _damaged_keys() -> arrow.Array:
+    """The match keys of the gazetteer's damaged names, for Arrow's ``is_in``."""
+    return arrow.array(sorted({key for _, key in gazetteer()[0]}), arrow.large_string())
+
+
 def damaged_names(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
     """Warn about city names that are a known accented name with its accented letters lost ('Medelln'),
-    and not a name of their own (so 'Brasilia' and 'Xian' pass)."""
+    and not a name of their own (so 'Brasilia' and 'Xian' pass).
+
+    Only ASCII names can be such names; their keys are matched with the damaged ones by Arrow, so Python sees only
+    the rows of the few names the gazetteer knows."""
     damaged, valid = gazetteer()
-    names = pd.Series(df["city"].unique())
-    suspects = names[pd.Series(match_keys(names)).isin({key for _, key in damaged}).to_numpy()]
-    pairs = df.loc[df["city"].isin(suspects), ["country_code", "city"]].drop_duplicates()
+    city = as_arrow(df["city"])
+    ascii_names = mask(pc.string_is_ascii(city))
+    suspect = np.zeros(len(df), dtype=bool)
+    suspect[ascii_names] = mask(pc.is_in(key_array(city.filter(arrow.array(ascii_names))),
+                                         value_set=_damaged_keys()))
+    rows = df.loc[suspect, ["source_row", "country_code", "city"]]
     warnings = []
-    for code, city in pairs.itertuples(index=False, name=None):  # the few names the gazetteer knows
+    for code, city in rows[["country_code", "city"]].drop_duplicates().itertuples(index=False, name=None):
         key = (code, match_key(city))
-        if city.isascii() and key in damaged and key not in valid:
-            at = df["city"].eq(city) & df["country_code"].eq(code)
-            log.add_many(source, df["source_row"][at], "city", city, damaged[key], "warning: damaged name?")
+        if key in damaged and key not in valid:
+            at = rows["city"].eq(city) & rows["country_code"].eq(code)
+            log.add_many(source, rows["source_row"][at], "city", city, damaged[key], "warning: damaged name?")
             warnings.append(f"{source}: city {city!r} looks like {damaged[key]!r} with letters lost; "
                             "fix it with city_names in a corrections file")
     return warnings

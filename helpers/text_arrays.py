@@ -10,10 +10,14 @@ import pyarrow.compute as pc
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text type, held by Arrow
 
 
-def as_arrow(texts: pd.Series | list) -> arrow.Array:
-    """The cells as one Arrow string array (other cells as their str()), missing cells as ""."""
-    series = texts if isinstance(texts, pd.Series) else pd.Series(texts, dtype=object)
-    array = arrow.array(series if series.dtype == TEXT else series.astype(TEXT), type=arrow.large_string())
+def as_arrow(texts: pd.Series | list | arrow.Array) -> arrow.Array:
+    """The cells as one Arrow string array (other cells as their str()), missing cells as ""; an Arrow string
+    array is taken as it is."""
+    if isinstance(texts, arrow.Array | arrow.ChunkedArray) and texts.type in (arrow.string(), arrow.large_string()):
+        array = texts.cast(arrow.large_string())
+    else:
+        series = texts if isinstance(texts, pd.Series) else pd.Series(texts, dtype=object)
+        array = arrow.array(series if series.dtype == TEXT else series.astype(TEXT), type=arrow.large_string())
     array = array.combine_chunks() if isinstance(array, arrow.ChunkedArray) else array
     return pc.fill_null(array, "")
 
