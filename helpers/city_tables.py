@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -23,29 +23,21 @@ from helpers.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.countries import resolve_country
 from helpers.density import ESTIMATED, estimated_rows, implied_area
 from helpers.errors import ParameterError, RawDataError
-from helpers.float_text import format_floats
 from helpers.io import HEADER_LINES, read_text_table, validate
 from helpers.names import key_array, match_key, match_keys
+from helpers.number_cells import Numbers, read_numbers, reformatted
+from helpers.number_cells import canonical_numbers as canonical_numbers  # re-exported, as parse_numbers
+from helpers.number_cells import parse_numbers as parse_numbers
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import CITIES
 from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
 from helpers.text_arrays import TEXT, as_arrow, mask, stripped
 from helpers.units import sq_mi_to_km2
-from helpers.values import parse_value_text
 
 LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
 REQUIRED = ("city", "country")
-MISSING_MARKERS = {"n/a", "na", "-", "\u2013", "\u2014", "?", "none", "null"}
-_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
-          "billion": 1e9}
-_PLAIN = re.compile(r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<scale>k|thousand|mn?|million"
-                    r"|bn?|billion)?$", re.IGNORECASE)
-_SIMPLE = r"^(?:\d+(?:\.\d+)?|\.\d+)$"  # Arrow (RE2) patterns: \d is ASCII only, so other digits go to _PLAIN
-_GROUPED = r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
-_CANONICAL = r"^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$"
 # Python's whitespace (str.isspace) in RE2: ASCII space and controls, Unicode separators, NEL
 _WS = r"[\s\p{Z}\x0b\x1c-\x1f\x85]"
-_MARKERS = arrow.array(sorted(MISSING_MARKERS), type=arrow.large_string())
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
 
 
@@ -121,67 +113,6 @@ def _tidy(texts: pd.Series) -> pd.Series:
     return pd.Series(text, index=texts.index, dtype=TEXT)
 
 
-def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(value, printed step, problem) of each cell: "9.43M" is 9.43e6 printed to the 1e4, "" is missing.
-
-    The step is the unit of the last printed digit, so a value stands for [value - step/2, value + step/2].
-    A problem is the reason a non-empty cell is not an exact non-negative number ("" when it is fine).
-    Plain and thousands-grouped numbers are parsed by Arrow kernels; only cells of other forms (a scale word,
-    a qualifier) are visited in Python.
-    """
-    text = stripped(texts)
-    missing = mask(pc.or_(pc.equal(text, ""), pc.is_in(pc.utf8_lower(text), value_set=_MARKERS)))
-    grouped = mask(pc.match_substring_regex(text, _GROUPED))
-    fast = (mask(pc.match_substring_regex(text, _SIMPLE)) | grouped) & ~missing
-    digits = pc.replace_substring(text.filter(arrow.array(fast)), ",", "")
-    value = np.full(len(text), np.nan)
-    value[fast] = pc.cast(digits, arrow.float64()).to_numpy()
-    dot = pc.find_substring(digits, ".").to_numpy()
-    decimals = np.where(dot >= 0, pc.utf8_length(digits).to_numpy() - dot - 1, 0)
-    step = np.full(len(text), np.nan)
-    step[fast] = 10.0 ** -decimals
-    problem = np.full(len(text), "", dtype=object)
-    others = ~fast & ~missing
-    if others.any():  # scale words ("9.43M") and other forms: the few cells visited one by one
-        cells = pd.Series(text.filter(arrow.array(others)).to_pylist(), dtype=object)
-        for at, (v, st, why) in zip(np.flatnonzero(others), map(_parse_other, cells), strict=True):
-            value[at], step[at], problem[at] = v, st, why
-    index = texts.index
-    return pd.Series(value, index=index), pd.Series(step, index=index), pd.Series(problem, index=index, dtype=object)
-
-
-@lru_cache(maxsize=4096)
-def _parse_other(cell: str) -> tuple[float, float, str]:
-    """(value, step, problem) of a cell that is not a plain number: a number with a scale word, or any text."""
-    found = _PLAIN.match(cell)
-    if found:
-        digits = found["num"].replace(",", "")
-        scale = _SCALE[(found["scale"] or "").lower()]
-        decimals = len(digits) - digits.index(".") - 1 if "." in digits else 0
-        return float(digits) * scale, 10.0 ** -decimals * scale, ""
-    try:
-        parsed = parse_value_text(cell)
-    except ValueError as exc:
-        return np.nan, np.nan, str(exc)
-    if parsed.qualifier != "exact":
-        return np.nan, np.nan, f"{cell!r} is not an exact number"
-    return parsed.value, np.nan, ""
-
-
-def canonical_numbers(shown: pd.Series) -> np.ndarray:
-    """True where a plain number's text is exactly what ``FLOAT_FORMAT`` ("%.10g") prints for its value.
-
-    That is: no sign, no leading or trailing zero, at most 10 digits, and not below 1e-4 (where %g switches to
-    an exponent). Where this is False the text is compared with the formatted value in Python.
-    """
-    text = stripped(shown)
-    plain = mask(pc.match_substring_regex(text, _CANONICAL))
-    has_dot = mask(pc.match_substring(text, "."))
-    short = pc.utf8_length(text).to_numpy() <= np.where(has_dot, 11, 10)
-    tiny = mask(pc.starts_with(text, "0.0000"))
-    return plain & short & ~tiny
-
-
 # --- one table ----------------------------------------------------------------------------------
 
 def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str | Path | None = None) -> TableResult:
@@ -212,24 +143,22 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
         df[canon] = tidy
     df = _apply_names(df, fixes, source, log)
     df = _drop_rows(df, fixes, source, log)
-    steps = {}
     for canon in NUMERIC:
         if canon not in columns:
             df[canon] = np.nan
             continue
-        header = columns[canon]
+        header, rows = columns[canon], df["source_row"]
         text = raw.loc[df.index, header]
-        value, step, problem = parse_numbers(text)
-        bad = problem.ne("")
-        problems += [(ln, header, why) for ln, why in zip(df["source_row"][bad], problem[bad], strict=True)]
-        negative = value.lt(0) if canon != "crime_index" else pd.Series(False, index=value.index)
-        problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(df["source_row"][negative], text[negative],
+        shown = stripped(text)
+        numbers = read_numbers(shown)
+        problems += [(ln, header, why) for ln, why in zip(rows.iloc[numbers.odd], numbers.problems, strict=True)
+                     if why]
+        negative = numbers.value < 0 if canon != "crime_index" else np.zeros(len(rows), dtype=bool)
+        problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(rows[negative], text[negative],
                                                                             strict=True)]
-        shown = pd.Series(stripped(text), index=text.index, dtype=TEXT)
-        marker = shown.str.lower().isin(MISSING_MARKERS)
-        log.add_many(source, df["source_row"][marker], canon, shown[marker], "", "missing_marker")
-        log_reformatted(log, source, df["source_row"], canon, shown, value)
-        df[canon], steps[canon] = value, step
+        log.add_many(source, rows[numbers.marker], canon, _series(shown, numbers.marker), "", "missing_marker")
+        log_reformatted(log, source, rows, canon, shown, numbers)
+        df[canon] = numbers.value
     df = _apply_values(df, fixes, source, log)
     df, country_problems = _resolve_countries(df, columns["country"], source, log)
     problems += country_problems
@@ -244,23 +173,19 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     return TableResult(validate(df, CITIES, where), log.frame(), warnings, info)
 
 
-def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: pd.Series,
-                    value: pd.Series) -> None:
-    """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5").
+def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: arrow.Array,
+                    numbers: Numbers) -> None:
+    """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5"):
+    `helpers.number_cells.reformatted`, a thousands separator first by its own rule."""
+    at, texts, written = reformatted(shown, numbers)
+    comma = mask(pc.match_substring(texts, ","))
+    for rule, rows in (("number_format", ~comma), ("thousands_separator", comma)):
+        log.add_many(source, lines.iloc[at[rows]], column, _series(texts, rows), _series(written, rows), rule)
 
-    Texts already in the written form (`canonical_numbers`) are skipped without formatting them; the rest are
-    compared with ``FLOAT_FORMAT`` of their value (and with Python's str, which keeps "12.0" as written).
-    """
-    check = value.notna().to_numpy() & ~canonical_numbers(shown)
-    values, texts = value[check], shown[check].astype(object)
-    formatted = pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True).to_pylist(), index=values.index,
-                          dtype=object)
-    plain = pd.Series([str(v) for v in values.tolist()], index=values.index, dtype=object)
-    reformatted = texts.ne(formatted) & texts.ne(plain)
-    rule = np.where(texts.str.contains(",", regex=False), "thousands_separator", "number_format")
-    for r in sorted(set(rule[reformatted.to_numpy()])):
-        at = reformatted[reformatted & (rule == r)].index
-        log.add_many(source, lines[at], column, texts[at], formatted[at], r)
+
+def _series(texts: arrow.Array, rows: np.ndarray) -> pd.Series:
+    """The texts of the rows (a boolean mask) as a text Series, for the log."""
+    return pd.Series(texts.filter(arrow.array(rows)), dtype=TEXT)
 
 
 def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:

@@ -35,3 +35,15 @@ def text_scalar(text: str) -> arrow.Scalar:
 def mask(array: arrow.Array | arrow.ChunkedArray) -> np.ndarray:
     """A boolean Arrow result as a NumPy bool array (missing as False)."""
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def byte_at(texts: arrow.Array, at: int) -> np.ndarray:
+    """The byte at position ``at`` of each text (from its end where ``at`` is negative), 0 where it has none."""
+    texts = texts.cast(arrow.large_string())
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    if data is None or not data.size:
+        return np.zeros(len(texts), dtype=np.uint8)
+    place = (offsets[:-1] if at >= 0 else offsets[1:]) + at
+    inside = (place >= offsets[:-1]) & (place < offsets[1:])
+    return np.where(inside, np.frombuffer(data, dtype=np.uint8)[np.where(inside, place, 0)], 0).astype(np.uint8)

@@ -7,15 +7,27 @@ the one-value-at-a-time expression it stands for, on generated values (hypothesi
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.city_tables import damaged_names, gazetteer
-from helpers.cleaning import CleaningLog
+from helpers.cleaning import FLOAT_FORMAT, CleaningLog
 from helpers.names import key_array, match_key, match_keys
-from helpers.text_arrays import as_arrow
+from helpers.number_cells import (
+    MISSING_MARKERS,
+    _parse_other,
+    canonical_numbers,
+    parse_numbers,
+    python_texts,
+    read_numbers,
+    reformatted,
+)
+from helpers.text_arrays import as_arrow, byte_at, stripped
 
 # ASCII names of every shape match_key handles (words, runs of spaces, punctuation, a trailing "city"), a few
 # non-ASCII letters and spaces
@@ -67,3 +79,130 @@ def test_damaged_names_are_the_python_definition():
     expected_warnings, expected_log = _damaged_names_by_python(df, "t")
     assert warnings == expected_warnings and len(warnings) >= 3
     assert list(log.frame().itertuples(index=False, name=None)) == expected_log
+
+
+# --- number cells -------------------------------------------------------------------------------
+
+EDGE_CELLS = ["\u0663\u0664", "12\u00a0", "\u00a012", "\t12\t", " 1,234.50 ", "1,234.50", ".5", "5.", "9.43M", "n/a",
+              "N/A", "", " ", "007", "-4", "1e5", "12.0", "2.50", "0", "0.0", "00", "0.00001", "0.0001", "0.00012",
+              "1234567890", "12345678901", "1,234", "12,34", "1,2345", "01,234", "3 k", "2.5B", "-", "\u2013", "?",
+              "none", "Null", "1.", ".", "1.2.3", "+5", "5%", "1 234", "\uff11\uff12", "12\u200b", "inf", "nan",
+              "1_000", ",5", "0.1000000000000000055511151231257827", "123456789012345.5", "1234567890123456.0",
+              "9" * 400, "about 5", "less than 6", "6.02e23", "100.0", "0.10", "10.05", "3.14159"]
+NUMBER_CHARS = "0123456789.,-  \u00a0kKmMnNaA/\u0663"
+
+
+def _plain_by_python(text: str) -> tuple[float, float] | None:
+    """(value, step) of a plain or grouped number (ASCII digits), None for other texts.
+
+    The step of such a number has always been NumPy's power of ten, 10.0 ** -decimals over an array, which is not
+    Python's for 5 and 17 decimals (9.999999999999999e-06, not 1e-05)."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+|[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", text):
+        return None
+    digits = text.replace(",", "")
+    decimals = len(digits) - digits.index(".") - 1 if "." in digits else 0
+    return float(digits), float((10.0 ** -np.array([decimals]))[0])
+
+
+def _numbers_by_python(cells: list[str]) -> tuple[list, list, list, list]:
+    """parse_numbers' definition, one cell at a time: (value, step, problem, missing marker)."""
+    values, steps, problems, markers = [], [], [], []
+    for cell in cells:
+        text = cell.strip()
+        marker = text.lower() in MISSING_MARKERS
+        plain = _plain_by_python(text)
+        value, step, why = ((np.nan, np.nan, "") if marker or not text else (*plain, "") if plain
+                            else _parse_other(text))
+        values.append(value), steps.append(step), problems.append(why), markers.append(marker)
+    return values, steps, problems, markers
+
+
+def _same_floats(left: list[float], right: list[float]) -> bool:
+    return all((a == b) or (np.isnan(a) and np.isnan(b)) for a, b in zip(left, right, strict=True))
+
+
+def _check_numbers(cells: list[str]) -> None:
+    value, step, problem = parse_numbers(pd.Series(cells, dtype=object))
+    values, steps, problems, markers = _numbers_by_python(cells)
+    assert _same_floats(value.tolist(), values) and _same_floats(step.tolist(), steps)
+    assert problem.tolist() == problems
+    assert read_numbers(stripped(cells)).marker.tolist() == markers
+
+
+@given(st.lists(st.one_of(st.text(alphabet=NUMBER_CHARS, max_size=12), st.sampled_from(EDGE_CELLS)), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_read_numbers_is_the_python_definition(cells):
+    _check_numbers(cells)
+
+
+def test_read_numbers_edge_cells():
+    _check_numbers(EDGE_CELLS)
+    _check_numbers([])
+
+
+def _canonical_by_python(text: str) -> bool:
+    """The written form, as canonical_numbers has always defined it (its regex, in Python)."""
+    return bool(re.fullmatch(r"(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?", text)) and len(text) <= (
+        11 if "." in text else 10) and not text.startswith("0.0000")
+
+
+@given(st.lists(st.one_of(st.from_regex(r"\A[0-9]{0,12}(\.[0-9]{0,8})?\Z"), st.text(alphabet=NUMBER_CHARS, max_size=12),
+                          st.sampled_from(EDGE_CELLS)), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_canonical_numbers_is_the_python_definition(cells):
+    texts = [c.strip() for c in cells]
+    assert canonical_numbers(pd.Series(cells, dtype=object)).tolist() == [_canonical_by_python(t) for t in texts]
+    for text, canonical in zip(texts, canonical_numbers(pa.array(texts, pa.large_string())), strict=True):
+        if canonical:
+            assert FLOAT_FORMAT % float(text) == text
+
+
+def test_canonical_numbers_edge_cells():
+    texts = [c.strip() for c in EDGE_CELLS]
+    assert canonical_numbers(pd.Series(EDGE_CELLS)).tolist() == [_canonical_by_python(t) for t in texts]
+
+
+@given(st.lists(st.one_of(st.from_regex(r"\A[0-9]{1,17}\.[0-9]{1,17}\Z"), st.from_regex(r"\A0\.0{0,6}[0-9]{1,8}\Z"),
+                          st.floats(min_value=0, max_value=1e20).map(str), st.sampled_from(EDGE_CELLS)), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_python_texts_is_str_of_the_value(texts):
+    values = np.array([float(t.replace(",", "")) if _plain_by_python(t) else 1.5 for t in texts])
+    expected = [str(v) == t for v, t in zip(values.tolist(), texts, strict=True)]
+    assert python_texts(pa.array(texts, pa.large_string()), values).tolist() == expected
+
+
+def _reformatted_by_python(cells: list[str]) -> list[tuple[int, str, str]]:
+    """(position, text, written) of each number whose stripped text is neither %.10g nor str of its value."""
+    out = []
+    for at, (cell, value) in enumerate(zip(cells, _numbers_by_python(cells)[0], strict=True)):
+        text, written = cell.strip(), FLOAT_FORMAT % value
+        if not np.isnan(value) and text != written and text != str(value):
+            out.append((at, text, written))
+    return out
+
+
+@given(st.lists(st.one_of(st.from_regex(r"\A[0-9]{1,13}(\.[0-9]{0,6})?\Z"), st.text(alphabet=NUMBER_CHARS, max_size=12),
+                          st.sampled_from(EDGE_CELLS)), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_reformatted_is_the_python_definition(cells):
+    shown = stripped(cells)
+    at, texts, written = reformatted(shown, read_numbers(shown))
+    assert list(zip(at.tolist(), texts.to_pylist(), written.to_pylist(), strict=True)) == _reformatted_by_python(cells)
+
+
+def test_reformatted_edge_cells():
+    shown = stripped(EDGE_CELLS)
+    at, texts, written = reformatted(shown, read_numbers(shown))
+    assert list(zip(at.tolist(), texts.to_pylist(), written.to_pylist(), strict=True)) == _reformatted_by_python(
+        EDGE_CELLS)
+
+
+@given(st.lists(st.text(alphabet="ab0.\u00e9 ", max_size=6), max_size=20), st.integers(-7, 7))
+@settings(max_examples=200, deadline=None)
+def test_byte_at_is_the_byte_of_the_utf8_text(texts, at):
+    def byte(text: str) -> int:
+        data = text.encode()
+        return data[at] if -len(data) <= at < len(data) else 0
+
+    array = pa.array(["x", *texts], pa.large_string()).slice(1)  # an offset into the buffers, as a filter leaves
+    assert byte_at(array, at).tolist() == [byte(t) for t in texts]
