@@ -38,6 +38,8 @@ LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
 REQUIRED = ("city", "country")
 # Python's whitespace (str.isspace) in RE2: ASCII space and controls, Unicode separators, NEL
 _WS = r"[\s\p{Z}\x0b\x1c-\x1f\x85]"
+# a cell that _tidy changes has one of: a space at an end, two spaces, other whitespace (_WS), a curly apostrophe
+_UNTIDY = r"^ | $|  |[^\S ]|[^\P{Z} ]|[\x0b\x1c-\x1f\x85\x{2018}\x{2019}]"
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
 
 
@@ -108,9 +110,17 @@ def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str
 
 def _tidy(texts: pd.Series) -> pd.Series:
     """Curly apostrophes made straight, runs of whitespace made one space, ends stripped (Arrow kernels)."""
-    text = pc.replace_substring(pc.replace_substring(as_arrow(texts), "\u2019", "'"), "\u2018", "'")
-    text = pc.utf8_trim(pc.replace_substring_regex(text, _WS + "+", " "), " ")
-    return pd.Series(text, index=texts.index, dtype=TEXT)
+    return pd.Series(_tidied(as_arrow(texts))[0], index=texts.index, dtype=TEXT)
+
+
+def _tidied(text: arrow.Array) -> tuple[arrow.Array, np.ndarray]:
+    """(`_tidy` of the texts, where a text may have changed): only the texts that match _UNTIDY are tidied."""
+    untidy = mask(pc.match_substring_regex(text, _UNTIDY))
+    if not untidy.any():
+        return text, untidy
+    some = pc.replace_substring(pc.replace_substring(text.filter(arrow.array(untidy)), "\u2019", "'"), "\u2018", "'")
+    some = pc.utf8_trim(pc.replace_substring_regex(some, _WS + "+", " "), " ")
+    return pc.replace_with_mask(text, arrow.array(untidy), some), untidy
 
 
 # --- one table ----------------------------------------------------------------------------------
@@ -126,7 +136,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
     log, warnings = CleaningLog(), []
     lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
-    blank = np.logical_and.reduce([mask(pc.equal(stripped(raw[c]), "")) for c in raw.columns])
+    blank = _blank_rows(raw)
     for line, row in zip(lines[blank], raw[blank].fillna("").astype(str).itertuples(index=False, name=None),
                          strict=True):
         log.add(source, line, "*", ",".join(row), "", "blank_row_dropped")
@@ -135,12 +145,14 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     problems: list[tuple[int, str, str]] = []  # (line, header, reason)
     for canon in REQUIRED:
         header = columns[canon]
-        text = pd.Series(as_arrow(raw[header]), index=raw.index, dtype=TEXT)
-        tidy = _tidy(text)
-        changed = tidy.ne(text) & tidy.ne("")
-        log.add_many(source, lines[changed], canon, text[changed], tidy[changed], "strip_whitespace")
-        problems += [(ln, header, "value is missing") for ln in lines[tidy.eq("")]]
-        df[canon] = tidy
+        text = as_arrow(raw[header])
+        tidy, untidy = _tidied(text)
+        changed = untidy.copy()
+        some, was = tidy.filter(arrow.array(untidy)), text.filter(arrow.array(untidy))
+        changed[untidy] = mask(pc.and_(pc.not_equal(some, was), pc.not_equal(some, "")))
+        log.add_many(source, lines[changed], canon, _series(text, changed), _series(tidy, changed), "strip_whitespace")
+        problems += [(ln, header, "value is missing") for ln in lines[mask(pc.equal(tidy, ""))]]
+        df[canon] = pd.Series(tidy, index=raw.index, dtype=TEXT)
     df = _apply_names(df, fixes, source, log)
     df = _drop_rows(df, fixes, source, log)
     for canon in NUMERIC:
@@ -186,6 +198,16 @@ def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str
 def _series(texts: arrow.Array, rows: np.ndarray) -> pd.Series:
     """The texts of the rows (a boolean mask) as a text Series, for the log."""
     return pd.Series(texts.filter(arrow.array(rows)), dtype=TEXT)
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """True for the rows whose every cell is empty or whitespace (each column looked at only where the ones
+    before it were blank)."""
+    blank = np.ones(len(raw), dtype=bool)
+    for column in raw.columns:
+        at = np.flatnonzero(blank)
+        blank[at] = mask(pc.equal(stripped(as_arrow(raw[column]).take(at)), ""))
+    return blank
 
 
 def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:

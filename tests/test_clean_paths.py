@@ -15,7 +15,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.city_tables import damaged_names, gazetteer
+from helpers.city_tables import _blank_rows, _tidy, damaged_names, gazetteer
 from helpers.cleaning import FLOAT_FORMAT, CleaningLog
 from helpers.names import key_array, match_key, match_keys
 from helpers.number_cells import (
@@ -27,7 +27,7 @@ from helpers.number_cells import (
     read_numbers,
     reformatted,
 )
-from helpers.text_arrays import as_arrow, byte_at, stripped
+from helpers.text_arrays import TEXT, as_arrow, byte_at, stripped
 
 # ASCII names of every shape match_key handles (words, runs of spaces, punctuation, a trailing "city"), a few
 # non-ASCII letters and spaces
@@ -206,3 +206,23 @@ def test_byte_at_is_the_byte_of_the_utf8_text(texts, at):
 
     array = pa.array(["x", *texts], pa.large_string()).slice(1)  # an offset into the buffers, as a filter leaves
     assert byte_at(array, at).tolist() == [byte(t) for t in texts]
+
+
+# --- whitespace and blank rows ------------------------------------------------------------------
+
+SPACE_CHARS = "ab' \t\n\x0b\x0c\r\x1c\x1f\x85\u00a0\u2009\u3000\u2028\u2018\u2019\u200b\u180e\ufeff"
+
+
+@given(st.lists(st.text(alphabet=SPACE_CHARS, max_size=10), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_tidy_is_python_whitespace_collapsed(texts):
+    straight = [t.replace("\u2019", "'").replace("\u2018", "'") for t in texts]
+    assert _tidy(pd.Series(texts, dtype=object)).tolist() == [re.sub(r"\s+", " ", t).strip() for t in straight]
+
+
+@given(st.lists(st.tuples(*[st.one_of(st.none(), st.text(alphabet=" \t\u00a0\u3000x", max_size=3))] * 3), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_blank_rows_are_rows_of_whitespace(rows):
+    raw = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object).astype(TEXT)
+    expected = [all((cell or "").strip() == "" for cell in row) for row in rows]
+    assert _blank_rows(raw).tolist() == expected
