@@ -7,6 +7,7 @@ country names, so a million-row table cleans in seconds.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pyarrow as arrow
 import pyarrow.compute as pc
 import yaml
@@ -41,6 +43,8 @@ _WS = r"[\s\p{Z}\x0b\x1c-\x1f\x85]"
 # a cell that _tidy changes has one of: a space at an end, two spaces, other whitespace (_WS), a curly apostrophe
 _UNTIDY = r"^ | $|  |[^\S ]|[^\P{Z} ]|[\x0b\x1c-\x1f\x85\x{2018}\x{2019}]"
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
+_CITIES_DISTINCT = copy.deepcopy(CITIES)
+_CITIES_DISTINCT.unique = None
 
 
 @dataclass
@@ -182,7 +186,13 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     df = df[list(CITIES.columns)].sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
     info = {"name": source, "file": where if entry.path else entry.table, "sha256": sha256(path),
             "edition": entry.edition or "", "rows": len(df)}
-    return TableResult(validate(df, CITIES, where), log.frame(), warnings, info)
+    return TableResult(validate(df, _schema(df), where), log.frame(), warnings, info)
+
+
+def _schema(df: pd.DataFrame) -> pa.DataFrameSchema:
+    """CITIES, without its (source, city, country) uniqueness check where it cannot fail: one table's rows (one
+    source) whose city names are all distinct. Its other checks and errors are the same."""
+    return _CITIES_DISTINCT if len(pc.unique(as_arrow(df["city"]))) == len(df) else CITIES
 
 
 def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: arrow.Array,
@@ -257,7 +267,8 @@ def _apply_values(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleani
 def _resolve_countries(df: pd.DataFrame, header: str, source: str,
                        log: CleaningLog) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """ISO codes for the unique country names; rows whose country is unknown become problems."""
-    at, names = pd.factorize(df["country"])  # one pass over the rows; the rest is per distinct name
+    encoded = pc.dictionary_encode(as_arrow(df["country"]))  # one pass over the rows; the rest is per distinct name
+    at, names = encoded.indices.to_numpy(), encoded.dictionary.to_pylist()
     resolved, unknown = {}, {}
     for name in names:
         if not name:
@@ -266,16 +277,19 @@ def _resolve_countries(df: pd.DataFrame, header: str, source: str,
             resolved[name] = resolve_country(name)
         except ValueError as exc:
             unknown[name] = str(exc)
-    rule = np.array([resolved[n].rule if n in resolved else "exact" for n in names] + ["exact"], dtype=object)[at]
-    name = np.array([resolved[n].name if n in resolved else n for n in names] + [""], dtype=object)[at]
-    code = np.array([resolved[n].code if n in resolved else "" for n in names] + [""], dtype=object)[at]
-    renamed = rule != "exact"
+    rule = np.array([resolved[n].rule if n in resolved else "exact" for n in names], dtype=object)
+    name = np.array([resolved[n].name if n in resolved else n for n in names], dtype=object)
+    code = [resolved[n].code if n in resolved else "" for n in names]
+    renamed = np.array([r != "exact" for r in rule], dtype=bool)[at]
     log.add_many(source, df["source_row"][renamed], "country", df["country"][renamed],
-                 pd.Series(name[renamed], index=df.index[renamed]), pd.Series(rule[renamed], index=df.index[renamed]))
-    df["country_code"] = pd.Series(code, index=df.index, dtype=TEXT)
-    df["country"] = pd.Series(name, index=df.index, dtype=TEXT)
-    bad = df["country"].isin(list(unknown))
-    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], df["country"][bad], strict=True)]
+                 pd.Series(name[at[renamed]], index=df.index[renamed]),
+                 pd.Series(rule[at[renamed]], index=df.index[renamed]))
+    df["country_code"] = pd.Series(arrow.array(code, arrow.large_string()).take(encoded.indices), index=df.index,
+                                   dtype=TEXT)
+    df["country"] = pd.Series(arrow.array(name.tolist(), arrow.large_string()).take(encoded.indices), index=df.index,
+                              dtype=TEXT)
+    bad = np.array([n in unknown for n in name], dtype=bool)[at]
+    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], name[at[bad]], strict=True)]
     return df, problems
 
 

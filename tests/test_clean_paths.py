@@ -15,8 +15,11 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.city_tables import _blank_rows, _tidy, damaged_names, gazetteer
+from helpers.city_tables import _blank_rows, _resolve_countries, _schema, _tidy, damaged_names, gazetteer
 from helpers.cleaning import FLOAT_FORMAT, CleaningLog
+from helpers.countries import resolve_country
+from helpers.errors import RawDataError
+from helpers.io import validate
 from helpers.names import key_array, match_key, match_keys
 from helpers.number_cells import (
     MISSING_MARKERS,
@@ -27,6 +30,7 @@ from helpers.number_cells import (
     read_numbers,
     reformatted,
 )
+from helpers.schemas import CITIES
 from helpers.text_arrays import TEXT, as_arrow, byte_at, stripped
 
 # ASCII names of every shape match_key handles (words, runs of spaces, punctuation, a trailing "city"), a few
@@ -226,3 +230,55 @@ def test_blank_rows_are_rows_of_whitespace(rows):
     raw = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object).astype(TEXT)
     expected = [all((cell or "").strip() == "" for cell in row) for row in rows]
     assert _blank_rows(raw).tolist() == expected
+
+
+# --- countries and validation -------------------------------------------------------------------
+
+def test_countries_are_resolved_as_each_row_by_python():
+    names = ["China", "england (UK)", "Rusia", "Narnia", "", "China", "Côte d'Ivoire", "Narnia", "usa", "UK"]
+    df = pd.DataFrame({"source_row": range(2, 2 + len(names)), "country": pd.Series(names, dtype=TEXT)})
+    log = CleaningLog()
+    out, problems = _resolve_countries(df.copy(), "Country", "t", log)
+    expected_log, expected_problems, codes, shown = [], [], [], []
+    for line, name in zip(df["source_row"], names, strict=True):
+        try:
+            country = resolve_country(name) if name else None
+        except ValueError as exc:
+            country, why = None, str(exc)
+            expected_problems.append((line, "Country", why))
+        codes.append(country.code if country else "")
+        shown.append(country.name if country else name)
+        if country and country.rule != "exact":
+            expected_log.append(("t", line, "country", name, country.name, country.rule))
+    assert out["country_code"].tolist() == codes and out["country"].tolist() == shown
+    assert out["country"].dtype == TEXT and out["country_code"].dtype == TEXT
+    assert problems == expected_problems and len(problems) == 2
+    assert list(log.frame().itertuples(index=False, name=None)) == expected_log
+
+
+def _cities(names: list[str], population: float = 10.0) -> pd.DataFrame:
+    size = len(names)
+    return pd.DataFrame({"source": "t", "source_row": range(2, 2 + size), "city": pd.Series(names, dtype=TEXT),
+                         "country": pd.Series(["France"] * size, dtype=TEXT),
+                         "country_code": pd.Series(["FRA"] * size, dtype=TEXT), "cameras": 1.0,
+                         "population": population, "stated_per_1000": 1.0, "stated_per_sq_mi": 1.0, "crime_index": 1.0,
+                         "area_sq_mi": 1.0, "area_km2": 2.5})
+
+
+def _validated(df: pd.DataFrame, schema: object) -> object:
+    try:
+        return validate(df.copy(), schema, "t.csv")
+    except RawDataError as exc:
+        return str(exc)
+
+
+def test_uniqueness_check_is_left_out_only_where_it_cannot_fail():
+    distinct, repeated = _cities(["Lyon", "Paris", "lyon"]), _cities(["Lyon", "Paris", "Lyon"])
+    assert _schema(distinct) is not CITIES and _schema(repeated) is CITIES
+    for df in (distinct, repeated, _cities(["Lyon", "Paris"], population=0.0), _cities([])):
+        fast, full = _validated(df, _schema(df)), _validated(df, CITIES)
+        if isinstance(full, str):
+            assert fast == full
+        else:
+            pd.testing.assert_frame_equal(fast, full)
+    assert "uniqueness" in _validated(repeated, CITIES)
