@@ -159,19 +159,20 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
         df[canon] = pd.Series(tidy, index=raw.index, dtype=TEXT)
     df = _apply_names(df, fixes, source, log)
     df = _drop_rows(df, fixes, source, log)
+    kept = arrow.array(raw.index.get_indexer(df.index))  # the rows the corrections did not drop
     for canon in NUMERIC:
         if canon not in columns:
             df[canon] = np.nan
             continue
         header, rows = columns[canon], df["source_row"]
-        text = raw.loc[df.index, header]
+        text = as_arrow(raw[header]) if len(df) == len(raw) else as_arrow(raw[header]).take(kept)
         shown = stripped(text)
         numbers = read_numbers(shown)
         problems += [(ln, header, why) for ln, why in zip(rows.iloc[numbers.odd], numbers.problems, strict=True)
                      if why]
         negative = numbers.value < 0 if canon != "crime_index" else np.zeros(len(rows), dtype=bool)
-        problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(rows[negative], text[negative],
-                                                                            strict=True)]
+        problems += [(ln, header, f"{t!r} is negative")
+                     for ln, t in zip(rows[negative], text.filter(arrow.array(negative)).to_pylist(), strict=True)]
         log.add_many(source, rows[numbers.marker], canon, _series(shown, numbers.marker), "", "missing_marker")
         log_reformatted(log, source, rows, canon, shown, numbers)
         df[canon] = numbers.value
