@@ -199,7 +199,7 @@ def _schema(df: pd.DataFrame) -> pa.DataFrameSchema:
 def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: arrow.Array,
                     numbers: Numbers) -> None:
     """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5"):
-    `helpers.number_cells.reformatted`, a thousands separator first by its own rule."""
+    `helpers.number_cells.reformatted`; texts with a comma are logged after the others, as thousands_separator."""
     at, texts, written = reformatted(shown, numbers)
     comma = mask(pc.match_substring(texts, ","))
     for rule, rows in (("number_format", ~comma), ("thousands_separator", comma)):
