@@ -7,13 +7,15 @@ country names, so a million-row table cleans in seconds.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pyarrow as arrow
 import pyarrow.compute as pc
 import yaml
@@ -23,30 +25,26 @@ from helpers.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.countries import resolve_country
 from helpers.density import ESTIMATED, estimated_rows, implied_area
 from helpers.errors import ParameterError, RawDataError
-from helpers.float_text import format_floats
 from helpers.io import HEADER_LINES, read_text_table, validate
-from helpers.names import match_key, match_keys
+from helpers.names import key_array, match_key, match_keys
+from helpers.number_cells import Numbers, read_numbers, reformatted
+from helpers.number_cells import canonical_numbers as canonical_numbers  # re-exported, as parse_numbers
+from helpers.number_cells import parse_numbers as parse_numbers
 from helpers.paths import DATA_RAW, relative, resolve
 from helpers.schemas import CITIES
 from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
 from helpers.text_arrays import TEXT, as_arrow, mask, stripped
 from helpers.units import sq_mi_to_km2
-from helpers.values import parse_value_text
 
 LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
 REQUIRED = ("city", "country")
-MISSING_MARKERS = {"n/a", "na", "-", "\u2013", "\u2014", "?", "none", "null"}
-_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
-          "billion": 1e9}
-_PLAIN = re.compile(r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<scale>k|thousand|mn?|million"
-                    r"|bn?|billion)?$", re.IGNORECASE)
-_SIMPLE = r"^(?:\d+(?:\.\d+)?|\.\d+)$"  # Arrow (RE2) patterns: \d is ASCII only, so other digits go to _PLAIN
-_GROUPED = r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
-_CANONICAL = r"^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$"
 # Python's whitespace (str.isspace) in RE2: ASCII space and controls, Unicode separators, NEL
 _WS = r"[\s\p{Z}\x0b\x1c-\x1f\x85]"
-_MARKERS = arrow.array(sorted(MISSING_MARKERS), type=arrow.large_string())
+# a cell that _tidy changes has one of: a space at an end, two spaces, other whitespace (_WS), a curly apostrophe
+_UNTIDY = r"^ | $|  |[^\S ]|[^\P{Z} ]|[\x0b\x1c-\x1f\x85\x{2018}\x{2019}]"
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
+_CITIES_DISTINCT = copy.deepcopy(CITIES)
+_CITIES_DISTINCT.unique = None
 
 
 @dataclass
@@ -116,70 +114,17 @@ def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str
 
 def _tidy(texts: pd.Series) -> pd.Series:
     """Curly apostrophes made straight, runs of whitespace made one space, ends stripped (Arrow kernels)."""
-    text = pc.replace_substring(pc.replace_substring(as_arrow(texts), "\u2019", "'"), "\u2018", "'")
-    text = pc.utf8_trim(pc.replace_substring_regex(text, _WS + "+", " "), " ")
-    return pd.Series(text, index=texts.index, dtype=TEXT)
+    return pd.Series(_tidied(as_arrow(texts))[0], index=texts.index, dtype=TEXT)
 
 
-def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(value, printed step, problem) of each cell: "9.43M" is 9.43e6 printed to the 1e4, "" is missing.
-
-    The step is the unit of the last printed digit, so a value stands for [value - step/2, value + step/2].
-    A problem is the reason a non-empty cell is not an exact non-negative number ("" when it is fine).
-    Plain and thousands-grouped numbers are parsed by Arrow kernels; only cells of other forms (a scale word,
-    a qualifier) are visited in Python.
-    """
-    text = stripped(texts)
-    missing = mask(pc.or_(pc.equal(text, ""), pc.is_in(pc.utf8_lower(text), value_set=_MARKERS)))
-    grouped = mask(pc.match_substring_regex(text, _GROUPED))
-    fast = (mask(pc.match_substring_regex(text, _SIMPLE)) | grouped) & ~missing
-    digits = pc.replace_substring(text.filter(arrow.array(fast)), ",", "")
-    value = np.full(len(text), np.nan)
-    value[fast] = pc.cast(digits, arrow.float64()).to_numpy()
-    dot = pc.find_substring(digits, ".").to_numpy()
-    decimals = np.where(dot >= 0, pc.utf8_length(digits).to_numpy() - dot - 1, 0)
-    step = np.full(len(text), np.nan)
-    step[fast] = 10.0 ** -decimals
-    problem = np.full(len(text), "", dtype=object)
-    others = ~fast & ~missing
-    if others.any():  # scale words ("9.43M") and other forms: the few cells visited one by one
-        cells = pd.Series(text.filter(arrow.array(others)).to_pylist(), dtype=object)
-        for at, (v, st, why) in zip(np.flatnonzero(others), map(_parse_other, cells), strict=True):
-            value[at], step[at], problem[at] = v, st, why
-    index = texts.index
-    return pd.Series(value, index=index), pd.Series(step, index=index), pd.Series(problem, index=index, dtype=object)
-
-
-@lru_cache(maxsize=4096)
-def _parse_other(cell: str) -> tuple[float, float, str]:
-    """(value, step, problem) of a cell that is not a plain number: a number with a scale word, or any text."""
-    found = _PLAIN.match(cell)
-    if found:
-        digits = found["num"].replace(",", "")
-        scale = _SCALE[(found["scale"] or "").lower()]
-        decimals = len(digits) - digits.index(".") - 1 if "." in digits else 0
-        return float(digits) * scale, 10.0 ** -decimals * scale, ""
-    try:
-        parsed = parse_value_text(cell)
-    except ValueError as exc:
-        return np.nan, np.nan, str(exc)
-    if parsed.qualifier != "exact":
-        return np.nan, np.nan, f"{cell!r} is not an exact number"
-    return parsed.value, np.nan, ""
-
-
-def canonical_numbers(shown: pd.Series) -> np.ndarray:
-    """True where a plain number's text is exactly what ``FLOAT_FORMAT`` ("%.10g") prints for its value.
-
-    That is: no sign, no leading or trailing zero, at most 10 digits, and not below 1e-4 (where %g switches to
-    an exponent). Where this is False the text is compared with the formatted value in Python.
-    """
-    text = stripped(shown)
-    plain = mask(pc.match_substring_regex(text, _CANONICAL))
-    has_dot = mask(pc.match_substring(text, "."))
-    short = pc.utf8_length(text).to_numpy() <= np.where(has_dot, 11, 10)
-    tiny = mask(pc.starts_with(text, "0.0000"))
-    return plain & short & ~tiny
+def _tidied(text: arrow.Array) -> tuple[arrow.Array, np.ndarray]:
+    """(`_tidy` of the texts, where a text may have changed): only the texts that match _UNTIDY are tidied."""
+    untidy = mask(pc.match_substring_regex(text, _UNTIDY))
+    if not untidy.any():
+        return text, untidy
+    some = pc.replace_substring(pc.replace_substring(text.filter(arrow.array(untidy)), "\u2019", "'"), "\u2018", "'")
+    some = pc.utf8_trim(pc.replace_substring_regex(some, _WS + "+", " "), " ")
+    return pc.replace_with_mask(text, arrow.array(untidy), some), untidy
 
 
 # --- one table ----------------------------------------------------------------------------------
@@ -195,7 +140,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
     log, warnings = CleaningLog(), []
     lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
-    blank = np.logical_and.reduce([mask(pc.equal(stripped(raw[c]), "")) for c in raw.columns])
+    blank = _blank_rows(raw)
     for line, row in zip(lines[blank], raw[blank].fillna("").astype(str).itertuples(index=False, name=None),
                          strict=True):
         log.add(source, line, "*", ",".join(row), "", "blank_row_dropped")
@@ -204,32 +149,33 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     problems: list[tuple[int, str, str]] = []  # (line, header, reason)
     for canon in REQUIRED:
         header = columns[canon]
-        text = pd.Series(as_arrow(raw[header]), index=raw.index, dtype=TEXT)
-        tidy = _tidy(text)
-        changed = tidy.ne(text) & tidy.ne("")
-        log.add_many(source, lines[changed], canon, text[changed], tidy[changed], "strip_whitespace")
-        problems += [(ln, header, "value is missing") for ln in lines[tidy.eq("")]]
-        df[canon] = tidy
+        text = as_arrow(raw[header])
+        tidy, untidy = _tidied(text)
+        changed = untidy.copy()
+        some, was = tidy.filter(arrow.array(untidy)), text.filter(arrow.array(untidy))
+        changed[untidy] = mask(pc.and_(pc.not_equal(some, was), pc.not_equal(some, "")))
+        log.add_many(source, lines[changed], canon, _series(text, changed), _series(tidy, changed), "strip_whitespace")
+        problems += [(ln, header, "value is missing") for ln in lines[mask(pc.equal(tidy, ""))]]
+        df[canon] = pd.Series(tidy, index=raw.index, dtype=TEXT)
     df = _apply_names(df, fixes, source, log)
     df = _drop_rows(df, fixes, source, log)
-    steps = {}
+    kept = arrow.array(raw.index.get_indexer(df.index))  # the rows the corrections did not drop
     for canon in NUMERIC:
         if canon not in columns:
             df[canon] = np.nan
             continue
-        header = columns[canon]
-        text = raw.loc[df.index, header]
-        value, step, problem = parse_numbers(text)
-        bad = problem.ne("")
-        problems += [(ln, header, why) for ln, why in zip(df["source_row"][bad], problem[bad], strict=True)]
-        negative = value.lt(0) if canon != "crime_index" else pd.Series(False, index=value.index)
-        problems += [(ln, header, f"{t!r} is negative") for ln, t in zip(df["source_row"][negative], text[negative],
-                                                                            strict=True)]
-        shown = pd.Series(stripped(text), index=text.index, dtype=TEXT)
-        marker = shown.str.lower().isin(MISSING_MARKERS)
-        log.add_many(source, df["source_row"][marker], canon, shown[marker], "", "missing_marker")
-        log_reformatted(log, source, df["source_row"], canon, shown, value)
-        df[canon], steps[canon] = value, step
+        header, rows = columns[canon], df["source_row"]
+        text = as_arrow(raw[header]) if len(df) == len(raw) else as_arrow(raw[header]).take(kept)
+        shown = stripped(text)
+        numbers = read_numbers(shown)
+        problems += [(ln, header, why) for ln, why in zip(rows.iloc[numbers.odd], numbers.problems, strict=True)
+                     if why]
+        negative = numbers.value < 0 if canon != "crime_index" else np.zeros(len(rows), dtype=bool)
+        problems += [(ln, header, f"{t!r} is negative")
+                     for ln, t in zip(rows[negative], text.filter(arrow.array(negative)).to_pylist(), strict=True)]
+        log.add_many(source, rows[numbers.marker], canon, _series(shown, numbers.marker), "", "missing_marker")
+        log_reformatted(log, source, rows, canon, shown, numbers)
+        df[canon] = numbers.value
     df = _apply_values(df, fixes, source, log)
     df, country_problems = _resolve_countries(df, columns["country"], source, log)
     problems += country_problems
@@ -241,26 +187,38 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     df = df[list(CITIES.columns)].sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
     info = {"name": source, "file": where if entry.path else entry.table, "sha256": sha256(path),
             "edition": entry.edition or "", "rows": len(df)}
-    return TableResult(validate(df, CITIES, where), log.frame(), warnings, info)
+    return TableResult(validate(df, _schema(df), where), log.frame(), warnings, info)
 
 
-def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: pd.Series,
-                    value: pd.Series) -> None:
-    """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5").
+def _schema(df: pd.DataFrame) -> pa.DataFrameSchema:
+    """CITIES, without its (source, city, country) uniqueness check where it cannot fail: one table's rows (one
+    source) whose city names are all distinct. Its other checks and errors are the same."""
+    return _CITIES_DISTINCT if len(pc.unique(as_arrow(df["city"]))) == len(df) else CITIES
 
-    Texts already in the written form (`canonical_numbers`) are skipped without formatting them; the rest are
-    compared with ``FLOAT_FORMAT`` of their value (and with Python's str, which keeps "12.0" as written).
-    """
-    check = value.notna().to_numpy() & ~canonical_numbers(shown)
-    values, texts = value[check], shown[check].astype(object)
-    formatted = pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True).to_pylist(), index=values.index,
-                          dtype=object)
-    plain = pd.Series([str(v) for v in values.tolist()], index=values.index, dtype=object)
-    reformatted = texts.ne(formatted) & texts.ne(plain)
-    rule = np.where(texts.str.contains(",", regex=False), "thousands_separator", "number_format")
-    for r in sorted(set(rule[reformatted.to_numpy()])):
-        at = reformatted[reformatted & (rule == r)].index
-        log.add_many(source, lines[at], column, texts[at], formatted[at], r)
+
+def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: arrow.Array,
+                    numbers: Numbers) -> None:
+    """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5"):
+    `helpers.number_cells.reformatted`; texts with a comma are logged after the others, as thousands_separator."""
+    at, texts, written = reformatted(shown, numbers)
+    comma = mask(pc.match_substring(texts, ","))
+    for rule, rows in (("number_format", ~comma), ("thousands_separator", comma)):
+        log.add_many(source, lines.iloc[at[rows]], column, _series(texts, rows), _series(written, rows), rule)
+
+
+def _series(texts: arrow.Array, rows: np.ndarray) -> pd.Series:
+    """The texts of the rows (a boolean mask) as a text Series, for the log."""
+    return pd.Series(texts.filter(arrow.array(rows)), dtype=TEXT)
+
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    """True for the rows whose every cell is empty or whitespace (each column looked at only where the ones
+    before it were blank)."""
+    blank = np.ones(len(raw), dtype=bool)
+    for column in raw.columns:
+        at = np.flatnonzero(blank)
+        blank[at] = mask(pc.equal(stripped(as_arrow(raw[column]).take(at)), ""))
+    return blank
 
 
 def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:
@@ -310,7 +268,8 @@ def _apply_values(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleani
 def _resolve_countries(df: pd.DataFrame, header: str, source: str,
                        log: CleaningLog) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """ISO codes for the unique country names; rows whose country is unknown become problems."""
-    at, names = pd.factorize(df["country"])  # one pass over the rows; the rest is per distinct name
+    encoded = pc.dictionary_encode(as_arrow(df["country"]))  # one pass over the rows; the rest is per distinct name
+    at, names = encoded.indices.to_numpy(), encoded.dictionary.to_pylist()
     resolved, unknown = {}, {}
     for name in names:
         if not name:
@@ -319,16 +278,19 @@ def _resolve_countries(df: pd.DataFrame, header: str, source: str,
             resolved[name] = resolve_country(name)
         except ValueError as exc:
             unknown[name] = str(exc)
-    rule = np.array([resolved[n].rule if n in resolved else "exact" for n in names] + ["exact"], dtype=object)[at]
-    name = np.array([resolved[n].name if n in resolved else n for n in names] + [""], dtype=object)[at]
-    code = np.array([resolved[n].code if n in resolved else "" for n in names] + [""], dtype=object)[at]
-    renamed = rule != "exact"
+    rule = np.array([resolved[n].rule if n in resolved else "exact" for n in names], dtype=object)
+    name = np.array([resolved[n].name if n in resolved else n for n in names], dtype=object)
+    code = [resolved[n].code if n in resolved else "" for n in names]
+    renamed = np.array([r != "exact" for r in rule], dtype=bool)[at]
     log.add_many(source, df["source_row"][renamed], "country", df["country"][renamed],
-                 pd.Series(name[renamed], index=df.index[renamed]), pd.Series(rule[renamed], index=df.index[renamed]))
-    df["country_code"] = pd.Series(code, index=df.index, dtype=TEXT)
-    df["country"] = pd.Series(name, index=df.index, dtype=TEXT)
-    bad = df["country"].isin(list(unknown))
-    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], df["country"][bad], strict=True)]
+                 pd.Series(name[at[renamed]], index=df.index[renamed]),
+                 pd.Series(rule[at[renamed]], index=df.index[renamed]))
+    df["country_code"] = pd.Series(arrow.array(code, arrow.large_string()).take(encoded.indices), index=df.index,
+                                   dtype=TEXT)
+    df["country"] = pd.Series(arrow.array(name.tolist(), arrow.large_string()).take(encoded.indices), index=df.index,
+                              dtype=TEXT)
+    bad = np.array([n in unknown for n in name], dtype=bool)[at]
+    problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], name[at[bad]], strict=True)]
     return df, problems
 
 
@@ -384,19 +346,31 @@ def gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
     return damaged, valid
 
 
+@cache
+def _damaged_keys() -> arrow.Array:
+    """The match keys of the gazetteer's damaged names, for Arrow's ``is_in``."""
+    return arrow.array(sorted({key for _, key in gazetteer()[0]}), arrow.large_string())
+
+
 def damaged_names(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
     """Warn about city names that are a known accented name with its accented letters lost ('Medelln'),
-    and not a name of their own (so 'Brasilia' and 'Xian' pass)."""
+    and not a name of their own (so 'Brasilia' and 'Xian' pass).
+
+    Only ASCII names can be such names; their keys are matched with the damaged ones by Arrow, so Python sees only
+    the rows of the few names the gazetteer knows."""
     damaged, valid = gazetteer()
-    names = pd.Series(df["city"].unique())
-    suspects = names[pd.Series(match_keys(names)).isin({key for _, key in damaged}).to_numpy()]
-    pairs = df.loc[df["city"].isin(suspects), ["country_code", "city"]].drop_duplicates()
+    city = as_arrow(df["city"])
+    ascii_names = mask(pc.string_is_ascii(city))
+    suspect = np.zeros(len(df), dtype=bool)
+    suspect[ascii_names] = mask(pc.is_in(key_array(city.filter(arrow.array(ascii_names))),
+                                         value_set=_damaged_keys()))
+    rows = df.loc[suspect, ["source_row", "country_code", "city"]]
     warnings = []
-    for code, city in pairs.itertuples(index=False, name=None):  # the few names the gazetteer knows
+    for code, city in rows[["country_code", "city"]].drop_duplicates().itertuples(index=False, name=None):
         key = (code, match_key(city))
-        if city.isascii() and key in damaged and key not in valid:
-            at = df["city"].eq(city) & df["country_code"].eq(code)
-            log.add_many(source, df["source_row"][at], "city", city, damaged[key], "warning: damaged name?")
+        if key in damaged and key not in valid:
+            at = rows["city"].eq(city) & rows["country_code"].eq(code)
+            log.add_many(source, rows["source_row"][at], "city", city, damaged[key], "warning: damaged name?")
             warnings.append(f"{source}: city {city!r} looks like {damaged[key]!r} with letters lost; "
                             "fix it with city_names in a corrections file")
     return warnings

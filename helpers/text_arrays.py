@@ -10,10 +10,14 @@ import pyarrow.compute as pc
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default text type, held by Arrow
 
 
-def as_arrow(texts: pd.Series | list) -> arrow.Array:
-    """The cells as one Arrow string array (other cells as their str()), missing cells as ""."""
-    series = texts if isinstance(texts, pd.Series) else pd.Series(texts, dtype=object)
-    array = arrow.array(series if series.dtype == TEXT else series.astype(TEXT), type=arrow.large_string())
+def as_arrow(texts: pd.Series | list | arrow.Array) -> arrow.Array:
+    """The cells as one Arrow string array (other cells as their str()), missing cells as ""; an Arrow string
+    array is taken as it is."""
+    if isinstance(texts, arrow.Array | arrow.ChunkedArray) and texts.type in (arrow.string(), arrow.large_string()):
+        array = texts.cast(arrow.large_string())
+    else:
+        series = texts if isinstance(texts, pd.Series) else pd.Series(texts, dtype=object)
+        array = arrow.array(series if series.dtype == TEXT else series.astype(TEXT), type=arrow.large_string())
     array = array.combine_chunks() if isinstance(array, arrow.ChunkedArray) else array
     return pc.fill_null(array, "")
 
@@ -44,3 +48,15 @@ def sort_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     kind="mergesort", na_position="last")``, sorted by Arrow (texts by code point, as Python compares them)."""
     table = arrow.table({str(i): arrow.array(frame[k]) for i, k in enumerate(keys)})
     return pc.sort_indices(table, sort_keys=[(str(i), "ascending", "at_end") for i in range(len(keys))]).to_numpy()
+
+
+def byte_at(texts: arrow.Array, at: int) -> np.ndarray:
+    """The byte at position ``at`` of each text (from its end where ``at`` is negative), 0 where it has none."""
+    texts = texts.cast(arrow.large_string())
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    if data is None or not data.size:
+        return np.zeros(len(texts), dtype=np.uint8)
+    place = (offsets[:-1] if at >= 0 else offsets[1:]) + at
+    inside = (place >= offsets[:-1]) & (place < offsets[1:])
+    return np.where(inside, np.frombuffer(data, dtype=np.uint8)[np.where(inside, place, 0)], 0).astype(np.uint8)
