@@ -467,7 +467,6 @@ def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
     return out.take(sort_order(out, ["rank_per_1000", "city"])).reset_index(drop=True)
 
 
-
 def check_summary(densities: pd.DataFrame) -> str:
     """One line: how the stated per-1,000 figures compare with cameras / population, in the verdict vocabulary."""
     counts = densities["per_1000_check"].value_counts()

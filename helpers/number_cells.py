@@ -120,8 +120,8 @@ def canonical_numbers(shown: pd.Series | arrow.Array, numbers: Numbers | None = 
     an exponent). Told from the bytes of plain numbers; ``numbers``, when given, are `read_numbers` of
     ``shown``, already stripped.
     """
-    text = as_arrow(shown) if numbers else stripped(shown)
-    numbers = numbers or read_numbers(text)
+    text = as_arrow(shown) if numbers is not None else stripped(shown)
+    numbers = numbers if numbers is not None else read_numbers(text)
     first, second, last = byte_at(text, 0), byte_at(text, 1), byte_at(text, -1)
     length, point = pc.binary_length(text).to_numpy(), numbers.decimals > 0
     leading_zero = (first == ord("0")) & (length >= 2) & (second != ord("."))

@@ -163,7 +163,7 @@ def table_city_inputs(cities: pd.DataFrame, printed: pd.DataFrame | None = None)
     interval of its printed rounding (the area's from the camera count and the stated density)."""
     dens = city_densities(cities, printed, country="CHN")
     dens = dens[dens["people_per_sq_mi"].notna()]
-    iv = cell_intervals(dens, None if printed is None else printed.loc[dens.index])
+    iv = cell_intervals(dens, printed)  # it reindexes printed to dens' rows
     return pd.DataFrame({
         "city": dens["city"], "basis": dens["source"] + " population / area x national rate",
         "a": dens["population"], "a_low": iv["population_low"], "a_high": iv["population_high"],

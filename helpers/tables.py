@@ -34,7 +34,7 @@ from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
 from helpers.float_text import FORMAT, format_floats
 from helpers.paths import check_file_stem
-from helpers.text_arrays import text_scalar
+from helpers.text_arrays import text_offsets, text_scalar
 from helpers.units import DECIMALS
 
 CSV_FLOAT = FORMAT  # "%.10g"
@@ -409,7 +409,7 @@ def _csv_lines(part: pd.DataFrame) -> memoryview:
     line ending with "\\n"."""
     lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], text_scalar(","))
     lines = pc.binary_join_element_wise(lines, text_scalar(""), text_scalar("\n"))  # each line and its "\n"
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    offsets = text_offsets(lines)
     return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
 
 

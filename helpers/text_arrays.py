@@ -50,10 +50,15 @@ def sort_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return pc.sort_indices(table, sort_keys=[(str(i), "ascending", "at_end") for i in range(len(keys))]).to_numpy()
 
 
+def text_offsets(texts: arrow.Array) -> np.ndarray:
+    """Where each text of a large_string array starts in its data buffer, and where the last ends (len + 1)."""
+    return np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+
+
 def byte_at(texts: arrow.Array, at: int) -> np.ndarray:
     """The byte at position ``at`` of each text (from its end where ``at`` is negative), 0 where it has none."""
     texts = texts.cast(arrow.large_string())
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    offsets = text_offsets(texts)
     data = texts.buffers()[2]
     if data is None or not data.size:
         return np.zeros(len(texts), dtype=np.uint8)
