@@ -225,6 +225,7 @@ class KernelPool:
         self.engine, self.size, self.kernel_name = engine, max(0, size), kernel_name
         self.fork = fork and AVAILABLE  # kernels forked from a server holding the pre-imports (`helpers.kernel_forks`)
         self.forks: Any = None  # that server, made when the pre-imports are first known
+        self._environment: dict[str, str] | None = None  # the kernels' environment, fixed with the server
         self.arguments = [*arguments, HISTORY_ARGUMENT]
         self._cond = threading.Condition()
         self._waiting: list[PooledKernel] = []  # started (or starting), not taken
@@ -258,7 +259,12 @@ class KernelPool:
             self._workdir = workdir or self._workdir
             self._preload = tuple(preload) or self._preload
             if self.fork and self._preload and self.forks is None and self.size:
+                # Every kernel gets this environment: modules this process imports later cannot change it
+                # (importing pandera sets SPARK_LOCAL_IP and PYARROW_IGNORE_TIMEZONE), so each matches the server's.
+                self._environment = dict(os.environ)
                 self.forks = ForkServer(self._preload, first)
+                if self._cwd is not None:
+                    self.forks.start_ahead(self.kernel_name, self._cwd, self._environment)
             self._fill()
 
     def _fill(self) -> None:
@@ -304,7 +310,8 @@ class KernelPool:
 
     async def _warm(self, kernel: PooledKernel, preload: tuple[str, ...]) -> None:
         km = kernel.km
-        await km.start_kernel(extra_arguments=list(self.arguments), cwd=str(kernel.cwd))
+        environment = {} if self._environment is None else {"env": dict(self._environment)}
+        await km.start_kernel(extra_arguments=list(self.arguments), cwd=str(kernel.cwd), **environment)
         kc = km.client()
         kc.start_channels(hb=False)
         try:

@@ -105,6 +105,7 @@ class ForkServer:
         self._head: list[str] | None = None
         self._env: dict[str, str] | None = None
         self.failed: str | None = None  # why the server cannot be used (then every launch answers None)
+        self._ahead = False  # started by `start_ahead` and not launched from yet
 
     def launch(self, argv: list[str], env: Mapping[str, str] | None, cwd: str | Path, log: Path) -> ForkedKernel | None:
         """Fork a kernel running ``argv`` (a kernelspec command) in ``cwd`` with ``env``, output to ``log``; None when
@@ -119,6 +120,10 @@ class ForkServer:
                 return None
             if self._process is None:
                 self._start(head, env, cwd)
+            elif self._ahead and (head != self._head or env != self._env):
+                self.close()  # started ahead for another command or environment: start it for this one
+                self._start(head, env, cwd)
+            self._ahead = False
             if head != self._head or env != self._env or self._process is None:
                 return None
             request = {"arguments": arguments, "cwd": str(cwd), "log": str(log)}
@@ -134,6 +139,35 @@ class ForkServer:
             self.failed = f"fork server: {answer.get('error', 'no answer')}"
             return None
         return ForkedKernel(int(answer["pid"]))
+
+    def start_ahead(self, kernel_name: str, cwd: str | Path, environment: Mapping[str, str]) -> None:
+        """Start the server in a background thread for kernels of ``kernel_name``: its kernelspec command and the
+        environment jupyter_client will give them (``environment`` with the kernelspec's ``env`` stanza, as its
+        provisioner makes it). Its imports then overlap this process's own set-up of the first kernel. If the first
+        launch still differs, the server is started again for that launch; an unknown kernel starts nothing."""
+        from string import Template
+
+        from jupyter_client.kernelspec import KernelSpecManager  # here: two threads importing it at once can clash
+
+        try:
+            spec = KernelSpecManager().get_kernel_spec(kernel_name)
+        except Exception:  # no such kernel: its launch will say so
+            return
+        split = split_kernel_command(spec.argv)
+        if split is None:
+            return
+        env = dict(environment)
+        env.update({k: Template(v).safe_substitute(env) for k, v in (spec.env or {}).items()})
+        if (spec.language or "").lower().startswith("python"):
+            env.pop("PYTHONEXECUTABLE", None)
+
+        def start() -> None:
+            with self._lock:
+                if self._process is None and not self.failed:
+                    self._start(split[0], env, cwd)
+                    self._ahead = True
+
+        threading.Thread(target=start, name="fork-server-start", daemon=True).start()
 
     def _start(self, head: list[str], env: dict[str, str], cwd: str | Path) -> None:
         self._head, self._env = head, env

@@ -126,3 +126,74 @@ def test_a_server_that_never_answers_is_stopped_and_kernels_start_the_usual_way(
                            tmp_path / "k.log")
     assert kernel is None and time.monotonic() - start < 15
     assert server.failed == "fork server did not start: no answer" and server._process is None
+
+
+def _started_ahead(server: ForkServer, where: Path) -> object:
+    server.start_ahead("python3", where, os.environ)
+    deadline = time.monotonic() + 30
+    while server._process is None and time.monotonic() < deadline:  # started in a thread, not by a launch
+        time.sleep(0.02)
+    assert server._process is not None and server.failed is None
+    return server._process
+
+
+@pytest.mark.slow
+def test_a_server_started_ahead_is_the_one_the_first_launch_uses(tmp_path):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    argv = [a.format(connection_file=str(tmp_path / "c.json")) for a in spec.argv]
+    env = {**os.environ, **spec.env}  # what jupyter_client gives a kernel of this spec (no templates in its env)
+    server = ForkServer(("json",))
+    try:
+        started = _started_ahead(server, tmp_path)
+        kernel = server.launch(argv, env, tmp_path, tmp_path / "k1.log")
+        assert kernel is not None and server._process is started  # forked by the server started ahead
+        kernel.kill()
+        # a later launch with another environment is left to the usual start, as always
+        assert server.launch(argv, {**env, "EXTRA": "1"}, tmp_path, tmp_path / "k2.log") is None
+        assert server._process is started
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
+def test_a_server_started_ahead_for_another_environment_is_started_again_for_the_first_launch(tmp_path):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv = [a.format(connection_file=str(tmp_path / "c.json")) for a in KernelSpecManager().get_kernel_spec(
+        "python3").argv]
+    server = ForkServer(("json",))
+    try:
+        started = _started_ahead(server, tmp_path)
+        kernel = server.launch(argv, {**os.environ, "EXTRA": "1"}, tmp_path, tmp_path / "k.log")
+        assert kernel is not None and server._process is not started and server._env["EXTRA"] == "1"
+        assert started.poll() is not None  # the first server was stopped
+        kernel.kill()
+    finally:
+        server.close()
+
+
+def test_a_server_started_ahead_for_an_unknown_kernel_starts_nothing(tmp_path):
+    server = ForkServer(("json",))
+    server.start_ahead("no-such-kernel", tmp_path, os.environ)
+    time.sleep(1)
+    assert server._process is None and server.failed is None
+
+
+@pytest.mark.slow
+def test_a_variable_set_here_after_the_server_started_does_not_stop_forking(tmp_path, monkeypatch):
+    # importing pandera in the runner sets SPARK_LOCAL_IP and PYARROW_IGNORE_TIMEZONE; the kernels asked for after
+    # that were once started the usual way (their environment no longer matched the server's)
+    nb = _notebook(tmp_path / "probe.ipynb")
+    engine = KernelEngine(1)
+    try:
+        engine.expect(1, tmp_path, tmp_path / ".pool", ("decimal",))
+        engine(Execution(nb, {}, tmp_path / "o0.ipynb", tmp_path, tmp_path / "o0.log"))
+        monkeypatch.setenv("SET_BY_AN_IMPORT", "1")
+        engine.expect(1, tmp_path, tmp_path / ".pool", ("decimal",))  # the next kernel is launched after that
+        engine(Execution(nb, {}, tmp_path / "o1.ipynb", tmp_path, tmp_path / "o1.log"))
+        server = engine.pool.forks._process.pid
+    finally:
+        engine.close()
+    assert [_probe(tmp_path / f"o{i}.ipynb")["ppid"] for i in range(2)] == [server, server]
