@@ -444,6 +444,7 @@ def plot_scatter(df: pd.DataFrame, x: str, y: str, *, ax, xlabel: str, ylabel: s
     log axes by default; ``diagonal`` draws y = x; ``invert`` puts 1 at the top left (ranks). More than
     `RASTER_POINTS` points are rasterized in the SVG and PDF; more than `BIN_POINTS` are drawn as counts per cell
     (`binned_note` words it for the caption), the labelled points on top."""
+    df = df[list(dict.fromkeys(c for c in (x, y, china_col, label_col) if c))]  # only these columns are copied
     data = df[(df[x] > 0) & (df[y] > 0)] if log else df.dropna(subset=[x, y])
     in_china = data[china_col].astype(bool) if china_col else pd.Series(False, index=data.index)
     shown = (data[data[label_col].isin(labels)].drop_duplicates(subset=[label_col]) if label_col and labels
@@ -499,7 +500,7 @@ def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) 
     """Implied city areas (square miles, log axis): one dot per city on a row for China and one for elsewhere,
     the median and ``factor`` x the median drawn; the largest areas labelled. ``df``: city, area_sq_mi, in_china.
     More than `BIN_POINTS` cities: each row is counts per cell of `GRID` log-spaced cells (`binned_note`)."""
-    data = df[df["area_sq_mi"] > 0]
+    data = df.loc[df["area_sq_mi"] > 0, ["city", "area_sq_mi", "in_china"]]  # only these columns are sorted
     data = data.take(sort_order(data, ["area_sq_mi", "city"])).reset_index(drop=True)
     row = np.where(data["in_china"], 1.0, 0.0)
     top = data.nlargest(label_top, "area_sq_mi")

@@ -134,10 +134,13 @@ def duplicate_rows(df: pd.DataFrame) -> list[tuple[object, object]]:
 
 
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
-    """Validate ``df`` against ``schema``; raise one RawDataError listing every problem."""
+    """Validate ``df`` against ``schema``; raise one RawDataError listing every problem.
+
+    ``df`` is coerced in place and returned (every caller passes a frame of its own): a copy of a million-row
+    table costs more than the checks."""
     problems = [f"{_where(index)}: duplicates {_where(first)}" for index, first in duplicate_rows(df)]
     try:
-        out = schema.validate(df, lazy=True)
+        out = schema.validate(df, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
         problems.extend(_describe(exc.failure_cases, schema))
         out = None
