@@ -106,6 +106,8 @@ class ForkServer:
         self._env: dict[str, str] | None = None
         self.failed: str | None = None  # why the server cannot be used (then every launch answers None)
         self._ahead = False  # started by `start_ahead` and not launched from yet
+        self._closed = False  # `close` was called: never started (again)
+        self._starting: threading.Thread | None = None  # the thread of `start_ahead`
 
     def launch(self, argv: list[str], env: Mapping[str, str] | None, cwd: str | Path, log: Path) -> ForkedKernel | None:
         """Fork a kernel running ``argv`` (a kernelspec command) in ``cwd`` with ``env``, output to ``log``; None when
@@ -116,12 +118,12 @@ class ForkServer:
         head, arguments = split
         env = dict(os.environ if env is None else env)
         with self._lock:
-            if self.failed:
+            if self.failed or self._closed:
                 return None
             if self._process is None:
                 self._start(head, env, cwd)
             elif self._ahead and (head != self._head or env != self._env):
-                self.close()  # started ahead for another command or environment: start it for this one
+                self._stop()  # started ahead for another command or environment: start it for this one
                 self._start(head, env, cwd)
             self._ahead = False
             if head != self._head or env != self._env or self._process is None:
@@ -163,11 +165,12 @@ class ForkServer:
 
         def start() -> None:
             with self._lock:
-                if self._process is None and not self.failed:
+                if self._process is None and not self.failed and not self._closed:
                     self._start(split[0], env, cwd)
                     self._ahead = True
 
-        threading.Thread(target=start, name="fork-server-start", daemon=True).start()
+        self._starting = threading.Thread(target=start, name="fork-server-start", daemon=True)
+        self._starting.start()
 
     def _start(self, head: list[str], env: dict[str, str], cwd: str | Path) -> None:
         self._head, self._env = head, env
@@ -175,12 +178,12 @@ class ForkServer:
             self._process = subprocess.Popen(
                 [*head, "-m", SERVER_MODULE, str(self.first), *self.preload], cwd=str(cwd), env=env, text=True,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-            ready = self._answer()
+            ready = "closed while it started" if self._closed else self._answer()
         except OSError as exc:
             ready = f"{type(exc).__name__}: {exc}"
         if ready.strip() != "ready":
             self.failed = f"fork server did not start: {ready.strip() or 'no answer'}"
-            self.close()
+            self._stop()
 
     def _answer(self) -> str:
         """The server's next line, "" if it says nothing within ANSWER_TIMEOUT seconds (it is then stopped)."""
@@ -190,12 +193,17 @@ class ForkServer:
         if stream is None:
             return ""
         if not select.select([stream], [], [], ANSWER_TIMEOUT)[0]:
-            self.close()
+            self._stop()
             return ""
         return stream.readline()
 
     def close(self) -> None:
-        """Stop the server (kernels already forked are not touched: their runs kill them)."""
+        """Stop the server for good (kernels already forked are not touched: their runs kill them). A server being
+        started ahead at that moment is stopped as soon as its process exists."""
+        self._closed = True
+        self._stop()
+
+    def _stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
             try:

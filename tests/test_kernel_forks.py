@@ -197,3 +197,30 @@ def test_a_variable_set_here_after_the_server_started_does_not_stop_forking(tmp_
     finally:
         engine.close()
     assert [_probe(tmp_path / f"o{i}.ipynb")["ppid"] for i in range(2)] == [server, server]
+
+
+def _servers_of(parent: int) -> list[int]:
+    """Pids of live fork servers whose parent is ``parent``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent and fields[0] not in ("Z", "X") and b"helpers.kernel_forks" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_a_server_closed_while_it_is_started_ahead_is_stopped(tmp_path):
+    server = ForkServer(("json",))
+    server.start_ahead("python3", tmp_path, os.environ)
+    server.close()  # at once: the thread is still to start it, or starting it
+    server._starting.join(timeout=30)
+    assert not server._starting.is_alive()
+    assert _servers_of(os.getpid()) == []  # nothing left running
+    assert server.launch([sys.executable, "-m", "ipykernel_launcher", "-f", "c.json"], None, tmp_path,
+                         tmp_path / "k.log") is None  # closed for good: no server started again
+    assert _servers_of(os.getpid()) == []
