@@ -376,8 +376,7 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
         out = densities_of(cities, printed)
     else:
         rows = cities["country_code"].eq(country).to_numpy()
-        out = densities_of(cities[rows], None if printed is None else printed.reindex(cities.index[rows]),
-                           rate_decimals=source_decimals(cities["stated_per_1000"]))
+        out = densities_of(cities[rows], printed, rate_decimals=source_decimals(cities["stated_per_1000"]))
     if key is not None:
         while len(_DENSITIES) >= _DENSITIES_KEPT:
             _DENSITIES.pop(next(iter(_DENSITIES)))
@@ -398,8 +397,9 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
     checked), ``per_1000_agrees`` (nullable: NA where it cannot be checked), ``per_sq_mi`` (with the interval
     of the stated figure the area is implied from; the stated figure where there is no count) and ``per_km2``,
     ``people_per_sq_mi`` with its interval, and ``basis`` (counted, or estimated when every row of the
-    country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_otherwise`).
-    ``rate_decimals``: `estimated_rows`' decimals when ``cities`` are some rows of a larger table.
+    country has one rate: `estimated_rows`). ``printed``: the cells' printed texts (`printed_otherwise`; rows
+    beyond ``cities``' are not read). ``rate_decimals``: `estimated_rows`' decimals when ``cities`` are some rows
+    of a larger table.
     """
     out = cities.copy(deep=False)  # copy-on-write: new columns never touch ``cities``
     iv = cell_intervals(cities, printed)
