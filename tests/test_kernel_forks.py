@@ -130,20 +130,23 @@ def test_a_server_that_never_answers_is_stopped_and_kernels_start_the_usual_way(
 
 def _started_ahead(server: ForkServer, where: Path) -> object:
     server.start_ahead("python3", where, os.environ)
-    deadline = time.monotonic() + 30
-    while server._process is None and time.monotonic() < deadline:  # started in a thread, not by a launch
-        time.sleep(0.02)
+    server._starting.join(timeout=60)  # started in a thread, not by a launch
     assert server._process is not None and server.failed is None
     return server._process
 
 
-@pytest.mark.slow
-def test_a_server_started_ahead_is_the_one_the_first_launch_uses(tmp_path):
+def _kernelspec_command(where: Path) -> tuple[list[str], dict[str, str]]:
+    """The python3 kernelspec's command and the environment jupyter_client gives its kernels (no templates in its
+    env stanza)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = KernelSpecManager().get_kernel_spec("python3")
-    argv = [a.format(connection_file=str(tmp_path / "c.json")) for a in spec.argv]
-    env = {**os.environ, **spec.env}  # what jupyter_client gives a kernel of this spec (no templates in its env)
+    return [a.format(connection_file=str(where / "c.json")) for a in spec.argv], {**os.environ, **spec.env}
+
+
+@pytest.mark.slow
+def test_a_server_started_ahead_is_the_one_the_first_launch_uses(tmp_path):
+    argv, env = _kernelspec_command(tmp_path)
     server = ForkServer(("json",))
     try:
         started = _started_ahead(server, tmp_path)
@@ -159,14 +162,11 @@ def test_a_server_started_ahead_is_the_one_the_first_launch_uses(tmp_path):
 
 @pytest.mark.slow
 def test_a_server_started_ahead_for_another_environment_is_started_again_for_the_first_launch(tmp_path):
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    argv = [a.format(connection_file=str(tmp_path / "c.json")) for a in KernelSpecManager().get_kernel_spec(
-        "python3").argv]
+    argv, env = _kernelspec_command(tmp_path)
     server = ForkServer(("json",))
     try:
         started = _started_ahead(server, tmp_path)
-        kernel = server.launch(argv, {**os.environ, "EXTRA": "1"}, tmp_path, tmp_path / "k.log")
+        kernel = server.launch(argv, {**env, "EXTRA": "1"}, tmp_path, tmp_path / "k.log")
         assert kernel is not None and server._process is not started and server._env["EXTRA"] == "1"
         assert started.poll() is not None  # the first server was stopped
         kernel.kill()
@@ -177,7 +177,7 @@ def test_a_server_started_ahead_for_another_environment_is_started_again_for_the
 def test_a_server_started_ahead_for_an_unknown_kernel_starts_nothing(tmp_path):
     server = ForkServer(("json",))
     server.start_ahead("no-such-kernel", tmp_path, os.environ)
-    time.sleep(1)
+    assert server._starting is None  # no thread to start one
     assert server._process is None and server.failed is None
 
 
