@@ -19,6 +19,7 @@ from helpers.float_text import format_floats
 from helpers.io import read_text_table
 from helpers.names import match_key, match_keys
 from helpers.paths import resolve
+from helpers.ranks import descending_ranks
 from helpers.text_arrays import TEXT, choose, sort_order
 from helpers.units import Number, per_sq_mi_to_per_km2
 from helpers.values import Interval, printed_interval, printed_step
@@ -447,7 +448,7 @@ def estimated_rows(densities: pd.DataFrame, decimals: int | None = None) -> pd.S
 
 def rank_at_precision(values: pd.Series, decimals: int) -> pd.Series:
     """Rank, 1 = largest, with values equal at ``decimals`` places sharing the better rank (NaN unranked)."""
-    return values.round(decimals).rank(ascending=False, method="min").astype("Int64")
+    return descending_ranks(values.round(decimals))[0]
 
 
 def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
@@ -460,10 +461,8 @@ def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
     counted = out["basis"].eq(COUNTED) if "basis" in out else pd.Series(True, index=out.index)
     for col, stated in (("per_1000", "stated_per_1000"), ("per_sq_mi", "stated_per_sq_mi")):
         decimals = source_decimals(out[stated])
-        values = out[col].where(counted)
-        out[f"rank_{col}"] = rank_at_precision(values, decimals)
-        out[f"rank_{col}_in_country"] = (
-            values.round(decimals).groupby(out["country_code"]).rank(ascending=False, method="min").astype("Int64"))
+        overall, within = descending_ranks(out[col].where(counted).round(decimals), out["country_code"])
+        out[f"rank_{col}"], out[f"rank_{col}_in_country"] = overall, within
     return out.take(sort_order(out, ["rank_per_1000", "city"])).reset_index(drop=True)
 
 
