@@ -74,6 +74,19 @@ def lean_jupyter_imports() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+_IMPORTING = threading.RLock()
+
+
+def jupyter_module(name: str) -> Any:
+    """``importlib.import_module(name)`` for a module of the Jupyter stack (papermill, nbclient, jupyter_client,
+    nbformat, nbconvert), one thread at a time, after `lean_jupyter_imports`. The runner's threads import them
+    when first needed; two threads importing jupyter_client at once can each find the other's module half made
+    ("cannot import name 'AsyncKernelManager' from partially initialized module 'jupyter_client.manager'")."""
+    with _IMPORTING:
+        lean_jupyter_imports()
+        return importlib.import_module(name)
+
+
 def _source(cell: Mapping[str, Any]) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
@@ -432,7 +445,7 @@ def _settle(target: Future, done: Future) -> None:
 
 @cache
 def _kernel_manager_class() -> type:
-    from jupyter_client.manager import AsyncKernelManager
+    AsyncKernelManager = jupyter_module("jupyter_client.manager").AsyncKernelManager
 
     class StepKernelManager(AsyncKernelManager):
         """Writes the kernel's stdout and stderr to ``log_file``, registers its process with ``engine``, and
@@ -521,9 +534,8 @@ class KernelEngine(Engine):
         self.pool.close()
 
     def notebook(self, job: Execution) -> None:
-        lean_jupyter_imports()
-        import papermill  # while the kernel may still be starting
-        from papermill.exceptions import PapermillExecutionError
+        papermill = jupyter_module("papermill")  # while the kernel may still be starting
+        PapermillExecutionError = jupyter_module("papermill.exceptions").PapermillExecutionError
 
         kernel = self.pool.take(Path(job.cwd), job.log)
         try:
@@ -585,9 +597,7 @@ class PythonEngine(Engine):
         super().__init__()
 
     def notebook(self, job: Execution) -> None:
-        lean_jupyter_imports()
-        import nbformat
-
+        nbformat = jupyter_module("nbformat")
         cells = json.dumps(indexed_cells(Path(job.target), job.parameters))
         with open(job.log, "ab") as log:
             proc = subprocess.Popen([sys.executable, "-c", _DRIVER, cells], cwd=job.cwd, stdout=log, stderr=log,

@@ -149,7 +149,9 @@ class ForkServer:
         launch still differs, the server is started again for that launch; an unknown kernel starts nothing."""
         from string import Template
 
-        from jupyter_client.kernelspec import KernelSpecManager  # here: two threads importing it at once can clash
+        from helpers.engines import jupyter_module  # (engines imports this module)
+
+        KernelSpecManager = jupyter_module("jupyter_client.kernelspec").KernelSpecManager
 
         try:
             spec = KernelSpecManager().get_kernel_spec(kernel_name)

@@ -50,7 +50,7 @@ from helpers import publish as pub
 from helpers import quick
 from helpers.atomic import write_text
 from helpers.checksums import SUMS_FILE, recorded, sha256
-from helpers.engines import ENGINES, Engine, Execution, StepFailure, lean_jupyter_imports, notebook_imports
+from helpers.engines import ENGINES, Engine, Execution, StepFailure, jupyter_module, notebook_imports
 from helpers.errors import ProjectError
 from helpers.pipeline import Pipeline, PipelineError, Step, default_pipeline, with_parameters
 from helpers.steps import RUNNER_PARAMETERS, check_value, declared_names, stored_parameters
@@ -187,14 +187,12 @@ class HtmlWriter:
             self._warming.start()
 
     def _warm(self) -> None:
-        import nbformat
-
+        nbformat = jupyter_module("nbformat")
         with contextlib.suppress(Exception):
             self(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("warm-up")]))
 
     def __call__(self, nb: Any) -> str:
-        lean_jupyter_imports()
-        from nbconvert import HTMLExporter
+        HTMLExporter = jupyter_module("nbconvert").HTMLExporter
 
         with self._lock:
             if self._exporter is None:
@@ -464,9 +462,7 @@ class Runner:
 
     def _store_notebook(self, step: Step, executed: Path) -> None:
         """Normalise the executed notebook, and put it and an HTML copy into the run's first folder."""
-        lean_jupyter_imports()
-        import nbformat
-
+        nbformat = jupyter_module("nbformat")
         rel = self.pipeline.rel
         replace = {rel(self.staging / f): rel(self.root / f) for s in self.pipeline.steps for f in s.folders}
         replace.update({str(self.staging / f): str(self.root / f) for s in self.pipeline.steps for f in s.folders})

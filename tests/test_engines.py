@@ -105,6 +105,50 @@ def test_no_rfc3987_syntax_and_notebooks_still_validate(tmp_path):
     assert lean == plain
 
 
+# Threads of a fresh interpreter importing Jupyter modules at once, as the runner's do (a notebook's run imports
+# papermill, the fork server's start reads the kernelspec, a pool thread makes a kernel manager, the HTML writer
+# warms nbconvert). Plain imports this way failed 4 times in 8 ("partially initialized module
+# 'jupyter_client.manager'", or _DeadlockError); the runner crashed so when only notebook 02 re-ran.
+RACE = ("import sys, threading\n"
+        "from helpers.engines import jupyter_module\n"
+        "names = ['papermill', 'jupyter_client.kernelspec', 'jupyter_client.manager', 'nbconvert']\n"
+        "barrier, errors = threading.Barrier(len(names)), []\n"
+        "def load(name):\n"
+        "    barrier.wait()\n"
+        "    try:\n"
+        "        jupyter_module(name)\n"
+        "    except BaseException as exc:\n"
+        "        errors.append(f'{name}: {type(exc).__name__}: {exc}')\n"
+        "threads = [threading.Thread(target=load, args=(n,)) for n in names]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(errors)\n")
+
+
+def test_jupyter_modules_imported_by_several_threads_at_once_come_whole():
+    for _ in range(4):  # each a fresh interpreter: the modules are imported for the first time
+        proc = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, check=True)
+        assert proc.stdout.strip() == "[]", proc.stdout
+
+
+def test_the_runner_imports_jupyter_modules_only_through_jupyter_module():
+    """A lazy ``import papermill`` (or nbclient, jupyter_client, nbformat, nbconvert) inside a function of the
+    runner's modules would bypass the lock; module-level imports happen before any thread starts."""
+    import ast
+
+    jupyter = {"papermill", "nbclient", "jupyter_client", "nbformat", "nbconvert"}
+    found = []
+    for module in ("engines", "run", "kernel_forks", "gather", "sweep", "publish"):
+        path = Path(__file__).resolve().parents[1] / "helpers" / f"{module}.py"
+        for func in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for node in ast.walk(func):
+                    names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                             [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                    found += [f"{module}.py:{node.lineno} {n}" for n in names if n.split(".")[0] in jupyter]
+    assert found == []
+
+
 # ----------------------------------------------------------------------------- kernels
 PROBE = ("import os, sys\n"
          "print(os.getpid(), os.getcwd())\n"
