@@ -40,6 +40,14 @@ def test_notebook_is_stored_clean(path):
         assert not FORBIDDEN.search(cell.source), f"cell {i} depends on the working directory or a machine path"
 
 
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_notebook_is_stored_as_jupyter_writes_it(path):
+    """Sorted keys, one-space indent, a final newline: what JupyterLab and nbformat write, so saving a notebook
+    changes only the lines of what was edited (a cell id stored after its source moved in every cell)."""
+    text = path.read_text(encoding="utf-8")
+    assert text == nbformat.writes(nbformat.read(path, as_version=4)) + "\n"
+
+
 def test_helpers_import_from_any_directory(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", "from helpers.paths import PROJECT_ROOT; print(PROJECT_ROOT)"],
