@@ -814,14 +814,20 @@ def main(argv: list[str] | None = None, factory: Callable[..., Pipeline] = defau
 
 
 def _dry_run(runner: Runner, stdout: TextIO) -> int:
-    """Print what would run and why, without running: upstream runs that would run count as changed."""
+    """Print what would run and why, without running. A run whose only change is an upstream run that would run
+    is said to run only if that upstream writes different files: a rerun that writes the same bytes leaves its
+    dependants skipped."""
     for step in runner.pipeline.steps:
         outcome = runner.prepare(step)
         if isinstance(outcome, Result):
             runner.results[step.id] = outcome
             print(f"{step.id}: {outcome.status}", file=stdout)
+            continue
+        runner.results[step.id] = Result(step, RAN, key=outcome[0], files={"?": outcome[0]})
+        waiting = [a for a in step.after if runner.results[a].files.keys() == {"?"}]
+        if outcome[2] == "changed: upstream" and waiting:
+            print(f"{step.id}: would run only if {' or '.join(waiting)} writes different files", file=stdout)
         else:
-            runner.results[step.id] = Result(step, RAN, key=outcome[0], files={"?": outcome[0]})
             print(f"{step.id}: would run ({outcome[2]})", file=stdout)
     return 0
 

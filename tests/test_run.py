@@ -129,6 +129,19 @@ def test_a_step_rerun_with_identical_output_does_not_rerun_its_dependants(projec
     assert code == 0 and engine.ran == ["a"]
 
 
+def test_a_dry_run_says_which_dependants_run_only_if_files_change(project):
+    run(project)
+    code, engine, text = run(project, "--dry-run", "--force", "a")
+    assert code == 0 and engine.ran == []
+    assert "a: would run (forced)" in text
+    # s and b read a's folder: a forced rerun of a that writes the same bytes leaves them skipped (test above)
+    assert "s/x: would run only if a writes different files" in text
+    assert "b: would run only if a writes different files" in text
+    (project / "data" / "in.txt").write_text("5")  # a's input changed: still a prediction for its dependants
+    code, _, text = run(project, "--dry-run")
+    assert "a: would run (changed: inputs)" in text and "b: would run only if a writes different files" in text
+
+
 def test_stored_parameter_values_never_reach_a_batch_run(project, capsys):
     write_notebook(project / "nb" / "a.ipynb", "source = 'data/in.txt'\nfactor = 100\noutput_dir = None",
                    NOTEBOOKS["a"][1])
