@@ -523,10 +523,10 @@ class Runner:
                             self._busy.add(step.id)
                             running[pool.submit(self.execute, step, *outcome)] = step
                             submitted = True
-                if submitted and any(self.step(i).spec.is_notebook for i in list(self._busy)):
-                    self._html.warm()
                 if self.options.hints and (submitted or (running and self._busy)):
                     self._hint(pending)  # only once something runs: a run with nothing to do starts no kernel
+                if submitted and any(self.step(i).spec.is_notebook for i in list(self._busy)):
+                    self._html.warm()  # after the hint: the kernels' start comes first
                 if running:
                     bar.set_postfix_str(", ".join(s.id for s in running.values()))
                     done, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
