@@ -16,7 +16,7 @@ import pandas as pd
 from helpers.cleaning import FLOAT_FORMAT
 from helpers.errors import ParameterError
 from helpers.float_text import format_floats
-from helpers.io import read_text_table
+from helpers.io import TABLE_RATE_DECIMALS, read_text_table
 from helpers.names import match_key, match_keys
 from helpers.paths import resolve
 from helpers.ranks import descending_ranks
@@ -377,7 +377,7 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
         out = densities_of(cities, printed)
     else:
         rows = cities["country_code"].eq(country).to_numpy()
-        out = densities_of(cities[rows], printed, rate_decimals=source_decimals(cities["stated_per_1000"]))
+        out = densities_of(cities[rows], printed, rate_decimals=table_rate_decimals(cities))
     if key is not None:
         while len(_DENSITIES) >= _DENSITIES_KEPT:
             _DENSITIES.pop(next(iter(_DENSITIES)))
@@ -386,6 +386,13 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
         _DENSITIES[key] = ((cities, printed, cities.copy(deep=False),
                             None if printed is None else printed.copy(deep=False)), out)
     return out.copy(deep=False)
+
+
+def table_rate_decimals(cities: pd.DataFrame) -> int:
+    """The decimals of the whole table's stated rates per 1,000: kept in ``attrs`` by `helpers.io.load_processed`
+    when it read one country's rows, else `source_decimals` of ``cities``' own."""
+    kept = cities.attrs.get(TABLE_RATE_DECIMALS)
+    return int(kept) if kept is not None else source_decimals(cities["stated_per_1000"])
 
 
 def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
@@ -429,7 +436,8 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
     out["people_per_sq_mi_low"] = pop_low * dens_low / iv["cameras_high"]
     out["people_per_sq_mi_high"] = iv["population_high"] * iv["stated_per_sq_mi_high"] / iv["cameras_low"].where(
         iv["cameras_low"] > 0)
-    out["basis"] = choose(estimated_rows(out, rate_decimals).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
+    decimals = table_rate_decimals(cities) if rate_decimals is None else rate_decimals
+    out["basis"] = choose(estimated_rows(out, decimals).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
     return out
 
 

@@ -185,8 +185,18 @@ def load_raw(name: str, schema: pa.DataFrameSchema, folder: Path = DATA_RAW) -> 
     return load_table(path, schema)
 
 
-def load_processed(processed_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Cleaned article figures and city table written by notebook 01 (cities: None if there are none)."""
+TABLE_RATE_DECIMALS = "table_rate_decimals"  # a key of cities.attrs: see load_processed
+
+
+def load_processed(processed_dir: str | Path, country: str | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Cleaned article figures and city table written by notebook 01 (cities: None if there are none).
+
+    ``country`` (an ISO3 code): that country's cities only, with their row labels in the whole table, read and
+    validated without the other rows (a step that uses one country's rows of a large table). The one fact of
+    the whole table a row's densities need, the decimals of its stated rates per 1,000, is kept in
+    ``cities.attrs[TABLE_RATE_DECIMALS]`` (read by `helpers.density.city_densities`).
+    """
     folder = resolve(processed_dir)
     figures_path, cities_path = folder / "article_figures.csv", folder / "cities.csv"
     if not figures_path.is_file():
@@ -195,5 +205,19 @@ def load_processed(processed_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFram
             f"(or `make reproduce`) with processed_dir={processed_dir!r}"
         )
     figures = load_table(figures_path, ARTICLE_FIGURES_CLEAN)
-    cities = load_table(cities_path, CITIES) if cities_path.is_file() else None
+    cities = _load_cities(cities_path, country) if cities_path.is_file() else None
     return figures, (cities if cities is not None and len(cities) else None)
+
+
+def _load_cities(path: Path, country: str | None) -> pd.DataFrame:
+    text = read_text_table(path)
+    rates = _numbers_first(text[["stated_per_1000"]].copy(), CITIES)["stated_per_1000"] if (
+        country is not None and {"stated_per_1000", "country_code"} <= set(text.columns)) else None
+    if rates is None or rates.dtype.kind != "f":  # a cell the schema will name: validate every row
+        return validate(_numbers_first(text, CITIES), CITIES, relative(path))
+    from helpers.density import source_decimals  # (density imports this module)
+
+    rows = text[text["country_code"].eq(country).fillna(False).to_numpy(dtype=bool)]
+    cities = validate(_numbers_first(rows, CITIES), CITIES, relative(path))
+    cities.attrs[TABLE_RATE_DECIMALS] = source_decimals(rates)
+    return cities

@@ -294,7 +294,7 @@ def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path,
              n_draws: int | None = None, population: object = None,
              china_cameras: float | None = None) -> dict[str, Path]:
     """Resolve ``scenario`` as notebook 03 does, draw, and write the sensitivity tables into ``output_dir``."""
-    figures, cities = load_processed(cleaning_dir)
+    figures, cities = load_processed(cleaning_dir, country="CHN")  # its only cities: China's
     printed = read_printed(cleaning_dir, cities)
     values = dict(zip(figures["figure_id"], figures["value"], strict=True))
     spec = scenarios.load_spec()

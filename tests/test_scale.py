@@ -13,10 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import density
-from helpers.cleaning import FLOAT_FORMAT
+from helpers.cleaning import FLOAT_FORMAT, LOG_COLUMNS, write_processed
 from helpers.density import NUMERIC, REFORMATTED, city_keys, find_city, printed_texts
-from helpers.io import duplicate_rows
+from helpers.io import TABLE_RATE_DECIMALS, duplicate_rows, load_processed, load_table
 from helpers.names import match_key
+from helpers.paths import PROJECT_ROOT
+from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
 from helpers.text_arrays import sort_order
 from helpers.values import printed_step
 
@@ -320,6 +322,29 @@ def test_one_countrys_densities_use_the_whole_tables_rate_decimals():
     assert whole["basis"].tolist() == [density.COUNTED] * 3
     pd.testing.assert_frame_equal(alone, whole[whole["country_code"] == "CHN"])
     assert density.city_densities(cities.iloc[:2])["basis"].tolist() == [density.ESTIMATED] * 2  # decimals matter
+
+
+def test_one_country_loaded_alone_keeps_the_whole_tables_rate_decimals(tmp_path):
+    """The rows of the test above, written as notebook 01 writes them and read back for CHN only (as the scenario
+    and sensitivity steps do): the two CHN rows, with the table's 3 decimals kept, give the densities of the
+    whole table's CHN rows (counted); without the kept decimals they would be estimated."""
+    cities = _country_table([("t", "CHN", 10_004.0, 1e6, np.nan), ("t", "CHN", 10_001.0, 1e6, np.nan),
+                             ("t", "USA", 1234.0, 1e6, 1.234)])
+    cities = cities.assign(country=cities["country_code"].map({"CHN": "China", "USA": "United States"}))
+    figures = load_table(PROJECT_ROOT / "outputs" / "01_data_cleaning" / "article_figures.csv", ARTICLE_FIGURES_CLEAN)
+    write_processed(tmp_path, figures, cities[list(CITIES.columns)], pd.DataFrame(columns=list(LOG_COLUMNS)))
+    _, whole = load_processed(tmp_path)
+    _, china = load_processed(tmp_path, country="CHN")
+    assert china["city"].tolist() == ["c0", "c1"] and china.index.tolist() == [0, 1]
+    assert china.attrs[TABLE_RATE_DECIMALS] == 3 and TABLE_RATE_DECIMALS not in whole.attrs
+    expected = density.city_densities(whole)
+    expected = expected[expected["country_code"] == "CHN"]
+    assert expected["basis"].tolist() == [density.COUNTED] * 2
+    pd.testing.assert_frame_equal(density.city_densities(china, country="CHN"), expected)
+    pd.testing.assert_frame_equal(density.city_densities(china), expected)
+    bare = china.copy()
+    bare.attrs.clear()
+    assert density.city_densities(bare)["basis"].tolist() == [density.ESTIMATED] * 2  # the kept decimals decide
 
 
 @settings(max_examples=150, deadline=None)
