@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-RANK = "Int64"
-
 
 def _ranks_in_order(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Ranks of ``values`` (sorted, largest first, within runs) where ``starts`` marks each run's first position."""

@@ -817,6 +817,7 @@ def _dry_run(runner: Runner, stdout: TextIO) -> int:
     """Print what would run and why, without running. A run whose only change is an upstream run that would run
     is said to run only if that upstream writes different files: a rerun that writes the same bytes leaves its
     dependants skipped."""
+    would_run: set[str] = set()
     for step in runner.pipeline.steps:
         outcome = runner.prepare(step)
         if isinstance(outcome, Result):
@@ -824,7 +825,8 @@ def _dry_run(runner: Runner, stdout: TextIO) -> int:
             print(f"{step.id}: {outcome.status}", file=stdout)
             continue
         runner.results[step.id] = Result(step, RAN, key=outcome[0], files={"?": outcome[0]})
-        waiting = [a for a in step.after if runner.results[a].files.keys() == {"?"}]
+        would_run.add(step.id)
+        waiting = [a for a in step.after if a in would_run]
         if outcome[2] == "changed: upstream" and waiting:
             print(f"{step.id}: would run only if {' or '.join(waiting)} writes different files", file=stdout)
         else:
