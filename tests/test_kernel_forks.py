@@ -144,34 +144,35 @@ def _kernelspec_command(where: Path) -> tuple[list[str], dict[str, str]]:
     return [a.format(connection_file=str(where / "c.json")) for a in spec.argv], {**os.environ, **spec.env}
 
 
-@pytest.mark.slow
-def test_a_server_started_ahead_is_the_one_the_first_launch_uses(tmp_path):
+@pytest.fixture
+def ahead(tmp_path):
+    """(kernelspec command, its environment, a server started ahead, that server's process); closed after."""
     argv, env = _kernelspec_command(tmp_path)
     server = ForkServer(("json",))
     try:
-        started = _started_ahead(server, tmp_path)
-        kernel = server.launch(argv, env, tmp_path, tmp_path / "k1.log")
-        assert kernel is not None and server._process is started  # forked by the server started ahead
-        kernel.kill()
-        # a later launch with another environment is left to the usual start, as always
-        assert server.launch(argv, {**env, "EXTRA": "1"}, tmp_path, tmp_path / "k2.log") is None
-        assert server._process is started
+        yield argv, env, server, _started_ahead(server, tmp_path)
     finally:
         server.close()
 
 
 @pytest.mark.slow
-def test_a_server_started_ahead_for_another_environment_is_started_again_for_the_first_launch(tmp_path):
-    argv, env = _kernelspec_command(tmp_path)
-    server = ForkServer(("json",))
-    try:
-        started = _started_ahead(server, tmp_path)
-        kernel = server.launch(argv, {**env, "EXTRA": "1"}, tmp_path, tmp_path / "k.log")
-        assert kernel is not None and server._process is not started and server._env["EXTRA"] == "1"
-        assert started.poll() is not None  # the first server was stopped
-        kernel.kill()
-    finally:
-        server.close()
+def test_a_server_started_ahead_is_the_one_the_first_launch_uses(tmp_path, ahead):
+    argv, env, server, started = ahead
+    kernel = server.launch(argv, env, tmp_path, tmp_path / "k1.log")
+    assert kernel is not None and server._process is started  # forked by the server started ahead
+    kernel.kill()
+    # a later launch with another environment is left to the usual start, as always
+    assert server.launch(argv, {**env, "EXTRA": "1"}, tmp_path, tmp_path / "k2.log") is None
+    assert server._process is started
+
+
+@pytest.mark.slow
+def test_a_server_started_ahead_for_another_environment_is_started_again_for_the_first_launch(tmp_path, ahead):
+    argv, env, server, started = ahead
+    kernel = server.launch(argv, {**env, "EXTRA": "1"}, tmp_path, tmp_path / "k.log")
+    assert kernel is not None and server._process is not started and server._env["EXTRA"] == "1"
+    assert started.poll() is not None  # the first server was stopped
+    kernel.kill()
 
 
 def test_a_server_started_ahead_for_an_unknown_kernel_starts_nothing(tmp_path):
