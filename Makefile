@@ -79,7 +79,7 @@ lint: $(STAMP) ## Check style with ruff
 	$(BIN)/ruff check $(LINT_PATHS)
 
 checksums: $(STAMP) ## Record the sha256 of every file in data/raw/ after a deliberate edit
-	$(BIN)/python -m helpers.checksums --write
+	$(BIN)/python -m helpers.data.checksums --write
 
 lock: $(STAMP) ## Re-resolve requirements.in with uv into the hash-pinned requirements.lock (LOCK_ARGS=--upgrade to update)
 	$(BIN)/uv pip compile requirements.in --generate-hashes --python $(BIN)/python \

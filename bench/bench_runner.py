@@ -36,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from helpers.paths import PROJECT_ROOT
-from helpers.pipeline import Pipeline, Step, default_pipeline
+from helpers.pipeline.runs import Pipeline, Step, default_pipeline
 
 BIN = Path(sys.executable).parent
 # The environment of every variant: the caller's, without MPLBACKEND, so kernels draw inline as under
@@ -107,7 +107,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from IPython.display import display
 from pathlib import Path
-from helpers.engines import Execution, call_function, indexed_cells
+from helpers.pipeline.engines import Execution, call_function, indexed_cells
 for kind, target, params, cwd in json.loads(sys.argv[1]):
     if kind == "notebook":
         os.chdir(cwd)
@@ -209,13 +209,14 @@ import json, resource, sys, time
 from pathlib import Path
 path, out = Path(sys.argv[1]), Path(sys.argv[2])
 t0 = time.perf_counter()
-from helpers import cleaning, density
-from helpers.city_tables import read_city_tables, sources_table
-from helpers.io import load_raw
-from helpers.schemas import ARTICLE_FIGURES
-from helpers.table_options import entries
-from helpers.tables import save_table
-from helpers.units import round_columns
+from helpers.data import cleaning
+from helpers.analysis import density
+from helpers.data.city_tables import read_city_tables, sources_table
+from helpers.data.io import load_raw
+from helpers.data.schemas import ARTICLE_FIGURES
+from helpers.data.table_options import entries
+from helpers.report.tables import save_table
+from helpers.data.units import round_columns
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t1 = time.perf_counter()
 read = read_city_tables(entries([str(path)]))

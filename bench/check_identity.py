@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from helpers.engines import KERNEL, Engine, Execution, StepFailure, cell_message
-from helpers.run import main
+from helpers.pipeline.engines import KERNEL, Engine, Execution, StepFailure, cell_message
+from helpers.pipeline.run import main
 
 
 class PapermillReference(Engine):

@@ -8,7 +8,7 @@ from pathlib import Path
 PROJECT_ROOT: Path = Path(__file__).resolve().parents[1]
 DATA_RAW: Path = PROJECT_ROOT / "data" / "raw"
 NOTEBOOKS: Path = PROJECT_ROOT / "notebooks"
-OUTPUTS: Path = PROJECT_ROOT / "outputs"  # the default outputs root; its layout is in helpers/steps.py
+OUTPUTS: Path = PROJECT_ROOT / "outputs"  # the default outputs root; its layout is in helpers/pipeline/steps.py
 SHARED_DATA: Path = PROJECT_ROOT.parent / "shared" / "data"
 
 

@@ -1,9 +1,9 @@
 """The Arrow paths that make a million-row table fast give exactly what their plain Python definitions give.
 
 Each vectorized function is checked against the one-value-at-a-time expression it replaces, on generated
-values (hypothesis) and on hand-picked edge cases: `helpers.names.match_keys` against `match_key`,
-`helpers.tables.format_floats` against ``"%.10g" %``, `helpers.city_tables.canonical_numbers` against
-"the text is what %.10g prints", Arrow's whitespace trim against ``str.strip``, and `helpers.io.read_text_table`
+values (hypothesis) and on hand-picked edge cases: `helpers.data.names.match_keys` against `match_key`,
+`helpers.report.tables.format_floats` against ``"%.10g" %``, `helpers.data.city_tables.canonical_numbers` against
+"the text is what %.10g prints", Arrow's whitespace trim against ``str.strip``, and `helpers.data.io.read_text_table`
 (Arrow's reader) against pandas' reader.
 """
 
@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.city_tables import canonical_numbers, parse_numbers
-from helpers.float_text import format_floats
-from helpers.io import _read_arrow, read_text_table
-from helpers.names import match_key, match_keys
-from helpers.tables import CSV_FLOAT, to_csv
-from helpers.text_arrays import TEXT, stripped
+from helpers.data.city_tables import canonical_numbers, parse_numbers
+from helpers.data.float_text import format_floats
+from helpers.data.io import _read_arrow, read_text_table
+from helpers.data.names import match_key, match_keys
+from helpers.data.text_arrays import TEXT, stripped
+from helpers.report.tables import CSV_FLOAT, to_csv
 
 NAMES = ["New York City", "new york", "Ji'nan", "Medellín", "  São  Paulo city ", "ß-town", "Ǆx", "ＡＢＣ city",
          "a\tcity", "x\u00a0city", "İstanbul", "city", "", "Zürich\u2009 City", "Ho Chi Minh City", "Québec"]
@@ -162,7 +162,7 @@ def test_header_only_file_reads_as_empty_table(tmp_path):
 
 def test_tidy_whitespace_is_python_whitespace():
     # _tidy's RE2 class stands for Python's \s: every code point Python calls space is collapsed, no other one
-    from helpers.city_tables import _tidy
+    from helpers.data.city_tables import _tidy
 
     points = [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000]
     texts = pd.Series([f" a{c}{c}b " for c in points], dtype=object)
@@ -174,7 +174,7 @@ def test_tidy_whitespace_is_python_whitespace():
 @given(st.lists(st.integers(0, 2), max_size=30))
 @settings(max_examples=100, deadline=None)
 def test_choose_is_the_choice_of_each_row(codes):
-    from helpers.text_arrays import choose
+    from helpers.data.text_arrays import choose
 
     choices = ["cameras / population", "as printed", ""]
     index = pd.Index(range(10, 10 + len(codes)))

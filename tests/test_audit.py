@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.audit import (
+from helpers.analysis.audit import (
     DERIVED,
     IMPLIED_POPULATION,
     LATER_EDITION,
@@ -25,8 +25,7 @@ from helpers.audit import (
     table_edition,
     verdict_counts,
 )
-from helpers.paths import NOTEBOOKS
-from helpers.verdicts import (
+from helpers.analysis.verdicts import (
     BOUND,
     CONSISTENT,
     EDITION,
@@ -36,6 +35,7 @@ from helpers.verdicts import (
     VERDICTS,
     verdict,
 )
+from helpers.paths import NOTEBOOKS
 
 LATER = "comparitech:later"
 NATIONAL = [
@@ -288,11 +288,11 @@ def test_ordinal_claims_with_ties_at_the_printed_precision():
 
 
 def test_the_real_table_audit(shared_data):
-    from helpers.city_tables import read_city_table
-    from helpers.cleaning import clean_article_figures
-    from helpers.density import printed_texts
-    from helpers.io import load_raw
-    from helpers.schemas import ARTICLE_FIGURES
+    from helpers.analysis.density import printed_texts
+    from helpers.data.city_tables import read_city_table
+    from helpers.data.cleaning import clean_article_figures
+    from helpers.data.io import load_raw
+    from helpers.data.schemas import ARTICLE_FIGURES
 
     fig = clean_article_figures(load_raw("article_figures.csv", ARTICLE_FIGURES))[0]
     read = read_city_table({"path": str(shared_data / "comparitech_2021_cities.csv"), "name": "comparitech_2021"})

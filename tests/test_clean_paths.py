@@ -1,6 +1,6 @@
 """The short cuts that make cleaning a million-row city table fast give exactly what their Python definitions give.
 
-Each vectorized path of `helpers.city_tables` and `helpers.names` that skips work for most cells is checked against
+Each vectorized path of `data.city_tables` and `data.names` that skips work for most cells is checked against
 the one-value-at-a-time expression it stands for, on generated values (hypothesis) and on hand-picked edge cases
 (non-ASCII digits and spaces, tabs, grouped and scaled numbers, missing markers, leading zeros).
 """
@@ -15,13 +15,12 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.city_tables import _blank_rows, _resolve_countries, _schema, _tidy, damaged_names, gazetteer
-from helpers.cleaning import FLOAT_FORMAT, CleaningLog
-from helpers.countries import resolve_country
-from helpers.errors import RawDataError
-from helpers.io import validate
-from helpers.names import key_array, match_key, match_keys
-from helpers.number_cells import (
+from helpers.data.city_tables import _blank_rows, _resolve_countries, _schema, _tidy, damaged_names, gazetteer
+from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog
+from helpers.data.countries import resolve_country
+from helpers.data.io import validate
+from helpers.data.names import key_array, match_key, match_keys
+from helpers.data.number_cells import (
     MISSING_MARKERS,
     _parse_other,
     canonical_numbers,
@@ -30,8 +29,9 @@ from helpers.number_cells import (
     read_numbers,
     reformatted,
 )
-from helpers.schemas import CITIES
-from helpers.text_arrays import TEXT, as_arrow, byte_at, stripped
+from helpers.data.schemas import CITIES
+from helpers.data.text_arrays import TEXT, as_arrow, byte_at, stripped
+from helpers.errors import RawDataError
 
 # ASCII names of every shape match_key handles (words, runs of spaces, punctuation, a trailing "city"), a few
 # non-ASCII letters and spaces

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.city_tables import read_city_table, read_city_tables, sources_table
-from helpers.cleaning import clean_article_figures, write_processed
-from helpers.countries import resolve_country
+from helpers.data.city_tables import read_city_table, read_city_tables, sources_table
+from helpers.data.cleaning import clean_article_figures, write_processed
+from helpers.data.countries import resolve_country
+from helpers.data.io import load_raw
+from helpers.data.schemas import ARTICLE_FIGURES
+from helpers.data.table_options import entries
+from helpers.data.values import ParsedValue, parse_value_text
 from helpers.errors import ParameterError, RawDataError
-from helpers.io import load_raw
-from helpers.schemas import ARTICLE_FIGURES
-from helpers.table_options import entries
-from helpers.values import ParsedValue, parse_value_text
 
 HEADER_2021 = ('City,Country,# of CCTV Cameras,# of People,"# of CCTV Cameras per 1,000 People",'
                "Cameras per Square Mile,Crime Index")

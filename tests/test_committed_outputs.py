@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from helpers.fetch import CACHE_ENV
+from helpers.data.fetch import CACHE_ENV
 from helpers.paths import PROJECT_ROOT
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import scenarios
-from helpers.config import load_spec, scenario_names
+from helpers.analysis import scenarios
+from helpers.data.scenarios_file import load_spec, scenario_names
 from helpers.errors import ChecksumError, ConfigError, ProjectError
 from helpers.paths import DATA_RAW, PROJECT_ROOT
 
@@ -90,7 +90,7 @@ def test_real_file_validates_to_what_safe_load_reads():
 
 
 def test_import_does_not_load_pandas():
-    code = "import helpers.config, sys; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
+    code = "import helpers.data.scenarios_file, sys; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True)
 
 
@@ -175,7 +175,7 @@ def test_numbers_may_be_text_or_numbers(project):
     path.write_text(text, encoding="utf-8")
     spec = load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
     assert spec == yaml.safe_load(text)
-    assert spec["sensitivity"]["draws"] == "1e4"  # YAML 1.1 text, read as 10,000 by helpers.sensitivity
+    assert spec["sensitivity"]["draws"] == "1e4"  # YAML 1.1 text, read as 10,000 by helpers.analysis.sensitivity
     assert spec["defaults"]["world_population"] == "7.909e9"  # YAML 1.1 reads it as text; still accepted
 
 

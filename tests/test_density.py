@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.density import (
+from helpers.analysis.density import (
     COUNTED,
     ESTIMATED,
     add_rankings,
@@ -29,9 +29,8 @@ from helpers.density import (
     printed_texts,
     relative_difference,
 )
-from helpers.errors import ParameterError
-from helpers.tables import to_csv
-from helpers.units import (
+from helpers.analysis.verdicts import CONSISTENT, INCONSISTENT, UNCHECKABLE
+from helpers.data.units import (
     KM2_PER_SQ_MI,
     km2_to_sq_mi,
     per_km2_to_per_sq_mi,
@@ -41,7 +40,8 @@ from helpers.units import (
     sq_mi_to_km2,
     to_project_unit,
 )
-from helpers.verdicts import CONSISTENT, INCONSISTENT, UNCHECKABLE
+from helpers.errors import ParameterError
+from helpers.report.tables import to_csv
 
 positive = st.floats(min_value=1e-3, max_value=1e12, allow_nan=False, allow_infinity=False)
 counts = st.floats(min_value=0, max_value=1e10, allow_nan=False, allow_infinity=False)
@@ -242,7 +242,7 @@ def test_derived_city_figures_and_the_method():
 
 
 def real_table(shared_data) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from helpers.city_tables import read_city_table
+    from helpers.data.city_tables import read_city_table
 
     read = read_city_table({"path": str(shared_data / "comparitech_2021_cities.csv"), "name": "comparitech_2021"})
     return read.cities, read.log
@@ -258,7 +258,7 @@ def test_the_real_table_ranks_ties_together(shared_data):
 
 def test_a_republished_table_with_rounded_populations(shared_data, tmp_path):
     """The 2021 table with populations printed like "9.43M": exact they fail, with their rounding they fit."""
-    from helpers.city_tables import read_city_table
+    from helpers.data.city_tables import read_city_table
 
     raw = pd.read_csv(shared_data / "comparitech_2021_cities.csv", dtype=str, encoding="utf-8-sig",
                       keep_default_na=False)

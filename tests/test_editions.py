@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.editions import compare_editions
+from helpers.analysis.editions import compare_editions
 
 
 def table(source: str, rows: list[tuple]) -> pd.DataFrame:

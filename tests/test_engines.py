@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.engines import (
+from helpers.pipeline.engines import (
     Execution,
     KernelEngine,
     PythonEngine,
@@ -24,7 +24,7 @@ from helpers.engines import (
     notebook_imports,
     preload_code,
 )
-from helpers.run import coalesce_streams, environment_digest, normalize_executed
+from helpers.pipeline.run import coalesce_streams, environment_digest, normalize_executed
 
 META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}}
@@ -47,7 +47,7 @@ def alive(pid: int) -> bool:
 # ----------------------------------------------------------------------------- pure functions
 def test_notebook_imports_lists_top_level_imports_in_order(tmp_path):
     nb = notebook(tmp_path / "a.ipynb", "import pandas as pd\nfrom helpers import audit, density\n%matplotlib inline",
-                  "from helpers.tables import save_table\nimport os, json\nif True:\n    import never_here\n"
+                  "from helpers.report.tables import save_table\nimport os, json\nif True:\n    import never_here\n"
                   "from . import relative")
     assert notebook_imports([nb, tmp_path / "missing.ipynb"]) == (
         "pandas", "helpers", "helpers.audit", "helpers.density", "helpers.tables", "helpers.tables.save_table",
@@ -79,7 +79,7 @@ def test_coalesce_streams_joins_only_consecutive_outputs_of_one_stream():
 def test_environment_digest_is_stable_and_package_versions_are_the_metadata_ones():
     from importlib import metadata
 
-    from helpers.run import PACKAGES, package_versions
+    from helpers.pipeline.run import PACKAGES, package_versions
 
     assert environment_digest() == environment_digest()
     versions = package_versions()
@@ -90,7 +90,7 @@ def test_no_rfc3987_syntax_and_notebooks_still_validate(tmp_path):
     """The runner never imports rfc3987_syntax (jsonschema issue 1428); nbformat validates and writes the same."""
     nb = notebook(tmp_path / "a.ipynb", "print('hello')")
     code = ("import sys\n"
-            "from helpers.engines import lean_jupyter_imports\n"
+            "from helpers.pipeline.engines import lean_jupyter_imports\n"
             "lean_jupyter_imports()\n"
             "import nbformat, papermill, jsonschema\n"
             "nb = nbformat.read(sys.argv[1], as_version=4)\n"
@@ -110,7 +110,7 @@ def test_no_rfc3987_syntax_and_notebooks_still_validate(tmp_path):
 # warms nbconvert). Plain imports this way failed 4 times in 8 ("partially initialized module
 # 'jupyter_client.manager'", or _DeadlockError); the runner crashed so when only notebook 02 re-ran.
 RACE = ("import sys, threading\n"
-        "from helpers.engines import jupyter_module\n"
+        "from helpers.pipeline.engines import jupyter_module\n"
         "names = ['papermill', 'jupyter_client.kernelspec', 'jupyter_client.manager', 'nbconvert']\n"
         "barrier, errors = threading.Barrier(len(names)), []\n"
         "def load(name):\n"
@@ -138,7 +138,8 @@ def test_the_runner_imports_jupyter_modules_only_through_jupyter_module():
 
     jupyter = {"papermill", "nbclient", "jupyter_client", "nbformat", "nbconvert"}
     found = []
-    for module in ("engines", "run", "kernel_forks", "gather", "sweep", "publish"):
+    for module in ("pipeline/engines", "pipeline/run", "pipeline/kernel_forks", "report/gather", "pipeline/sweep",
+                   "pipeline/publish"):
         path = Path(__file__).resolve().parents[1] / "helpers" / f"{module}.py"
         for func in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):

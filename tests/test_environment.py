@@ -6,7 +6,8 @@ import tomllib
 
 import pytest
 
-from helpers.environment import (
+from helpers.paths import PROJECT_ROOT
+from helpers.pipeline.environment import (
     _norm,
     disagreements,
     read_environment,
@@ -14,7 +15,6 @@ from helpers.environment import (
     read_lock_entries,
     read_requirements_in,
 )
-from helpers.paths import PROJECT_ROOT
 
 
 def test_environment_yml_mirrors_the_lock():

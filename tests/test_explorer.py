@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import explorer
-from helpers.cleaning import clean_article_figures
-from helpers.io import load_raw
-from helpers.scenarios import RULE_LABELS, city_estimates, load_spec, national_results, resolve_scenario
-from helpers.schemas import ARTICLE_FIGURES
+from helpers.analysis.scenarios import RULE_LABELS, city_estimates, load_spec, national_results, resolve_scenario
+from helpers.data.cleaning import clean_article_figures
+from helpers.data.io import load_raw
+from helpers.data.schemas import ARTICLE_FIGURES
+from helpers.report import explorer
 
 WORLD_FIXED, REST_FIXED = "world_fixed", "rest_of_world_fixed"
 REST_POPULATION = 7_909_295_151 - 1_425_893_465  # UN WPP 2022: the world minus China, mid-2021
@@ -135,10 +135,10 @@ def test_in_a_kernel_without_frontend_it_displays_tables_not_widgets(tmp_path):
     from nbclient import NotebookClient
 
     source = ("from helpers import explorer\n"
-              "from helpers.cleaning import clean_article_figures\n"
-              "from helpers.io import load_raw\n"
-              "from helpers.scenarios import load_spec\n"
-              "from helpers.schemas import ARTICLE_FIGURES\n"
+              "from helpers.data.cleaning import clean_article_figures\n"
+              "from helpers.data.io import load_raw\n"
+              "from helpers.analysis.scenarios import load_spec\n"
+              "from helpers.data.schemas import ARTICLE_FIGURES\n"
               "figures = clean_article_figures(load_raw('article_figures.csv', ARTICLE_FIGURES))[0]\n"
               "print(explorer.frontend_available())\n"
               "explorer.explore(figures, load_spec())")

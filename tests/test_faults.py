@@ -102,7 +102,7 @@ def edit_scenarios(project: Path, old: str | re.Pattern, new: str, *, sums: bool
     """Edit data/raw/scenarios.yml; record the new sha256 (`make checksums`) unless ``sums`` is False."""
     edited = replace_in(project / "data/raw/scenarios.yml", old, new)
     if sums:
-        subprocess.run([sys.executable, "-m", "helpers.checksums", "--write"], cwd=project, env=env(project),
+        subprocess.run([sys.executable, "-m", "helpers.data.checksums", "--write"], cwd=project, env=env(project),
                        check=True, capture_output=True)
     return edited
 
@@ -330,7 +330,7 @@ def test_scenario_gone_from_the_file_is_gone_from_the_outputs(project, outputs, 
 def test_failing_cell_mid_batch_publishes_nothing(project, outputs, engine):
     before = snapshot(outputs)
     edit_cells(project, "04_compare", lambda cells: cells.insert(4, code_cell('raise RuntimeError("boom")')))
-    # the message counts cells of the source notebook from 0, markdown included (helpers.engines.cell_message)
+    # the message counts cells of the source notebook from 0, markdown included (helpers.pipeline.engines.cell_message)
     check(run(project, engine=engine), 1, "notebooks/04_compare.ipynb failed in cell 4", "RuntimeError: boom",
           "nothing published")
     assert snapshot(outputs) == before
@@ -419,7 +419,7 @@ def test_leftovers_of_a_killed_run_are_cleared(project, outputs, leftover):
 
 KILL_DURING_PUBLICATION = """
 import os, sys
-from helpers import publish, run
+from helpers.pipeline import publish, run
 left = int(sys.argv.pop(1))  # os.replace calls of the publication allowed before the process dies
 real_replace, real_carry_out = os.replace, publish._carry_out
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pooch
 import pytest
 
+from helpers.data.fetch import CACHE_ENV, TABLES, fetch_table
 from helpers.errors import ProjectError
-from helpers.fetch import CACHE_ENV, TABLES, fetch_table
 
 
 @pytest.fixture(autouse=True)

@@ -11,13 +11,13 @@ import matplotlib.pyplot as plt
 import pytest
 
 from helpers.errors import ParameterError
-from helpers.figures import DOUBLE_COLUMN, PNG_DPI, SINGLE_COLUMN, new_figure, plot_scatter, save_figure
+from helpers.report.figures import DOUBLE_COLUMN, PNG_DPI, SINGLE_COLUMN, new_figure, plot_scatter, save_figure
 
 SCRIPT = """
 import sys
 import numpy as np
 import pandas as pd
-from helpers.figures import new_figure, plot_dots, plot_scatter, save_figure
+from helpers.report.figures import new_figure, plot_dots, plot_scatter, save_figure
 df = pd.DataFrame({"city": ["Shenzhen", "Delhi", "Osaka"], "v": [6220.0, 1446.0, 6.0],
                    "china": [True, False, False], "bound": [False, False, True]})
 fig, ax = new_figure("single")
@@ -106,7 +106,7 @@ def test_a_scatter_beyond_bin_points_is_binned_so_svg_and_pdf_stay_small(tmp_pat
     import numpy as np
     import pandas as pd
 
-    from helpers.figures import BIN_POINTS, binned_note, plot_area_strip
+    from helpers.report.figures import BIN_POINTS, binned_note, plot_area_strip
 
     rng = np.random.default_rng(0)
     n = 200_000
@@ -143,7 +143,7 @@ def test_a_table_sized_scatter_is_drawn_as_points():
 def test_counted_vs_rule_draws_at_most_the_highest_rule_densities():
     import pandas as pd
 
-    from helpers.figures import DUMBBELL_ROWS, counted_vs_rule_rows
+    from helpers.report.figures import DUMBBELL_ROWS, counted_vs_rule_rows
 
     df = pd.DataFrame({"city": [f"c{i}" for i in range(100)], "counted": 1.0, "rule": [float(i) for i in range(100)]})
     rows = counted_vs_rule_rows(df)
@@ -187,9 +187,9 @@ def test_in_a_kernel_the_saved_png_is_what_the_notebook_shows(tmp_path):
     from nbformat.v4 import new_code_cell, new_notebook
     from PIL import Image
 
-    from helpers.engines import Execution, KernelEngine
+    from helpers.pipeline.engines import Execution, KernelEngine
 
-    code = ("import matplotlib.pyplot as plt\nfrom helpers.figures import new_figure, save_figure\n"
+    code = ("import matplotlib.pyplot as plt\nfrom helpers.report.figures import new_figure, save_figure\n"
             "fig, ax = new_figure('single')\nax.plot([1, 2, 3])\n"
             f"save_figure(fig, 'shown', caption='c', provenance={{}}, folder={str(tmp_path)!r})\n"
             "print('open figures:', plt.get_fignums())")
@@ -244,15 +244,15 @@ def _labelled_figure():
 
 
 def test_pdf_fonts_leave_out_layout_tables_and_draw_the_same_page(tmp_path):
-    """save_figure embeds font subsets without GSUB/GPOS/GDEF (helpers.pdf_fonts): a PDF viewer never uses them.
+    """save_figure embeds font subsets without GSUB/GPOS/GDEF (helpers.report.pdf_fonts): a PDF viewer never uses them.
     The same figure's page must render to the same pixels as with matplotlib's own subsets, which keep them."""
     import shutil
 
     from matplotlib.backends import _backend_pdf_ps
 
-    from helpers import pdf_fonts
+    from helpers.report import pdf_fonts
 
-    assert pdf_fonts.SUPPORTED, "matplotlib's get_glyphs_subset changed: review helpers/pdf_fonts.py"
+    assert pdf_fonts.SUPPORTED, "matplotlib's get_glyphs_subset changed: review helpers/report/pdf_fonts.py"
     fig = _labelled_figure()
     saved = save_figure(fig, "saved", caption="c", provenance={}, folder=tmp_path)["pdf"]
     assert _backend_pdf_ps.get_glyphs_subset is pdf_fonts._ORIGINAL  # given back after the save

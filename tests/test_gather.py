@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from helpers.errors import ProjectError
-from helpers.figures import new_figure, save_figure
-from helpers.gather import run_step
-from helpers.tables import save_table
+from helpers.report.figures import new_figure, save_figure
+from helpers.report.gather import run_step
+from helpers.report.tables import save_table
 
 
 def _step_folder(folder, table: str, figure: str, caption: str):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.checksums import recorded, verify
-from helpers.checksums import write as write_sums
+from helpers.data.checksums import recorded, verify
+from helpers.data.checksums import write as write_sums
+from helpers.data.io import load_raw, load_table, read_text_table
+from helpers.data.schemas import ARTICLE_FIGURES, CITIES
 from helpers.errors import ChecksumError, RawDataError
-from helpers.io import load_raw, load_table, read_text_table
 from helpers.paths import DATA_RAW
-from helpers.schemas import ARTICLE_FIGURES, CITIES
 
 GOOD = DATA_RAW / "article_figures.csv"
 

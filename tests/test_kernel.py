@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
-from helpers.fetch import CACHE_ENV
+from helpers.data.fetch import CACHE_ENV
 from helpers.paths import PROJECT_ROOT
 
 DISPLAY_NAME = "Python 3 (cctv-density)"

@@ -17,8 +17,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from helpers.engines import Execution, KernelEngine
-from helpers.kernel_forks import ForkedKernel, ForkServer, split_kernel_command
+from helpers.pipeline.engines import Execution, KernelEngine
+from helpers.pipeline.kernel_forks import ForkedKernel, ForkServer, split_kernel_command
 
 META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 PROBE = ("import os, random, subprocess, sys\nimport numpy as np\n"
@@ -114,7 +114,7 @@ def test_when_the_server_is_gone_kernels_start_the_usual_way(tmp_path):
 
 
 def test_a_server_that_never_answers_is_stopped_and_kernels_start_the_usual_way(tmp_path, monkeypatch):
-    import helpers.kernel_forks as forks
+    import helpers.pipeline.kernel_forks as forks
 
     (tmp_path / "silent_server.py").write_text("import time\ntime.sleep(60)\n")  # says nothing, ever
     monkeypatch.setattr(forks, "SERVER_MODULE", "silent_server")
@@ -209,7 +209,7 @@ def _servers_of(parent: int) -> list[int]:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError):
             continue
-        if int(fields[1]) == parent and fields[0] not in ("Z", "X") and b"helpers.kernel_forks" in cmdline:
+        if int(fields[1]) == parent and fields[0] not in ("Z", "X") and b"helpers.pipeline.kernel_forks" in cmdline:
             found.append(int(stat.parent.name))
     return found
 

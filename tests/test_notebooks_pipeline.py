@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from helpers.fetch import CACHE_ENV
+from helpers.data.fetch import CACHE_ENV
 from helpers.paths import OUTPUTS
 
 pytestmark = pytest.mark.slow
 
 
 def test_article_only_pipeline(run_notebook, tmp_path):
-    from helpers.sensitivity import run_step as sensitivity_step
+    from helpers.analysis.sensitivity import run_step as sensitivity_step
 
     clean, dens, sens = tmp_path / "clean", tmp_path / "density", tmp_path / "sens"
     run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))

@@ -1,4 +1,4 @@
-"""Headline numbers for a paper (helpers/numbers.py): read from the step folders, checked against the tables."""
+"""Headline numbers for a paper (helpers/report/numbers.py): read from the step folders, checked against the tables."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 import pandas as pd
 import pytest
 
-from helpers.numbers import collect, large, macro_name, to_json, to_tex
 from helpers.paths import OUTPUTS
-from helpers.steps import scenario_names
+from helpers.pipeline.steps import scenario_names
+from helpers.report.numbers import collect, large, macro_name, to_json, to_tex
 
 
 def step_dirs() -> dict[str, object]:

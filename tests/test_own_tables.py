@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 import pytest
 
-from helpers.checksums import sha256
+from helpers.data.checksums import sha256
 from helpers.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""A run with nothing to do is answered before the runner's heavy imports (helpers/quick.py), with exactly what
+"""A run with nothing to do is answered before the runner's heavy imports (helpers/pipeline/quick.py), with exactly what
 the full check prints and records; anything that the full check could decide otherwise goes the full way.
 
 Runs the project's command line in a copy of the project (article-only, plain Python engine), as
@@ -131,6 +131,6 @@ def test_forced_runs_go_the_full_way_and_a_plain_run_after_them_is_quick(project
 
 
 def test_decision_drops_jobs_and_forced_steps():
-    from helpers.quick import decision
+    from helpers.pipeline.quick import decision
 
     assert decision(["--jobs", "2", "--force", "03", "04", "-p", "a=1", "--jobs=3"]) == ["-p", "a=1"]

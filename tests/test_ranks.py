@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.ranks import descending_ranks
+from helpers.analysis.ranks import descending_ranks
 
 # few distinct values and groups, so ties within and across groups, NaN values and missing groups all occur
 VALUES = st.lists(st.sampled_from([np.nan, -1.5, -0.0, 0.0, 0.25, 2.0, 2.0000001, np.inf]), max_size=40)

@@ -16,10 +16,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.engines import Engine, Execution, indexed_cells
-from helpers.pipeline import Pipeline, PipelineError, expand
-from helpers.run import FAILED, RAN, SKIPPED, Options, Runner, check_notebooks, main, normalize_executed
-from helpers.steps import Param, StepSpec
+from helpers.pipeline.engines import Engine, Execution, indexed_cells
+from helpers.pipeline.run import FAILED, RAN, SKIPPED, Options, Runner, check_notebooks, main, normalize_executed
+from helpers.pipeline.runs import Pipeline, PipelineError, expand
+from helpers.pipeline.steps import Param, StepSpec
 
 META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}}
@@ -103,7 +103,7 @@ def test_first_run_publishes_every_folder_and_a_stable_manifest(project):
     assert (out / "s" / "y" / "s.txt").read_text() == "y"
     assert not (out / ".staging").exists()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["runs"]["a"]["inputs"] == {"data/in.txt": __import__("helpers.checksums").checksums.sha256(
+    assert manifest["runs"]["a"]["inputs"] == {"data/in.txt": __import__("helpers.data.checksums").data.checksums.sha256(
         project / "data" / "in.txt")}
     before = tree(out)
     assert run(project)[0] == 0  # nothing changed: the same bytes, manifest included
@@ -228,7 +228,7 @@ def test_adding_a_notebook_is_one_row_of_the_table(project):
 
 
 def test_the_project_notebooks_match_the_step_table():
-    from helpers.pipeline import default_pipeline
+    from helpers.pipeline.runs import default_pipeline
 
     assert check_notebooks(default_pipeline()) == []
 
@@ -251,7 +251,7 @@ def test_normalize_executed_removes_timing_and_staging_paths(tmp_path):
 
 
 def test_importing_the_runner_imports_no_jupyter_and_no_pandas():
-    code = ("import sys, helpers.run, helpers.steps, helpers.pipeline; "
+    code = ("import sys, helpers.pipeline.run, helpers.pipeline.steps, helpers.pipeline.runs; "
             "bad = [m for m in ('papermill', 'nbclient', 'nbconvert', 'pandas', 'matplotlib') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

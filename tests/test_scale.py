@@ -1,6 +1,6 @@
 """The paths that grow with the city table give what their row-by-row definitions give.
 
-`helpers.io.duplicate_rows` (validation), `helpers.density.printed_texts`, `_steps` and `find_city` are checked
+`data.io.duplicate_rows` (validation), `analysis.density.printed_texts`, `_steps` and `find_city` are checked
 against the plain row-by-row versions they replace, on generated tables. `make bench` (``--scale``) times them.
 """
 
@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import density
-from helpers.cleaning import FLOAT_FORMAT, LOG_COLUMNS, write_processed
-from helpers.density import NUMERIC, REFORMATTED, city_keys, find_city, printed_texts
-from helpers.io import TABLE_RATE_DECIMALS, duplicate_rows, load_processed, load_table
-from helpers.names import match_key
+from helpers.analysis import density
+from helpers.analysis.density import NUMERIC, REFORMATTED, city_keys, find_city, printed_texts
+from helpers.data.cleaning import FLOAT_FORMAT, LOG_COLUMNS, write_processed
+from helpers.data.io import TABLE_RATE_DECIMALS, duplicate_rows, load_processed, load_table
+from helpers.data.names import match_key
+from helpers.data.schemas import ARTICLE_FIGURES_CLEAN, CITIES
+from helpers.data.text_arrays import sort_order
+from helpers.data.values import printed_step
 from helpers.paths import PROJECT_ROOT
-from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
-from helpers.text_arrays import sort_order
-from helpers.values import printed_step
 
 
 # ----------------------------------------------------------------------------- the row-by-row definitions
@@ -155,7 +155,7 @@ def test_formatted_equals_the_format_of_every_value(values):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=12))
 def test_verdicts_of_equal_the_row_by_row_verdicts(pairs):
-    from helpers.verdicts import verdict
+    from helpers.analysis.verdicts import verdict
 
     checkable = pd.Series([c for c, _ in pairs], dtype=bool)
     agrees = pd.Series([a for _, a in pairs], dtype=bool)
@@ -189,8 +189,8 @@ def test_city_densities_are_kept_for_the_same_table_and_follow_changes():
 
 
 def test_table_city_inputs_equal_the_row_by_row_version():
-    from helpers.density import cell_intervals, city_densities
-    from helpers.sensitivity import INPUT_COLUMNS, table_city_inputs
+    from helpers.analysis.density import cell_intervals, city_densities
+    from helpers.analysis.sensitivity import INPUT_COLUMNS, table_city_inputs
 
     cities = generated_cities(60)
     printed = printed_texts(cities)
@@ -210,8 +210,8 @@ def test_table_city_inputs_equal_the_row_by_row_version():
 
 
 def test_city_intervals_equal_the_city_by_city_percentiles():
-    from helpers.density import city_density
-    from helpers.sensitivity import Uniform, city_intervals
+    from helpers.analysis.density import city_density
+    from helpers.analysis.sensitivity import Uniform, city_intervals
 
     rng = np.random.default_rng(3)
     k = 7
@@ -234,8 +234,8 @@ def test_city_intervals_equal_the_city_by_city_percentiles():
 
 
 def test_bounded_keeps_every_article_city_and_the_highest_table_estimates():
-    from helpers.scenarios import ARTICLE_BASIS
-    from helpers.sensitivity import bounded
+    from helpers.analysis.scenarios import ARTICLE_BASIS
+    from helpers.analysis.sensitivity import bounded
 
     inputs = pd.DataFrame({"city": ["A", "x1", "x2", "x3", "B", "y1"],
                            "basis": [ARTICLE_BASIS, "t1", "t1", "t1", ARTICLE_BASIS, "t2"],
@@ -247,7 +247,7 @@ def test_bounded_keeps_every_article_city_and_the_highest_table_estimates():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=40), st.booleans())
 def test_notable_equals_the_full_sort(values, smallest):
-    from helpers.figures import notable
+    from helpers.report.figures import notable
 
     df = pd.DataFrame({"city": [f"c{i % 9}" for i in range(len(values))], "x": [float(a) for a, _ in values],
                        "y": [float(b) for _, b in values]})
@@ -267,7 +267,7 @@ def test_notable_equals_the_full_sort(values, smallest):
 def test_cell_intervals_from_the_logged_texts_equal_those_from_every_text(table):
     """`cell_intervals` reads the texts of the logged cells (`printed_otherwise`) and formats each distinct value of
     the others once; the row-by-row definition reads every cell's full text (`printed_by_row`, `steps_by_row`)."""
-    from helpers.density import cell_intervals, printed_otherwise
+    from helpers.analysis.density import cell_intervals, printed_otherwise
 
     cities, log = table
     texts = printed_by_row(cities, log)

@@ -9,11 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import sensitivity
-from helpers.cleaning import clean_article_figures, empty_cities, write_processed
-from helpers.errors import ParameterError
-from helpers.io import load_raw
-from helpers.scenarios import (
+from helpers.analysis import sensitivity
+from helpers.analysis.scenarios import (
     REST_FIXED,
     WORLD_FIXED,
     city_estimates,
@@ -28,7 +25,10 @@ from helpers.scenarios import (
     scenario_names,
     write_results,
 )
-from helpers.schemas import ARTICLE_FIGURES
+from helpers.data.cleaning import clean_article_figures, empty_cities, write_processed
+from helpers.data.io import load_raw
+from helpers.data.schemas import ARTICLE_FIGURES
+from helpers.errors import ParameterError
 
 REST_POPULATION = 7_909_295_151 - 1_425_893_465  # UN WPP 2022, mid-2021: the world minus China = 6,483,401,686
 SHENZHEN_PEOPLE = 6220 / 372.8 * 1000  # people per sq mi the printed 6,220 implies at 372.8: 16,684.549

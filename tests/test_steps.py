@@ -6,7 +6,7 @@ import pytest
 
 from helpers.errors import ParameterError
 from helpers.paths import PROJECT_ROOT
-from helpers.steps import STEP_TABLE, check_value, notebook_parameters, stored_parameters
+from helpers.pipeline.steps import STEP_TABLE, check_value, notebook_parameters, stored_parameters
 
 
 def test_defaults_mean_the_published_folders(capsys):

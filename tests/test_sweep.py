@@ -19,11 +19,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.engines import Engine, Execution, indexed_cells
-from helpers.pipeline import expand
-from helpers.run import main
-from helpers.steps import Param, StepSpec
-from helpers.sweep import combinations, parse_grid
+from helpers.pipeline.engines import Engine, Execution, indexed_cells
+from helpers.pipeline.run import main
+from helpers.pipeline.runs import expand
+from helpers.pipeline.steps import Param, StepSpec
+from helpers.pipeline.sweep import combinations, parse_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -105,7 +105,7 @@ def test_grid_values_lists_ranges_and_numbers_written_as_text():
 @pytest.mark.parametrize("item, message", [("x", "expected NAME=V1"), ("x=", "expected NAME=V1"),
                                            ("x=1,1.0", "repeated"), ("x=1:2:0", "NUM must be at least 1")])
 def test_bad_grid_is_refused(item, message):
-    from helpers.pipeline import PipelineError
+    from helpers.pipeline.runs import PipelineError
 
     with pytest.raises(PipelineError, match=message):
         parse_grid([item])

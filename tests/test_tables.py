@@ -12,7 +12,7 @@ import pytest
 
 from helpers.errors import ParameterError
 from helpers.paths import OUTPUTS, PROJECT_ROOT
-from helpers.tables import VIEWS, View, latex_escape, readable, save_table, to_csv
+from helpers.report.tables import VIEWS, View, latex_escape, readable, save_table, to_csv
 
 
 def frame() -> pd.DataFrame:
@@ -62,7 +62,7 @@ def test_long_tables_break_across_pages_and_labels_are_the_tables(tmp_path):
 
 
 def test_presentation_shows_at_most_max_rows_and_says_so(tmp_path, monkeypatch):
-    import helpers.tables as tables
+    import helpers.report.tables as tables
 
     monkeypatch.setattr(tables, "MAX_ROWS", 3)
     df = pd.DataFrame({"city": list("abcde"), "cameras": [1, 2, 3, 4, 5]})
@@ -92,7 +92,7 @@ def test_csv_of_a_million_rows_is_written_a_column_at_a_time():
 def test_csv_pieces_made_by_threads_are_the_lines_in_order(monkeypatch):
     """A CSV of many pieces (7 rows each here) is made by threads; the bytes are those of one thread, and of the
     definition: each row's cells joined by commas (floats as %.10g, missing as ""), one line per row."""
-    from helpers import tables
+    from helpers.report import tables
 
     rng = np.random.default_rng(7)
     df = pd.DataFrame({"city": [f"c{i}" if i % 5 else f"c,{i}" for i in range(100)], "v": rng.random(100),
@@ -122,7 +122,7 @@ def test_latex_escape():
 
 
 def test_every_view_names_human_headers():
-    from helpers.tables import HEADERS
+    from helpers.report.tables import HEADERS
 
     for name, view in VIEWS.items():
         for col in view.columns or ():

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from helpers.values import Interval, ParsedValue, parse_value_text, printed_interval, printed_step, propagate
+from helpers.data.values import Interval, ParsedValue, parse_value_text, printed_interval, printed_step, propagate
 
 
 @pytest.mark.parametrize(("text", "step"), [

@@ -20,21 +20,29 @@ import pyarrow as arrow
 import pyarrow.compute as pc
 import yaml
 
-from helpers.checksums import sha256, verify
-from helpers.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
-from helpers.countries import resolve_country
-from helpers.density import ESTIMATED, estimated_rows, implied_area
+from helpers.analysis.density import ESTIMATED, estimated_rows, implied_area
+from helpers.data.checksums import sha256, verify
+from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
+from helpers.data.countries import resolve_country
+from helpers.data.io import HEADER_LINES, read_text_table, validate
+from helpers.data.names import key_array, match_key, match_keys
+from helpers.data.number_cells import Numbers, read_numbers, reformatted
+from helpers.data.number_cells import canonical_numbers as canonical_numbers  # re-exported, as parse_numbers
+from helpers.data.number_cells import parse_numbers as parse_numbers
+from helpers.data.schemas import CITIES
+from helpers.data.table_options import (
+    CANONICAL,
+    NUMERIC,
+    Corrections,
+    TableEntry,
+    entries,
+    load_corrections,
+    local_file,
+)
+from helpers.data.text_arrays import TEXT, as_arrow, mask, stripped
+from helpers.data.units import sq_mi_to_km2
 from helpers.errors import ParameterError, RawDataError
-from helpers.io import HEADER_LINES, read_text_table, validate
-from helpers.names import key_array, match_key, match_keys
-from helpers.number_cells import Numbers, read_numbers, reformatted
-from helpers.number_cells import canonical_numbers as canonical_numbers  # re-exported, as parse_numbers
-from helpers.number_cells import parse_numbers as parse_numbers
 from helpers.paths import DATA_RAW, relative, resolve
-from helpers.schemas import CITIES
-from helpers.table_options import CANONICAL, NUMERIC, Corrections, TableEntry, entries, load_corrections, local_file
-from helpers.text_arrays import TEXT, as_arrow, mask, stripped
-from helpers.units import sq_mi_to_km2
 
 LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
 REQUIRED = ("city", "country")
@@ -199,7 +207,7 @@ def _schema(df: pd.DataFrame) -> pa.DataFrameSchema:
 def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: arrow.Array,
                     numbers: Numbers) -> None:
     """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5"):
-    `helpers.number_cells.reformatted`; texts with a comma are logged after the others, as thousands_separator."""
+    `helpers.data.number_cells.reformatted`; texts with a comma are logged after the others, as thousands_separator."""
     at, texts, written = reformatted(shown, numbers)
     comma = mask(pc.match_substring(texts, ","))
     for rule, rows in (("number_format", ~comma), ("thousands_separator", comma)):
@@ -232,7 +240,7 @@ def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleanin
 
 
 def _row_mask(df: pd.DataFrame, line: int | None, city: str | None, country: str | None) -> pd.Series:
-    rows = pd.Series(True, index=df.index)  # not `mask`: that is helpers.text_arrays.mask here
+    rows = pd.Series(True, index=df.index)  # not `mask`: that is helpers.data.text_arrays.mask here
     if line is not None:
         rows &= df["source_row"].eq(line)
     if city is not None:
@@ -396,7 +404,7 @@ def scale_warnings(df: pd.DataFrame, columns: dict[str, str], source: str, log: 
 
 
 def estimated_warnings(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
-    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.density.estimated_rows`)."""
+    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.analysis.density.estimated_rows`)."""
     rates = df.assign(per_1000=df["cameras"] / df["population"] * 1000)
     flagged = estimated_rows(rates)
     warnings = []

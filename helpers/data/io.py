@@ -13,11 +13,11 @@ import pyarrow as arrow
 import pyarrow.compute as pacompute
 import pyarrow.csv as pacsv
 
-from helpers.checksums import SUMS_FILE, verify
+from helpers.data.checksums import SUMS_FILE, verify
+from helpers.data.schemas import ARTICLE_FIGURES_CLEAN, CITIES
+from helpers.data.text_arrays import TEXT
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
-from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
-from helpers.text_arrays import TEXT
 
 HEADER_LINES = 1  # a data row's file line = its 1-based row number + HEADER_LINES
 
@@ -195,7 +195,7 @@ def load_processed(processed_dir: str | Path, country: str | None = None
     ``country`` (an ISO3 code): that country's cities only, with their row labels in the whole table, read and
     validated without the other rows (a step that uses one country's rows of a large table). The one fact of
     the whole table a row's densities need, the decimals of its stated rates per 1,000, is kept in
-    ``cities.attrs[TABLE_RATE_DECIMALS]`` (read by `helpers.density.city_densities`).
+    ``cities.attrs[TABLE_RATE_DECIMALS]`` (read by `helpers.analysis.density.city_densities`).
     """
     folder = resolve(processed_dir)
     figures_path, cities_path = folder / "article_figures.csv", folder / "cities.csv"
@@ -215,7 +215,7 @@ def _load_cities(path: Path, country: str | None) -> pd.DataFrame:
         country is not None and {"stated_per_1000", "country_code"} <= set(text.columns)) else None
     if rates is None or rates.dtype.kind != "f":  # a cell the schema will name: validate every row
         return validate(_numbers_first(text, CITIES), CITIES, relative(path))
-    from helpers.density import source_decimals  # (density imports this module)
+    from helpers.analysis.density import source_decimals  # (density imports this module)
 
     rows = text[text["country_code"].eq(country).fillna(False).to_numpy(dtype=bool)]
     cities = validate(_numbers_first(rows, CITIES), CITIES, relative(path))

@@ -17,18 +17,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from helpers.checksums import verify
+from helpers.data.checksums import verify
+from helpers.data.values import parse_value_text
 from helpers.errors import ConfigError
 from helpers.paths import DATA_RAW, relative
-from helpers.values import parse_value_text
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
 FIGURES_FILE = DATA_RAW / "article_figures.csv"
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RESERVED_NAMES = frozenset({"common"})  # the batch runner's folder for steps shared by all scenarios
 IMPLIED = "implied_by: stated_rate"  # what a population assumption {implied_by: stated_rate} validates to
-REQUIRED_PERCENTILES = (5.0, 50.0, 95.0)  # helpers.scenarios.comparison_table reads p5, p50 and p95
-MAX_DRAWS = 10_000_000  # the bound helpers.sensitivity.setup applies
+REQUIRED_PERCENTILES = (5.0, 50.0, 95.0)  # helpers.analysis.scenarios.comparison_table reads p5, p50 and p95
+MAX_DRAWS = 10_000_000  # the bound helpers.analysis.sensitivity.setup applies
 WORLD_FIXED = "world_fixed"  # the world total stays; the rest of the world absorbs China's change
 REST_FIXED = "rest_of_world_fixed"  # the rest of the world stays; the world total moves with China
 WORLD_RULES = (WORLD_FIXED, REST_FIXED)
@@ -339,7 +339,7 @@ def _cross_checks(spec: ScenariosFile) -> list[Problem]:
                              f"china_cameras ({_fmt(s.china_cameras)}) exceeds world_cameras ({_fmt(d.world_cameras)}):"
                              f" China's share would be {s.china_cameras / d.world_cameras:.0%}, above 100%"))
 
-    # helpers.scenarios._population: 'implied' without a stated_rate uses the conservative scenario's pair.
+    # helpers.analysis.scenarios._population: 'implied' without a stated_rate uses the conservative scenario's pair.
     implied = [n for n, rule in named.items() if rule == IMPLIED]
     without_rate = [n for n, s in scenarios.items() if s.stated_rate is None]
     between = [n for n in implied if n in spec.sensitivity.population_between]

@@ -31,10 +31,10 @@ from typing import Any
 
 AVAILABLE = sys.platform.startswith("linux")  # fork() and /proc (a forked kernel's end is seen there)
 LAUNCHER = "ipykernel_launcher"
-SERVER_MODULE = "helpers.kernel_forks"
+SERVER_MODULE = "helpers.pipeline.kernel_forks"
 # Caches the server fills once its imports are done, so each kernel inherits them: module -> function (no
 # arguments, pure: it only reads package data). The GeoNames gazetteer costs ~0.6 s per table read otherwise.
-WARM = {"helpers.city_tables": "gazetteer"}
+WARM = {"helpers.data.city_tables": "gazetteer"}
 STEP = 0.01  # seconds between two looks at a forked kernel that is being waited for
 ANSWER_TIMEOUT = 60.0  # seconds for the server to say "ready" or answer a request (as a kernel's start timeout)
 
@@ -149,7 +149,7 @@ class ForkServer:
         launch still differs, the server is started again for that launch; an unknown kernel starts nothing."""
         from string import Template
 
-        from helpers.engines import jupyter_module  # (engines imports this module)
+        from helpers.pipeline.engines import jupyter_module  # (engines imports this module)
 
         KernelSpecManager = jupyter_module("jupyter_client.kernelspec").KernelSpecManager
 
@@ -269,7 +269,7 @@ def _load(modules: list[str]) -> None:
     """Import ``modules`` as a kernel's warm-up would (each failure ignored), then fill their `WARM` caches."""
     import builtins
 
-    from helpers.engines import preload_code
+    from helpers.pipeline.engines import preload_code
 
     builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]  # called: an instance with .kernel
     try:

@@ -39,11 +39,10 @@ from typing import Any, TextIO
 
 import yaml
 
-from helpers import publish as pub
 from helpers.atomic import write_text
-from helpers.engines import ENGINES, Engine, notebook_imports
-from helpers.pipeline import Pipeline, PipelineError, default_pipeline
-from helpers.run import (
+from helpers.pipeline import publish as pub
+from helpers.pipeline.engines import ENGINES, Engine, notebook_imports
+from helpers.pipeline.run import (
     BLOCKED,
     FAILED,
     RAN,
@@ -56,6 +55,7 @@ from helpers.run import (
     discard_staging,
     exclusive,
 )
+from helpers.pipeline.runs import Pipeline, PipelineError, default_pipeline
 
 TABLE, RECORD = "sweep.csv", "sweep.json"
 MAX_COMBINATIONS = 10_000
@@ -141,7 +141,7 @@ def swept_ids(pipeline: Pipeline, names: Sequence[str]) -> list[str]:
     declared = {n for s in pipeline.steps for n in s.spec.parameters}
     for name in names:
         if name not in declared:
-            from helpers.run import closest
+            from helpers.pipeline.run import closest
 
             raise PipelineError(f"--grid {name}: no step declares this parameter{closest(name, declared)} "
                                 f"(parameters: {', '.join(sorted(declared))})")
@@ -473,7 +473,7 @@ def write_results(sweep: Sweep, outcomes: list[dict[str, Any]]) -> tuple[Path, P
 
 def main(args: Any, params: dict[str, Any], stdout: TextIO, err: TextIO,
          factory: Callable[..., Pipeline] = default_pipeline, engine: Engine | None = None) -> int:
-    """The --grid mode of `helpers.run.main`: plan, run every combination, write the sweep table."""
+    """The --grid mode of `helpers.pipeline.run.main`: plan, run every combination, write the sweep table."""
     pipeline = factory(outputs_dir=args.outputs)
     sweep = plan(pipeline, parse_grid(args.grid), params, args.sweep_dir, args.sweep_name)
     print(f"sweep {sweep.pipeline.rel(sweep.folder)}: {len(sweep.combos)} combination(s) x "

@@ -5,7 +5,7 @@ Every figure stands for the interval its printed precision allows ("372.8" is [3
 interval its inputs allow, and agreement means the two intervals overlap. Each comparison knows which
 edition each side comes from (`edition` of `data/raw/article_figures.csv`, the city table's edition), so a
 difference between two editions of the same source is reported as such, not as an error. The verdicts are
-those of `helpers.verdicts`; verdicts that share a cause are grouped under it (`CAUSES`), and each cause
+those of `helpers.analysis.verdicts`; verdicts that share a cause are grouped under it (`CAUSES`), and each cause
 is stated once (`cause_statements`).
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.density import (
+from helpers.analysis.density import (
     COUNTED,
     city_densities,
     city_density,
@@ -32,16 +32,16 @@ from helpers.density import (
     relative_difference,
     source_decimals,
 )
-from helpers.io import read_text_table
+from helpers.analysis.verdicts import BOUND, EDITION, IDENTITY, INCONSISTENT, UNCHECKABLE, VERDICTS, verdict
+from helpers.data.io import read_text_table
+from helpers.data.units import to_project_unit
+from helpers.data.values import Interval, printed_interval, propagate
 from helpers.paths import resolve
-from helpers.units import to_project_unit
-from helpers.values import Interval, printed_interval, propagate
-from helpers.verdicts import BOUND, EDITION, IDENTITY, INCONSISTENT, UNCHECKABLE, VERDICTS, verdict
 
 APPROX_TOLERANCE = 0.05  # "approximately X" is read as X +- 5%
 ARTICLE = "article"
 UNKNOWN_EDITION = "unknown"
-# Editions of the public tables helpers.fetch knows, when city_tables does not declare one.
+# Editions of the public tables helpers.data.fetch knows, when city_tables does not declare one.
 KNOWN_TABLE_EDITIONS = {"comparitech_2021": "comparitech:2021"}
 TABLE_SERIES = "comparitech"  # a declared edition without a source ("2023") is an edition of Comparitech's ranking
 CHINA = "CHN"  # the country the article's "outside China" leaves out
@@ -115,7 +115,7 @@ class Known:
 
 
 def known_figures(figures: pd.DataFrame, approx_tolerance: float = APPROX_TOLERANCE) -> dict[str, Known]:
-    """Every article figure by id, in the project's units (`helpers.units.to_project_unit`)."""
+    """Every article figure by id, in the project's units (`helpers.data.units.to_project_unit`)."""
     out = {}
     for r in figures.itertuples():
         iv = figure_interval(r.value_text, r.value, r.qualifier, approx_tolerance)
@@ -382,7 +382,7 @@ def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
                  editions: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per article figure: stated, what it is compared with, recomputed (interval), verdict, cause, reason.
 
-    ``cities``: a city table (or None); ``printed``: its cells' printed texts (`helpers.density.printed_texts`);
+    ``cities``: a city table (or None); ``printed``: its cells' printed texts (`density.printed_texts`);
     ``editions``: {table name: edition} (`table_editions`). Rows are grouped by cause, in the order of `CAUSES`.
     """
     known = known_figures(figures, approx_tolerance)

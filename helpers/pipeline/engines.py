@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from helpers.kernel_forks import AVAILABLE, ForkServer
+from helpers.pipeline.kernel_forks import AVAILABLE, ForkServer
 
 KERNEL = "python3"
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
@@ -108,7 +108,7 @@ def cell_message(executed: Path, cell_index: int, exec_count: int | None, ename:
 
 def notebook_imports(notebooks: Iterable[Path]) -> tuple[str, ...]:
     """Modules imported at the top level of the notebooks' code cells, in first-seen order (what a pooled
-    kernel imports ahead). ``from helpers import audit`` gives ``helpers.audit``: importing a name that is not
+    kernel imports ahead). ``from helpers import audit`` gives ``helpers.analysis.audit``: importing a name that is not
     a module fails quietly in the kernel, and the package itself is imported anyway."""
     found: dict[str, None] = {}
     for path in notebooks:
@@ -236,7 +236,7 @@ class KernelPool:
     def __init__(self, engine: Engine, size: int, kernel_name: str = KERNEL,
                  arguments: tuple[str, ...] = KERNEL_ARGUMENTS, fork: bool = True) -> None:
         self.engine, self.size, self.kernel_name = engine, max(0, size), kernel_name
-        self.fork = fork and AVAILABLE  # kernels forked from a server holding the pre-imports (`helpers.kernel_forks`)
+        self.fork = fork and AVAILABLE  # forked from a server holding the pre-imports (kernel_forks)
         self.forks: Any = None  # that server, made when the pre-imports are first known
         self._environment: dict[str, str] | None = None  # the kernels' environment, fixed with the server
         self.arguments = [*arguments, HISTORY_ARGUMENT]
@@ -453,7 +453,7 @@ def _kernel_manager_class() -> type:
 
         engine: Engine
         log_file: Path
-        forks: Any = None  # a helpers.kernel_forks.ForkServer, or None
+        forks: Any = None  # a helpers.pipeline.kernel_forks.ForkServer, or None
         forked = False  # True once forked by it: it holds the server's imports, no warm-up request is sent
         pid: int | None = None
         clients: list[Any]
@@ -499,7 +499,7 @@ def _kernel_manager_class() -> type:
 
 def _kernel_manager(engine: Engine, kernel_name: str, log: Path, forks: Any = None) -> Any:
     """A jupyter_client AsyncKernelManager for one kernel whose output goes to ``log`` (forked by ``forks``, a
-    `helpers.kernel_forks.ForkServer`, when it can)."""
+    `helpers.pipeline.kernel_forks.ForkServer`, when it can)."""
     km = _kernel_manager_class()(kernel_name=kernel_name)
     km.engine, km.log_file, km.clients, km.forks = engine, log, [], forks
     return km

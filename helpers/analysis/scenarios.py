@@ -1,7 +1,7 @@
 """Scenarios of China's camera count: definitions (data/raw/scenarios.yml), national arithmetic, city estimates.
 
 One function per rule: `national_rate` (a scenario's cameras per 1,000 people), `world_total` (the world's
-cameras under the named world-total rule), `helpers.density.city_density` (a city's cameras per square mile
+cameras under the named world-total rule), `helpers.analysis.density.city_density` (a city's cameras per square mile
 from the national rate). Every table, figure and caption of notebooks 03 and 04 and the sensitivity step
 goes through them, so a scenario has one Shenzhen number everywhere.
 """
@@ -16,10 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import config
-from helpers.atomic import write_text
-from helpers.config import REST_FIXED, WORLD_FIXED, WORLD_RULES
-from helpers.density import (
+from helpers.analysis.density import (
     COUNTED,
     city_densities,
     city_density,
@@ -27,11 +24,14 @@ from helpers.density import (
     implied_population,
     per_thousand,
 )
+from helpers.atomic import write_text
+from helpers.data import scenarios_file as config
+from helpers.data.names import match_keys
+from helpers.data.scenarios_file import REST_FIXED, WORLD_FIXED, WORLD_RULES
+from helpers.data.units import per_sq_mi_to_per_km2
 from helpers.errors import ParameterError
-from helpers.names import match_keys
 from helpers.params import number
 from helpers.paths import DATA_RAW
-from helpers.units import per_sq_mi_to_per_km2
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -51,13 +51,13 @@ class Scenario:
     world_cameras: float  # the world total as given: it goes with the count of reference_cameras
     world_population: float  # UN: the world
     stated_rate: float | None  # the article's printed rate for this scenario, if any
-    world_rule: str  # how the world total moves away from the reference scenario (helpers.config.WORLD_RULES)
+    world_rule: str  # how the world total moves away from the reference scenario (scenarios_file.WORLD_RULES)
     reference_cameras: float  # China's count in the scenario the world total goes with
     un_china_population: float  # UN: China, from the same source as world_population
 
 
 def load_spec(path: Path = SCENARIOS_FILE, *, verify_checksum: bool = True) -> dict:
-    """The scenarios file, checksum-verified and validated (helpers.config.load_spec; raises ConfigError)."""
+    """The scenarios file, checksum-verified and validated (scenarios_file.load_spec; raises ConfigError)."""
     return config.load_spec(path, verify_checksum=verify_checksum)
 
 
@@ -234,7 +234,7 @@ STATED_BASIS = "article, as stated"
 
 def city_estimates(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None, *,
                    printed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Cameras per square mile of Chinese cities under ``s`` (`helpers.density.city_density` at `national_rate`),
+    """Cameras per square mile of Chinese cities under ``s`` (`density.city_density` at `national_rate`),
     beside the cities outside China as the article states them.
 
     The article's derived cities use the people per square mile their printed density implies (density /

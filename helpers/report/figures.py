@@ -25,17 +25,17 @@ import pandas as pd
 import seaborn as sns
 
 from helpers.atomic import atomic_path, write_text
+from helpers.data.text_arrays import sort_order
 from helpers.errors import ParameterError
 from helpers.paths import PROJECT_ROOT, check_file_stem, relative
-from helpers.pdf_fonts import lean_subsets
-from helpers.text_arrays import sort_order
+from helpers.report.pdf_fonts import lean_subsets
 
 SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
 DOUBLE_COLUMN = 7.2  # inches: the full text width
 PNG_DPI = 300
 # Okabe & Ito's colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-# One colour per meaning, in every figure. The six verdict colours (helpers.verdicts.COLORS) take green, sky blue,
+# One colour per meaning, in every figure. The six verdict colours (analysis.verdicts.COLORS) take green, sky blue,
 # blue, orange, vermilion and grey; China is reddish purple and elsewhere black; scenarios get no colour (a marker
 # each); bands and intervals are greys.
 CHINA, ELSEWHERE = "#CC79A7", "#000000"
@@ -550,13 +550,13 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
     """Every claim that could be recomputed: the recomputed value's difference from the stated one (% of stated,
     symmetric log axis, 0 = the stated value), with the stated figure's own interval as a grey band (its printed
     rounding, "approximately" as +-tolerance, a bound as a half-line) and the recomputation's interval as a bar.
-    Agreement means the dot's bar meets the band. Colour and marker say the verdict (helpers.verdicts); rows in the
+    Agreement means the dot's bar meets the band. Colour and marker say the verdict (analysis.verdicts); rows in the
     audit's order, each group labelled by its cause. ``intervals``: {figure_id: (low, high)} of the stated figures."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from helpers.verdicts import COLORS as VERDICT_COLORS
-    from helpers.verdicts import VERDICTS
+    from helpers.analysis.verdicts import COLORS as VERDICT_COLORS
+    from helpers.analysis.verdicts import VERDICTS
 
     data = claims[claims["recomputed"].notna()].reset_index(drop=True)
     stated = data["stated"].astype(float)

@@ -2,7 +2,7 @@
 
 Every value read from a table stands for the interval its printed precision allows ("9.43M" is
 [9.425M, 9.435M]); recomputed densities carry the interval their inputs allow, and a stated figure agrees
-with its recomputation when the two intervals overlap (`helpers.verdicts`). The city scaling rule (a city's
+with its recomputation when the two intervals overlap (`helpers.analysis.verdicts`). The city scaling rule (a city's
 cameras are the national rate applied to its people) is `city_density`, used by every table and figure.
 """
 
@@ -13,17 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.cleaning import FLOAT_FORMAT
+from helpers.analysis.ranks import descending_ranks
+from helpers.analysis.verdicts import UNCHECKABLE, verdict
+from helpers.data.cleaning import FLOAT_FORMAT
+from helpers.data.float_text import format_floats
+from helpers.data.io import TABLE_RATE_DECIMALS, read_text_table
+from helpers.data.names import match_key, match_keys
+from helpers.data.text_arrays import TEXT, choose, sort_order
+from helpers.data.units import Number, per_sq_mi_to_per_km2
+from helpers.data.values import Interval, printed_interval, printed_step
 from helpers.errors import ParameterError
-from helpers.float_text import format_floats
-from helpers.io import TABLE_RATE_DECIMALS, read_text_table
-from helpers.names import match_key, match_keys
 from helpers.paths import resolve
-from helpers.ranks import descending_ranks
-from helpers.text_arrays import TEXT, choose, sort_order
-from helpers.units import Number, per_sq_mi_to_per_km2
-from helpers.values import Interval, printed_interval, printed_step
-from helpers.verdicts import UNCHECKABLE, verdict
 
 PER = 1000.0  # rates are per 1,000 people
 
@@ -90,7 +90,7 @@ def city_density(rate_per_1000: Number, people_per_sq_mi: Number) -> Number:
     its people (rate x population / area, with population / area = ``people_per_sq_mi``).
 
     The one definition behind the audit's recomputation of the article's Chinese cities and every scenario's
-    city estimates (`helpers.scenarios.city_estimates`, the sensitivity step).
+    city estimates (`helpers.analysis.scenarios.city_estimates`, the sensitivity step).
     """
     _require_non_negative(rate_per_1000, "rate per 1,000")
     _require_non_negative(people_per_sq_mi, "people per square mile")
@@ -166,7 +166,7 @@ def _buffer(column: pd.Series) -> tuple | None:
 
 
 def city_keys(column: pd.Series) -> np.ndarray:
-    """`match_key` of every name of ``column`` (`helpers.names.match_keys`: Arrow kernels, no Python per name),
+    """`match_key` of every name of ``column`` (`helpers.data.names.match_keys`: Arrow kernels, no Python per name),
     kept for the column's buffer.
 
     The kept entry holds the column itself, so under pandas' copy-on-write any later change to the frame's
@@ -191,7 +191,7 @@ def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
 
 def _formatted(values: pd.Series) -> pd.Series:
     """``FLOAT_FORMAT`` of every value, "" where missing, without a Python call per cell for a float column
-    (`helpers.float_text.format_floats`, infinities as Python writes them)."""
+    (`helpers.data.float_text.format_floats`, infinities as Python writes them)."""
     if values.dtype.kind != "f" or values.empty:
         return values.map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v)
     return pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True), index=values.index, dtype=TEXT)
@@ -389,7 +389,7 @@ def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
 
 
 def table_rate_decimals(cities: pd.DataFrame) -> int:
-    """The decimals of the whole table's stated rates per 1,000: kept in ``attrs`` by `helpers.io.load_processed`
+    """The decimals of the whole table's stated rates per 1,000: kept in ``attrs`` by `helpers.data.io.load_processed`
     when it read one country's rows, else `source_decimals` of ``cities``' own."""
     kept = cities.attrs.get(TABLE_RATE_DECIMALS)
     return int(kept) if kept is not None else source_decimals(cities["stated_per_1000"])

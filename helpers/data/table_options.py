@@ -75,7 +75,7 @@ class TableEntry(_Strict):
     """One city table and its options."""
 
     path: str | None = None
-    table: str | None = None  # a known public table (helpers/fetch.py)
+    table: str | None = None  # a known public table (helpers/data/fetch.py)
     name: str | None = None  # the table's name in the outputs (default: the file's stem or the table name)
     edition: str | None = None  # e.g. "2021", "2023": which edition of the ranking the table is
     column_mapping: dict[str, str] | str | None = None
@@ -105,7 +105,7 @@ def _first_error(exc: ValidationError) -> str:
 
 def entries(city_tables: object, column_mapping: object = None) -> list[TableEntry]:
     """The entries of ``city_tables`` as TableEntry; ``column_mapping`` applies to entries without their own."""
-    from helpers.fetch import TABLES
+    from helpers.data.fetch import TABLES
 
     if city_tables is None:
         return []
@@ -138,7 +138,7 @@ def entries(city_tables: object, column_mapping: object = None) -> list[TableEnt
 
 def local_file(entry: TableEntry) -> Path:
     """The entry's CSV on this machine: a known table is fetched (or found in the cache) by its pinned sha256."""
-    from helpers.fetch import TABLES, fetch_table
+    from helpers.data.fetch import TABLES, fetch_table
 
     if entry.table is not None:
         return fetch_table(entry.table)
@@ -151,7 +151,7 @@ def local_file(entry: TableEntry) -> Path:
 
 def named_files(entry: TableEntry) -> dict[str, Path | str]:
     """{what: file} for every file the entry names (a known table as its pinned sha256 instead of a path)."""
-    from helpers.fetch import TABLES
+    from helpers.data.fetch import TABLES
 
     out: dict[str, Path | str] = {}
     if entry.table is not None:

@@ -82,7 +82,7 @@ STEP_TABLE: tuple[StepSpec, ...] = (
         },
         uses={"cleaning_dir": "01_data_cleaning"}),
     StepSpec(
-        "sensitivity", "helpers.sensitivity:run_step", per_scenario=True,
+        "sensitivity", "helpers.analysis.sensitivity:run_step", per_scenario=True,
         parameters={
             "seed": Param(None, Annotated[int, Field(ge=0)] | None, "Monte Carlo seed (None: the scenarios file's)"),
             "n_draws": Param(None, Annotated[int, Field(ge=1, le=10_000_000)] | None,
@@ -108,7 +108,7 @@ STEP_TABLE: tuple[StepSpec, ...] = (
         "04_compare", "notebooks/04_compare.ipynb",
         uses={"scenario_dirs": "03_scenarios", "sensitivity_dirs": "sensitivity"}),
     StepSpec(
-        "gather", "helpers.gather:run_step",
+        "gather", "helpers.report.gather:run_step",
         uses={"step_dirs": "*"},
         owns={"tables_dir": "tables", "figures_dir": "figures", "numbers_dir": "numbers"}),
 )
@@ -164,8 +164,8 @@ def stored_parameters(notebook: Path) -> dict[str, Any]:
 
 def scenario_names(root: Path = PROJECT_ROOT) -> list[str]:
     """Scenario names of the (validated) scenarios file, in file order."""
-    from helpers.config import load_spec
-    from helpers.config import scenario_names as names
+    from helpers.data.scenarios_file import load_spec
+    from helpers.data.scenarios_file import scenario_names as names
 
     return names(load_spec(root / SCENARIOS_FILE))
 

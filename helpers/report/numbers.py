@@ -229,9 +229,9 @@ def to_json(numbers: list[Number]) -> str:
 
 
 def to_tex(numbers: list[Number]) -> str:
-    from helpers.tables import latex_escape
+    from helpers.report.tables import latex_escape
 
-    lines = ["% Headline numbers of the outputs, written by helpers/numbers.py (the gather step); do not edit.",
+    lines = ["% Headline numbers of the outputs, written by helpers/report/numbers.py (the gather step); do not edit.",
              "% Each is a macro (\\cctvHighRate) and a key (\\cctv{high.rate}); numbers.json says where each was read.",
              r"\providecommand\cctv[1]{\ifcsname cctv@#1\endcsname\csname cctv@#1\endcsname\else"
              r"\textbf{??#1??}\PackageWarning{numbers}{unknown number #1}\fi}"]

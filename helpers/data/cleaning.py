@@ -1,6 +1,6 @@
 """Clean the article's figures into a tidy table, and write what notebook 01 produces; the cleaning log.
 
-City tables are read by `helpers.city_tables`."""
+City tables are read by `helpers.data.city_tables`."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.countries import resolve_country
-from helpers.float_text import FORMAT
-from helpers.io import HEADER_LINES, validate
+from helpers.data.countries import resolve_country
+from helpers.data.float_text import FORMAT
+from helpers.data.io import HEADER_LINES, validate
+from helpers.data.schemas import ARTICLE_FIGURES_CLEAN, CITIES
+from helpers.data.values import parse_cell
 from helpers.paths import resolve
-from helpers.schemas import ARTICLE_FIGURES_CLEAN, CITIES
-from helpers.tables import write_csv
-from helpers.values import parse_cell
+from helpers.report.tables import write_csv
 
 LOG_COLUMNS = ["source", "row", "column", "before", "after", "rule"]
 FLOAT_FORMAT = FORMAT  # "%.10g"

@@ -8,7 +8,7 @@ from functools import cache
 
 import pycountry
 
-from helpers.names import match_key
+from helpers.data.names import match_key
 
 # Names that pycountry does not know, as they appear in public tables and in the article.
 ALIASES: dict[str, str] = {

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from helpers.text_arrays import as_arrow, mask
+from helpers.data.text_arrays import as_arrow, mask
 
 _KEY = r"^[a-z0-9]+(?: [a-z0-9]+)*$"  # a lower-cased name that is already its own key (unless it ends in " city")
 

@@ -31,11 +31,11 @@ import pyarrow as arrow
 import pyarrow.compute as pc
 
 from helpers.atomic import atomic_path, write_text
+from helpers.data.float_text import FORMAT, format_floats
+from helpers.data.text_arrays import text_offsets, text_scalar
+from helpers.data.units import DECIMALS
 from helpers.errors import ParameterError
-from helpers.float_text import FORMAT, format_floats
 from helpers.paths import check_file_stem
-from helpers.text_arrays import text_offsets, text_scalar
-from helpers.units import DECIMALS
 
 CSV_FLOAT = FORMAT  # "%.10g"
 CSV_CHUNK_ROWS = 100_000  # rows made into CSV text at a time
@@ -590,7 +590,7 @@ def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None
             text = before + r"\end{tabularx}" + after
     if not long:
         text = text.replace("\\centering\n", f"\\centering\n{size}\n", 1)
-    head = [f"% {name}: presentation table written by helpers/tables.py (data: {name}.csv).",
+    head = [f"% {name}: presentation table written by helpers/report/tables.py (data: {name}.csv).",
             "% Needs \\usepackage{" + ",".join(LATEX_PACKAGES) + "}.", r"\begingroup", SISETUP]
     if long:
         head.append(size)

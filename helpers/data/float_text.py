@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from helpers.text_arrays import mask, text_scalar
+from helpers.data.text_arrays import mask, text_scalar
 
 FORMAT = "%.10g"
 DIGITS = 10

@@ -14,7 +14,7 @@ from typing import Any
 
 from helpers.errors import ProjectError
 from helpers.paths import PROJECT_ROOT
-from helpers.steps import OUTPUTS_DIR, STEP_TABLE, StepSpec
+from helpers.pipeline.steps import OUTPUTS_DIR, STEP_TABLE, StepSpec
 
 ALL = "*"  # ``uses`` value: every other run's folders (the gather step)
 
@@ -165,6 +165,6 @@ def with_parameters(pipeline: Pipeline, overrides: dict[str, dict[str, Any]]) ->
 def default_pipeline(root: Path = PROJECT_ROOT, outputs_dir: str = OUTPUTS_DIR,
                      table: Iterable[StepSpec] = STEP_TABLE) -> Pipeline:
     """The project's pipeline; scenario names come from the validated scenarios file."""
-    from helpers.steps import scenario_names
+    from helpers.pipeline.steps import scenario_names
 
     return expand(tuple(table), scenario_names(root), root, outputs_dir)

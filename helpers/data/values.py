@@ -49,7 +49,7 @@ class ParsedValue:
     """A number and how to read it: exact, approximate, or a bound (censored value)."""
 
     value: float
-    qualifier: str  # one of helpers.schemas.QUALIFIERS
+    qualifier: str  # one of helpers.data.schemas.QUALIFIERS
 
 
 def parse_value_text(text: object) -> ParsedValue:

@@ -1,4 +1,4 @@
-"""Lean TrueType subsets for the PDFs `helpers.figures.save_figure` writes.
+"""Lean TrueType subsets for the PDFs `helpers.report.figures.save_figure` writes.
 
 A PDF places every glyph itself, so a viewer never applies a font's OpenType layout tables (GSUB, GPOS, GDEF:
 ligatures, kerning, mark positioning; matplotlib has already laid the text out). matplotlib's Type 42 embedding

@@ -32,8 +32,8 @@ SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 RUNNER_ONLY = {".lock", "run-record.json", QUICK}  # under the outputs root: not part of the decision
 REFUSE = {"--list", "--dry-run", "--force", "--grid", "--cluster", "-h", "--help"}
 LEFTOVERS = (".journal.json", ".staging", ".trash", "failed")
-ROOT = Path(__file__).resolve().parents[1]
-STATUS = "skipped-unchanged"  # helpers.run.SKIPPED
+ROOT = Path(__file__).resolve().parents[2]
+STATUS = "skipped-unchanged"  # helpers.pipeline.run.SKIPPED
 
 
 def _sha256(path: Path) -> str:

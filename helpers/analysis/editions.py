@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.density import COUNTED, rank_at_precision
-from helpers.names import match_keys
+from helpers.analysis.density import COUNTED, rank_at_precision
+from helpers.data.names import match_keys
 
 RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from helpers.float_text import format_floats
-from helpers.text_arrays import as_arrow, byte_at, mask, stripped
-from helpers.values import parse_value_text
+from helpers.data.float_text import format_floats
+from helpers.data.text_arrays import as_arrow, byte_at, mask, stripped
+from helpers.data.values import parse_value_text
 
 MISSING_MARKERS = {"n/a", "na", "-", "\u2013", "\u2014", "?", "none", "null"}
 _SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,

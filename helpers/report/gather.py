@@ -1,8 +1,8 @@
 r"""The gather step: flat ``tables/`` and ``figures/`` for a paper, copied from every step's folder, with indexes,
-and the headline numbers (``numbers/numbers.tex`` and ``.json``, `helpers.numbers`).
+and the headline numbers (``numbers/numbers.tex`` and ``.json``, `helpers.report.numbers`).
 
-A table is a ``.csv``/``.md``/``.tex`` trio written by `helpers.tables.save_table`; a figure is a
-``.png``/``.svg``/``.pdf`` set with its ``.json`` caption sidecar (`helpers.figures.save_figure`). Files of a
+A table is a ``.csv``/``.md``/``.tex`` trio written by `helpers.report.tables.save_table`; a figure is a
+``.png``/``.svg``/``.pdf`` set with its ``.json`` caption sidecar (`helpers.report.figures.save_figure`). Files of a
 per-scenario run get the scenario appended to their name (``national`` -> ``national_high``), and so does the
 LaTeX label of a table (``tab:national`` -> ``tab:national_high``). The order is the step table's, never what
 happens to lie on disk. Each flat folder has an ``index.md`` (to read) and an ``index.tex`` (for a paper:
@@ -69,7 +69,7 @@ def run_step(*, step_dirs: Mapping[str, str | Path], tables_dir: str | Path, fig
     write_text(figures / "index.tex", figure_index_tex(figure_entries))
     write_text(tables / "index.tex", table_index_tex(table_files))
     if numbers_dir is not None:
-        from helpers.numbers import write
+        from helpers.report.numbers import write
 
         write(step_dirs, numbers_dir)
 
@@ -87,9 +87,9 @@ def relabel(tex: str, stem: str, name: str) -> str:
 def figure_index_tex(entries: list[tuple[dict, str]]) -> str:
     """``figures/index.tex``: a figure environment per figure, its caption from the sidecar, label ``fig:<name>``,
     at its own size (figures are drawn at the journal's column widths); a float barrier after each step."""
-    from helpers.tables import latex_escape
+    from helpers.report.tables import latex_escape
 
-    header = ["% Every figure of figures/, in step-table order; written by the gather step (helpers/gather.py).",
+    header = ["% Every figure of figures/, in step-table order; written by the gather step (helpers/report/gather.py).",
               "% Needs \\usepackage{graphicx} and \\outputsdir (the outputs folder, e.g. ../outputs)."]
     return _by_step(header, [(step_id, ["\\begin{figure}[htbp]", "\\centering",
                                         f"\\includegraphics{{\\outputsdir/figures/{meta['files']['pdf']['file']}}}",

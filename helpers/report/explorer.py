@@ -2,7 +2,7 @@
 
 Sliders for China's camera count, the population assumption and the world-total rule recompute the
 national rate, China's share, the rest of the world's rate and the Chinese cities' estimates with the
-same helpers as the batch run (``helpers.scenarios``). Without ipywidgets, or without an interactive
+same helpers as the batch run (``helpers.analysis.scenarios``). Without ipywidgets, or without an interactive
 frontend (papermill, nbconvert, an HTML export), ``explore`` displays the same quantities as tables:
 every scenario of the file under both world-total rules.
 """
@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from helpers import scenarios
+from helpers.analysis import scenarios
+from helpers.analysis.scenarios import Scenario
 from helpers.errors import ProjectError
-from helpers.scenarios import Scenario
 
 NUMBER = "number"  # the population option that takes a number of people
 CITY_COLUMNS = ["city", "basis", "per_sq_mi", "per_km2"]
@@ -41,7 +41,7 @@ def figure_values(figures: pd.DataFrame) -> dict[str, float]:
 
 
 def resolve(choice: Choice, values: dict[str, float], spec: dict) -> Scenario:
-    """The scenario a choice stands for, resolved and checked by ``helpers.scenarios.resolve_scenario``."""
+    """The scenario a choice stands for, resolved and checked by ``helpers.analysis.scenarios.resolve_scenario``."""
     return scenarios.resolve_scenario(choice.scenario, values, population=choice.population,
                                       china_cameras=choice.china_cameras, world_cameras=choice.world_cameras,
                                       world_population=choice.world_population, world_rule=choice.world_rule,
@@ -49,14 +49,14 @@ def resolve(choice: Choice, values: dict[str, float], spec: dict) -> Scenario:
 
 
 def national(s: Scenario) -> dict[str, float]:
-    """China's count and population under ``s``, then ``helpers.scenarios.national_results`` (its rule)."""
+    """China's count and population under ``s``, then ``helpers.analysis.scenarios.national_results`` (its rule)."""
     return {"china_cameras": s.china_cameras, "china_population": s.china_population,
             **scenarios.national_results(s)}
 
 
 def chinese_cities(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
                    printed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The Chinese cities' estimates under ``s`` (``helpers.scenarios.city_estimates``, as in notebook 03)."""
+    """The Chinese cities' estimates under ``s`` (``helpers.analysis.scenarios.city_estimates``, as in notebook 03)."""
     est = scenarios.city_estimates(s, figures, cities, printed=printed)
     return est.loc[est["in_china"], CITY_COLUMNS].reset_index(drop=True)
 

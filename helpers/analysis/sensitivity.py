@@ -24,10 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import scenarios
-from helpers.atomic import write_text
-from helpers.audit import Known, fmt, known_figures
-from helpers.density import (
+from helpers.analysis import scenarios
+from helpers.analysis.audit import Known, fmt, known_figures
+from helpers.analysis.density import (
     cell_intervals,
     city_densities,
     city_density,
@@ -36,14 +35,15 @@ from helpers.density import (
     per_thousand,
     read_printed,
 )
+from helpers.analysis.scenarios import Scenario
+from helpers.atomic import write_text
+from helpers.data.io import load_processed
+from helpers.data.units import round_columns
+from helpers.data.values import Interval, printed_interval, propagate
 from helpers.errors import ParameterError
-from helpers.io import load_processed
 from helpers.params import number
 from helpers.paths import resolve
-from helpers.scenarios import Scenario
-from helpers.tables import save_table, to_csv
-from helpers.units import round_columns
-from helpers.values import Interval, printed_interval, propagate
+from helpers.report.tables import save_table, to_csv
 
 BINS = 60
 RATE = "china_per_1000"
