@@ -37,3 +37,14 @@ def test_folder_errors():
         folder("out", 3)
     with pytest.raises(ParameterError, match="parameter 'out': folder 'no/such' does not exist"):
         folder("out", "no/such", must_exist=True)
+
+
+def test_did_you_mean_suggests_the_closest_option_or_nothing():
+    from helpers.errors import closest, did_you_mean
+
+    # "scenaro" is "scenario" with one letter dropped: ratio 2*7/15 = 0.93, well above 0.6
+    assert did_you_mean("scenaro", ["scenario", "seed"]) == "; did you mean 'scenario'?"
+    # "zzz" shares no letter with either option: ratio 0, nothing suggested
+    assert did_you_mean("zzz", ["scenario", "seed"]) == ""
+    # cutoff 0 always gives the best match, even a poor one ("zzz" vs "seed": ratio 0, but the only option)
+    assert closest("zzz", ["seed"], cutoff=0.0) == "seed"
