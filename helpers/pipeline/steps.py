@@ -82,7 +82,7 @@ STEP_TABLE: tuple[StepSpec, ...] = (
         },
         uses={"cleaning_dir": "01_data_cleaning"}),
     StepSpec(
-        "sensitivity", "helpers.analysis.sensitivity:run_step", per_scenario=True,
+        "sensitivity", "helpers.report.sensitivity_step:run_step", per_scenario=True,
         parameters={
             "seed": Param(None, Annotated[int, Field(ge=0)] | None, "Monte Carlo seed (None: the scenarios file's)"),
             "n_draws": Param(None, Annotated[int, Field(ge=1, le=10_000_000)] | None,
