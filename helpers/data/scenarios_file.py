@@ -1,5 +1,5 @@
-"""Validation of data/raw/scenarios.yml (pydantic v2): any mistake is one ConfigError line naming file, line and key;
-`load_spec` returns the validated model (`ScenariosFile`) that every reader of the file uses.
+"""Validation of data/raw/scenarios.yml (pydantic v2): any mistake is one ConfigError line naming file, line and key
+(`helpers.data.yaml_config`); `load_spec` returns the validated model (`ScenariosFile`) every reader of the file uses.
 
 Deliberately light (no pandas, numpy or matplotlib): the batch runner calls it before anything runs.
 """
@@ -11,15 +11,14 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, get_args, get_origin
+from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, ValidationInfo
-from pydantic_core import PydanticCustomError
 
 from helpers.data.checksums import verify
 from helpers.data.values import parse_value_text
-from helpers.errors import ConfigError, ParameterError, closest, did_you_mean
+from helpers.data.yaml_config import Problem, fail, hint, pydantic_problems, raise_first, read_yaml, show
+from helpers.errors import ConfigError, ParameterError
 from helpers.paths import DATA_RAW, relative
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
@@ -38,40 +37,20 @@ CITY_INPUTS = ("printed_rounding",)  # how city populations and areas are drawn 
 
 # --- value validators (each failure is a PydanticCustomError carrying its message and a sub-location) ------------
 
-def _fail(message: str, *subloc: str | int) -> PydanticCustomError:
-    """An error whose message is used as is; ``subloc`` extends the field's location (a key inside the value)."""
-    return PydanticCustomError("config", "{message}", {"message": message, "subloc": subloc})
-
-
-def _show(value: object) -> str:
-    """A short, one-line rendering of a YAML value for messages."""
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    text = repr(value) if isinstance(value, str | dict | list) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"
-
-
-def _hint(word: object, options: Iterable[str], *, always: bool = False) -> str:
-    """"; did you mean 'x'?" for the closest option (`helpers.errors.did_you_mean`), else the valid options."""
-    options = list(options)
-    hint = did_you_mean(word, options, cutoff=0.0 if always else 0.6)
-    return hint or (f"; valid: {', '.join(options)}" if options else "")
 
 
 def _as_number(value: object, expected: str, *subloc: str | int) -> float:
     """A YAML number, or text such as "7.909e9" or "540,000,000" (YAML 1.1 reads 7.909e9 as text)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _fail(f"expected {expected}; got {_show(value)}", *subloc)
+        raise fail(f"expected {expected}; got {show(value)}", *subloc)
     try:
         number = float(value.replace(",", "").strip()) if isinstance(value, str) else float(value)
     except ValueError:
-        raise _fail(f"expected {expected}; got {_show(value)}", *subloc) from None
+        raise fail(f"expected {expected}; got {show(value)}", *subloc) from None
     if not math.isfinite(number):
-        raise _fail(f"expected a finite number; got {_show(value)}", *subloc)
+        raise fail(f"expected a finite number; got {show(value)}", *subloc)
     return number
 
 
@@ -97,31 +76,31 @@ def _reference(value: dict, info: ValidationInfo, keys: tuple[str, ...], expecte
     """Resolve {figure: <id>} from the article figures (or accept {implied_by: stated_rate} when allowed)."""
     for key in value:
         if key not in keys:
-            raise _fail("unknown key" + _hint(key, keys), str(key))
+            raise fail("unknown key" + hint(key, keys), str(key))
     if len(value) != 1:
-        raise _fail(f"expected {expected}; got {_show(value)}")
+        raise fail(f"expected {expected}; got {show(value)}")
     if "implied_by" in value:
         if value["implied_by"] != "stated_rate":
-            raise _fail(f"expected 'stated_rate' (the only rule); got {_show(value['implied_by'])}", "implied_by")
+            raise fail(f"expected 'stated_rate' (the only rule); got {show(value['implied_by'])}", "implied_by")
         return IMPLIED
     figure_id = value["figure"]
     figures: dict[str, float | str] = info.context["figures"]
     source = info.context["figures_file"]
     if not isinstance(figure_id, str):
-        raise _fail(f"expected a figure id from {source}; got {_show(figure_id)}", "figure")
+        raise fail(f"expected a figure id from {source}; got {show(figure_id)}", "figure")
     if figure_id not in figures:
-        raise _fail(f"article figure {figure_id!r} is not in {source}" + _hint(figure_id, figures, always=True),
+        raise fail(f"article figure {figure_id!r} is not in {source}" + hint(figure_id, figures, always=True),
                     "figure")
     resolved = figures[figure_id]
     if isinstance(resolved, str):
-        raise _fail(f"article figure {figure_id!r} in {source} is not a number: {resolved}", "figure")
+        raise fail(f"article figure {figure_id!r} in {source} is not a number: {resolved}", "figure")
     return Value(number=resolved, figure=figure_id)
 
 
 def _positive(value: Value) -> Value:
     if value.number <= 0:
         origin = f" (article figure {value.figure!r})" if value.figure else ""
-        raise _fail(f"must be greater than 0; got {_fmt(value.number)}{origin}")
+        raise fail(f"must be greater than 0; got {_fmt(value.number)}{origin}")
     return value
 
 
@@ -136,7 +115,7 @@ def _positive_value(value: object, info: ValidationInfo) -> Value:
 def _figure_value(value: object, info: ValidationInfo) -> Value:
     """{figure: <id>} only (its printed rounding is part of what it means), whose value is > 0."""
     if not isinstance(value, dict):
-        raise _fail(f"expected {{figure: <id>}} (the printed figure's rounding is used); got {_show(value)}")
+        raise fail(f"expected {{figure: <id>}} (the printed figure's rounding is used); got {show(value)}")
     return _positive(_reference(value, info, ("figure",), "{figure: <id>}"))  # type: ignore[arg-type]
 
 
@@ -164,10 +143,10 @@ def _whole(value: object, low: int, high: int | None = None) -> int:
     """A whole number in [low, high]: 10000, 1e4 or "10,000", but never 1.9 (refused, not truncated)."""
     number = _as_number(value, "a whole number")
     if not number.is_integer():
-        raise _fail(f"expected a whole number; got {_show(value)}")
+        raise fail(f"expected a whole number; got {show(value)}")
     if number < low or (high is not None and number > high):
         rule = f"at least {low:,}" if high is None else f"between {low:,} and {high:,}"
-        raise _fail(f"must be {rule}; got {_fmt(number)}")
+        raise fail(f"must be {rule}; got {_fmt(number)}")
     return int(number)
 
 
@@ -186,33 +165,33 @@ def _draws(value: object) -> int:
 def _fraction(value: object) -> float:
     number = _as_number(value, "a number between 0 and 1")
     if not 0 <= number <= 1:
-        raise _fail(f"must be between 0 and 1; got {_fmt(number)}")
+        raise fail(f"must be between 0 and 1; got {_fmt(number)}")
     return number
 
 
 def _two_names(value: object) -> tuple[str, str]:
     if not isinstance(value, list) or len(value) != 2:
-        raise _fail(f"expected a list of two population assumption names; got {_show(value)}")
+        raise fail(f"expected a list of two population assumption names; got {show(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            raise _fail(f"expected a population assumption name; got {_show(item)}", i)
+            raise fail(f"expected a population assumption name; got {show(item)}", i)
     return value[0], value[1]
 
 
 def _percentiles(value: object) -> tuple[float, ...]:
     if not isinstance(value, list) or not value:
-        raise _fail(f"expected a list of percentiles between 0 and 100; got {_show(value)}")
+        raise fail(f"expected a list of percentiles between 0 and 100; got {show(value)}")
     out: list[float] = []
     for i, item in enumerate(value):
         p = _as_number(item, "a percentile between 0 and 100", i)
         if not 0 <= p <= 100:
-            raise _fail(f"percentile must be between 0 and 100; got {_fmt(p)}", i)
+            raise fail(f"percentile must be between 0 and 100; got {_fmt(p)}", i)
         if out and p <= out[-1]:
-            raise _fail(f"percentiles must increase; {_fmt(p)} follows {_fmt(out[-1])}", i)
+            raise fail(f"percentiles must increase; {_fmt(p)} follows {_fmt(out[-1])}", i)
         out.append(p)
     missing = [p for p in REQUIRED_PERCENTILES if p not in out]
     if missing:
-        raise _fail(f"must include {', '.join(_fmt(p) for p in REQUIRED_PERCENTILES)} (notebook 04 compares them); "
+        raise fail(f"must include {', '.join(_fmt(p) for p in REQUIRED_PERCENTILES)} (notebook 04 compares them); "
                     f"missing {', '.join(_fmt(p) for p in missing)}")
     return tuple(out)
 
@@ -222,7 +201,7 @@ def _choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
 
     def check(value: object) -> str:
         if not isinstance(value, str) or value not in options:
-            raise _fail(f"unknown {what} {_show(value)}" + _hint(value, options, always=True))
+            raise fail(f"unknown {what} {show(value)}" + hint(value, options, always=True))
         return value
 
     return check
@@ -230,7 +209,7 @@ def _choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise _fail(f"expected a scenario name; got {_show(value)}")
+        raise fail(f"expected a scenario name; got {show(value)}")
     return value
 
 
@@ -246,13 +225,13 @@ def name_problem(value: object) -> str | None:
 def _scenario_name(value: object) -> str:
     problem = name_problem(value)
     if problem:
-        raise _fail(problem)
+        raise fail(problem)
     return value  # type: ignore[return-value]  # checked: a name
 
 
 def _name(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise _fail(f"a population assumption name must be text; got {_show(value)}")
+        raise fail(f"a population assumption name must be text; got {show(value)}")
     return value
 
 
@@ -338,12 +317,9 @@ class ScenariosFile(_Strict):
 
 # --- rules across sections (after the structure is valid) ---------------------------------------
 
-Problem = tuple[tuple[str | int, ...], str]
-
-
 def _unknown(loc: tuple[str | int, ...], what: str, name: str, options: Iterable[str], *, always: bool = False,
              tail: str = "") -> Problem:
-    return loc, f"unknown {what} {name!r}" + _hint(name, options, always=always) + tail
+    return loc, f"unknown {what} {name!r}" + hint(name, options, always=always) + tail
 
 
 def _name_checks(spec: ScenariosFile) -> list[Problem]:
@@ -432,128 +408,6 @@ def _cross_checks(spec: ScenariosFile) -> list[Problem]:
     return [*_name_checks(spec), *_count_checks(spec), *_fallback_checks(spec), *_population_checks(spec)]
 
 
-# --- locating and wording errors ----------------------------------------------------------------
-
-def _type_at(loc: tuple[str | int, ...]) -> tuple[Any, Any]:
-    """The annotation (and pydantic field, if any) that describes the value at ``loc``."""
-    t: Any = ScenariosFile
-    field = None
-    for part in loc:
-        if isinstance(t, type) and issubclass(t, BaseModel) and part in t.model_fields:
-            field = t.model_fields[part]
-            t = field.annotation
-        elif get_origin(t) is dict:
-            t, field = get_args(t)[1], None
-        else:
-            return None, None
-    return t, field
-
-
-def _keys_at(loc: tuple[str | int, ...]) -> list[str]:
-    t, _ = _type_at(loc)
-    return list(t.model_fields) if isinstance(t, type) and issubclass(t, BaseModel) else []
-
-
-def _pydantic_problems(errors: list[dict]) -> tuple[list[Problem], set[int]]:
-    """Problems for pydantic's errors, and which of them are missing keys.
-
-    A missing key that an unknown key in the same mapping is a misspelling of is the same mistake: left out.
-    """
-    misspelt = {(tuple(e["loc"][:-1]), closest(e["loc"][-1], _keys_at(tuple(e["loc"][:-1]))))
-                for e in errors if e["type"] == "extra_forbidden"}
-    kept = [e for e in errors if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), e["loc"][-1]) in misspelt)]
-    return [_describe(e) for e in kept], {i for i, e in enumerate(kept) if e["type"] == "missing"}
-
-
-def _expected_mapping(loc: tuple[str | int, ...]) -> str:
-    t, field = _type_at(loc)
-    if isinstance(t, type) and issubclass(t, BaseModel):
-        return f"a mapping of {', '.join(t.model_fields)}"
-    if field is not None and field.description:
-        return f"a mapping of {field.description}"
-    return "a mapping"
-
-
-def _describe(error: dict) -> Problem:
-    """(location, message) for one pydantic error."""
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if loc and loc[-1] == "[key]":  # a mapping key (scenario or assumption name) was refused
-        loc = loc[:-1]
-    if kind == "config":
-        return loc + tuple(ctx.get("subloc", ())), ctx["message"]
-    if kind == "missing":
-        return loc, "required key is missing"
-    if kind == "extra_forbidden":
-        return loc, "unknown key" + _hint(loc[-1], _keys_at(loc[:-1]))
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return loc, f"expected {_expected_mapping(loc)}; got {_show(error['input'])}"
-    if kind == "string_type":
-        return loc, f"expected text; got {_show(error['input'])}"
-    return loc, f"{error['msg']}; got {_show(error.get('input'))}"
-
-
-def _line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
-    """1-based line of the key (or list item) at ``loc`` in the YAML node tree; None if it is not there."""
-    if root is None:
-        return None
-    node, line = root, root.start_mark.line
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)]
-            if not match:
-                return None
-            key, node = match[-1]
-            line = key.start_mark.line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line
-        else:
-            return None
-    return line + 1
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
-def _raise(path: Path, root: yaml.Node | None, problems: list[Problem], *,
-           missing: frozenset[int] | set[int] = frozenset()) -> NoReturn:
-    """Raise ConfigError for the first problem in file order, counting the others."""
-    located = []
-    for i, (loc, message) in enumerate(problems):
-        # A missing key is shown at the line of the mapping that lacks it (none for a top-level key).
-        line = (_line(root, loc[:-1]) if len(loc) > 1 else None) if i in missing else _line(root, loc)
-        located.append((line is None, line or 0, i, loc, message))
-    located.sort()
-    _, line, _, loc, message = located[0]
-    where = relative(path) + (f" line {line}" if line else "")
-    text = f"{where}: {_dotted(loc)}: {message}" if loc else f"{where}: {message}"
-    if len(problems) > 1:
-        text += f" (and {len(problems) - 1} more)"
-    raise ConfigError(" ".join(text.split("\n")))
-
-
-def _duplicates(node: yaml.Node | None, loc: tuple[str | int, ...] = ()) -> list[Problem]:
-    """Keys given twice in one mapping (safe_load would silently keep the last)."""
-    problems: list[Problem] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else None
-            if name is not None and name != "<<":
-                if name in seen:
-                    problems.append(((*loc, name), f"duplicate key (first on line {seen[name]}); YAML would keep "
-                                     "only the last"))
-                seen.setdefault(name, key.start_mark.line + 1)
-            problems.extend(_duplicates(value, loc + ((name,) if name is not None else ())))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            problems.extend(_duplicates(item, (*loc, i)))
-    return problems
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 def _read_figures(path: Path) -> dict[str, float | str]:
@@ -576,25 +430,6 @@ def _read_figures(path: Path) -> dict[str, float | str]:
     return figures
 
 
-def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, object]:
-    """The node tree (for line numbers) and the data yaml.safe_load would return, from one parse."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = relative(path) + (f" line {mark.line + 1}" if mark else "")
-        problem = str(exc.problem or "")
-        short = f"{exc.context} {problem}" if exc.context and (not problem or problem.startswith("but ")) else problem
-        short = " ".join((short or "unreadable").split())
-        raise ConfigError(f"{where}: not valid YAML: {short}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{relative(path)}: not valid YAML: {' '.join(str(exc).split())}") from None
-    finally:
-        loader.dispose()
-
-
 def load_spec(path: Path = SCENARIOS_FILE, figures_path: Path = FIGURES_FILE, *,
               verify_checksum: bool = True) -> ScenariosFile:
     """The scenarios file, checksum-verified and fully validated: the one check of its rules.
@@ -607,25 +442,16 @@ def load_spec(path: Path = SCENARIOS_FILE, figures_path: Path = FIGURES_FILE, *,
         raise ConfigError(f"{relative(path)}: file not found")
     if verify_checksum:
         verify(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{relative(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    root, data = _parse_yaml(path, text)
-    if root is None:
-        raise ConfigError(f"{relative(path)}: the file is empty; expected {_expected_mapping(())}")
-    duplicates = _duplicates(root)
-    if duplicates:
-        _raise(path, root, duplicates)
+    root, data = read_yaml(path, ScenariosFile)
     context = {"figures": _read_figures(figures_path), "figures_file": relative(figures_path)}
     try:
         spec = ScenariosFile.model_validate(data, context=context)
     except ValidationError as exc:
-        problems, missing = _pydantic_problems(exc.errors(include_url=False))
-        _raise(path, root, problems, missing=missing)
+        problems, missing = pydantic_problems(exc.errors(include_url=False), ScenariosFile)
+        raise_first(path, root, problems, missing=missing)
     problems = _cross_checks(spec)
     if problems:
-        _raise(path, root, problems)
+        raise_first(path, root, problems)
     return spec
 
 
