@@ -22,14 +22,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from helpers.data import scenarios_file
 from helpers.data.scenarios_file import scenario_names
 from helpers.errors import ParameterError
 from helpers.params import folder
-from helpers.paths import PROJECT_ROOT, resolve
+from helpers.paths import PROJECT_ROOT, relative, resolve
 
 OUTPUTS_DIR = "outputs"  # the default outputs root, relative to the project root
 SCRATCH_DIR = "scratch"  # where interactive runs with other parameters write (git-ignored)
-SCENARIOS_FILE = "data/raw/scenarios.yml"
+SCENARIOS_FILE = relative(scenarios_file.SCENARIOS_FILE)  # "data/raw/scenarios.yml"
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -66,6 +67,10 @@ class CellDefaults(Mapping[str, Param]):
         if isinstance(p, Param):
             return p
         return Param(cell_default(self.step, self.notebook, name, p.type), p.type, p.help, p.names_files)
+
+    def type_of(self, name: str) -> Any:
+        """The declared type of parameter ``name`` (without reading the notebook)."""
+        return self.declared[name].type
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.declared)
@@ -182,7 +187,9 @@ def _validated(kind: Any, value: Any, where: str) -> Any:
 def check_value(step: StepSpec | str, name: str, value: Any) -> Any:
     """``value`` validated against the parameter's declared type; ParameterError names step and parameter."""
     row = step if isinstance(step, StepSpec) else spec(step)
-    return _validated(row.parameters[name].type, value, f"parameter {name!r} of {row.name}")
+    params = row.parameters
+    kind = params.type_of(name) if isinstance(params, CellDefaults) else params[name].type
+    return _validated(kind, value, f"parameter {name!r} of {row.name}")
 
 
 def _cell_assignments(notebook: Path) -> dict[str, ast.expr]:
