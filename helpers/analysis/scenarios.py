@@ -95,8 +95,8 @@ def resolve_scenario(name: str, figures: dict[str, float], *, population: object
     if rule not in WORLD_RULES:
         raise ParameterError(f"world-total rule must be one of {', '.join(WORLD_RULES)}, got {rule!r}")
     cameras = _positive("china_cameras", china_cameras, entry.china_cameras if entry else None, figures)
-    own_rate = entry is not None and entry.stated_rate is not None and china_cameras is None
-    stated_rate = entry.stated_rate.resolve(figures) if own_rate else None  # type: ignore[union-attr]
+    own_rate = entry.stated_rate if entry is not None and china_cameras is None else None  # a new count: none
+    stated_rate = own_rate.resolve(figures) if own_rate is not None else None
     china_pop, label = _population(d.population if population is None else population, name, cameras, stated_rate,
                                    figures, spec)
     world = _positive("world_cameras", world_cameras, d.world_cameras, figures)
