@@ -83,7 +83,7 @@ def camera_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario) -
     """China's count: the share of the world total (both as printed, "approximately" read as the file's
     fraction) relative to the count they give, applied to the scenario's count."""
     cfg = spec.sensitivity.cameras
-    share, world = known[cfg.share.figure], known[cfg.world.figure]  # type: ignore[index]  # figures by the model
+    share, world = known[str(cfg.share.figure)], known[str(cfg.world.figure)]  # both {figure: <id>} in the file
     centre = share.value * world.value
     low, high = share.interval.low * world.interval.low / centre, share.interval.high * world.interval.high / centre
     return Uniform("china_cameras", s.china_cameras * low, s.china_cameras * high,

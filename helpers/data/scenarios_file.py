@@ -72,17 +72,18 @@ class Value(BaseModel):
         return float(figures[self.figure])
 
 
-def _reference(value: dict, info: ValidationInfo, keys: tuple[str, ...], expected: str) -> Value | str:
-    """Resolve {figure: <id>} from the article figures (or accept {implied_by: stated_rate} when allowed)."""
+def _one_key(value: dict, keys: tuple[str, ...], expected: str) -> None:
+    """A mapping of exactly one of ``keys``."""
     for key in value:
         if key not in keys:
             raise fail("unknown key" + hint(key, keys), str(key))
     if len(value) != 1:
         raise fail(f"expected {expected}; got {show(value)}")
-    if "implied_by" in value:
-        if value["implied_by"] != "stated_rate":
-            raise fail(f"expected 'stated_rate' (the only rule); got {show(value['implied_by'])}", "implied_by")
-        return IMPLIED
+
+
+def _figure(value: dict, info: ValidationInfo, expected: str, keys: tuple[str, ...] = ("figure",)) -> Value:
+    """{figure: <id>} resolved from the article figures, whose value must be > 0."""
+    _one_key(value, keys, expected)
     figure_id = value["figure"]
     figures: dict[str, float | str] = info.context["figures"]
     source = info.context["figures_file"]
@@ -90,11 +91,11 @@ def _reference(value: dict, info: ValidationInfo, keys: tuple[str, ...], expecte
         raise fail(f"expected a figure id from {source}; got {show(figure_id)}", "figure")
     if figure_id not in figures:
         raise fail(f"article figure {figure_id!r} is not in {source}" + hint(figure_id, figures, always=True),
-                    "figure")
+                   "figure")
     resolved = figures[figure_id]
     if isinstance(resolved, str):
         raise fail(f"article figure {figure_id!r} in {source} is not a number: {resolved}", "figure")
-    return Value(number=resolved, figure=figure_id)
+    return _positive(Value(number=resolved, figure=figure_id))
 
 
 def _positive(value: Value) -> Value:
@@ -108,7 +109,7 @@ def _positive_value(value: object, info: ValidationInfo) -> Value:
     """A number > 0, or {figure: <id>} whose value is > 0."""
     expected = "a number or {figure: <id>}"
     if isinstance(value, dict):
-        return _positive(_reference(value, info, ("figure",), expected))  # type: ignore[arg-type]
+        return _figure(value, info, expected)
     return _positive(Value(number=_as_number(value, expected)))
 
 
@@ -116,16 +117,21 @@ def _figure_value(value: object, info: ValidationInfo) -> Value:
     """{figure: <id>} only (its printed rounding is part of what it means), whose value is > 0."""
     if not isinstance(value, dict):
         raise fail(f"expected {{figure: <id>}} (the printed figure's rounding is used); got {show(value)}")
-    return _positive(_reference(value, info, ("figure",), "{figure: <id>}"))  # type: ignore[arg-type]
+    return _figure(value, info, "{figure: <id>}")
 
 
 def _population_rule(value: object, info: ValidationInfo) -> Value | str:
     """A population > 0, {figure: <id>}, or {implied_by: stated_rate} (returned as IMPLIED)."""
     expected = "a number, {figure: <id>} or {implied_by: stated_rate}"
-    if isinstance(value, dict):
-        resolved = _reference(value, info, ("figure", "implied_by"), expected)
-        return resolved if resolved == IMPLIED else _positive(resolved)  # type: ignore[arg-type]
-    return _positive(Value(number=_as_number(value, expected)))
+    keys = ("figure", "implied_by")
+    if not isinstance(value, dict):
+        return _positive(Value(number=_as_number(value, expected)))
+    if "implied_by" not in value:
+        return _figure(value, info, expected, keys)
+    _one_key(value, keys, expected)
+    if value["implied_by"] != "stated_rate":
+        raise fail(f"expected 'stated_rate' (the only rule); got {show(value['implied_by'])}", "implied_by")
+    return IMPLIED
 
 
 def _population_choice(value: object) -> Value | str:
@@ -226,7 +232,7 @@ def _scenario_name(value: object) -> str:
     problem = name_problem(value)
     if problem:
         raise fail(problem)
-    return value  # type: ignore[return-value]  # checked: a name
+    return str(value)
 
 
 def _name(value: object) -> str:
