@@ -23,10 +23,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from helpers.analysis import scenarios
-from helpers.data.scenarios_file import load_spec, scenario_names
+from helpers.data.scenarios_file import IMPLIED, Value, load_spec, scenario_names
 from helpers.errors import ChecksumError, ConfigError, ProjectError
 from helpers.paths import DATA_RAW, PROJECT_ROOT
 
@@ -81,10 +79,14 @@ def test_real_file_layout():
     assert lines[63 - 1] == "  city_inputs: printed_rounding" and len(lines) == 63
 
 
-def test_real_file_validates_to_what_safe_load_reads():
+def test_real_file_validates_to_the_model():
     spec = load_spec()
-    assert spec == yaml.safe_load(REAL)
-    assert spec["defaults"]["world_population"] == 7909295151
+    assert spec.defaults.world_population == Value(number=7909295151)  # typed in the file (line 24)
+    # line 39: {figure: china_cameras_conservative}, "540 million" in data/raw/article_figures.csv
+    assert spec.scenarios["conservative"].china_cameras == Value(number=540e6, figure="china_cameras_conservative")
+    assert spec.population_assumptions == {"stated": Value(number=1.46e9, figure="china_population"),
+                                           "implied": IMPLIED}
+    assert spec.sensitivity.percentiles == (5.0, 25.0, 50.0, 75.0, 95.0)
     assert scenario_names(spec) == scenario_names() == ["conservative", "high"]
     assert isinstance(ConfigError("x"), ProjectError)
 
@@ -174,9 +176,9 @@ def test_numbers_may_be_text_or_numbers(project):
     path = project / "data" / "raw" / "scenarios.yml"
     path.write_text(text, encoding="utf-8")
     spec = load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
-    assert spec == yaml.safe_load(text)
-    assert spec["sensitivity"]["draws"] == "1e4"  # YAML 1.1 text, read as 10,000 by helpers.analysis.sensitivity
-    assert spec["defaults"]["world_population"] == "7.909e9"  # YAML 1.1 reads it as text; still accepted
+    assert spec.sensitivity.draws == 10_000  # YAML 1.1 reads 1e4 as text; still a whole number
+    assert spec.defaults.world_population.number == 7.909e9  # text too
+    assert spec.scenarios["high"].china_cameras == Value(number=626e6)  # a number typed in, no figure
 
 
 def test_china_share_above_100_percent(error):
@@ -305,15 +307,7 @@ def test_checksum_is_verified_unless_disabled(project):
     figures = project / "data" / "raw" / "article_figures.csv"
     with pytest.raises(ChecksumError, match="has changed"):
         load_spec(path, figures)
-    assert load_spec(path, figures, verify_checksum=False)["sensitivity"]["draws"] == 20000
-
-
-def test_scenarios_module_delegates(project):
-    path = project / "data" / "raw" / "scenarios.yml"
-    path.write_text(edit("world_cameras: {figure: world_cameras}", "world_cameras: 0"), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"line 11: defaults\.world_cameras: must be greater than 0"):
-        scenarios.load_spec(path, verify_checksum=False)
-    assert scenarios.load_spec() == yaml.safe_load(REAL)
+    assert load_spec(path, figures, verify_checksum=False).sensitivity.draws == 20000
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
@@ -331,7 +325,7 @@ def test_world_total_rules(error, old, new, message):
 
 
 def test_the_world_total_is_a_named_assumption():
-    spec = load_spec()
-    assert spec["defaults"]["world_total"] == {"scenario": "conservative", "rule": "rest_of_world_fixed"}
+    d = load_spec().defaults
+    assert (d.world_total.scenario, d.world_total.rule) == ("conservative", "rest_of_world_fixed")
     # both UN populations from one source; the rest of the world is their difference
-    assert spec["defaults"]["world_population"] - spec["defaults"]["un_china_population"] == 6_483_401_686
+    assert d.world_population.number - d.un_china_population.number == 6_483_401_686

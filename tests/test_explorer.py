@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.analysis.scenarios import RULE_LABELS, city_estimates, load_spec, national_results, resolve_scenario
+from helpers.analysis.scenarios import RULE_LABELS, city_estimates, national_results, resolve_scenario
 from helpers.data.cleaning import clean_article_figures
 from helpers.data.io import load_raw
+from helpers.data.scenarios_file import ScenariosFile, load_spec
 from helpers.data.schemas import ARTICLE_FIGURES
 from helpers.report import explorer
 
@@ -26,7 +27,7 @@ def values(figures) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def spec() -> dict:
+def spec() -> ScenariosFile:
     return load_spec()
 
 
@@ -134,10 +135,10 @@ def test_in_a_kernel_without_frontend_it_displays_tables_not_widgets(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    source = ("from helpers import explorer\n"
+    source = ("from helpers.report import explorer\n"
               "from helpers.data.cleaning import clean_article_figures\n"
               "from helpers.data.io import load_raw\n"
-              "from helpers.analysis.scenarios import load_spec\n"
+              "from helpers.data.scenarios_file import load_spec\n"
               "from helpers.data.schemas import ARTICLE_FIGURES\n"
               "figures = clean_article_figures(load_raw('article_figures.csv', ARTICLE_FIGURES))[0]\n"
               "print(explorer.frontend_available())\n"

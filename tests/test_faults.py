@@ -355,17 +355,15 @@ def test_failing_scenario_leaves_the_published_scenarios_alone(project, outputs)
 
 
 # ----------------------------------------------------------------------------- notebooks' parameters cells
-def test_value_stored_in_parameters_cell_is_overridden(project, outputs):
+def test_parameters_cell_value_outside_its_type_is_refused(project, outputs):
+    """A notebook parameter's default is its parameters cell's value (helpers/pipeline/steps.py): one that breaks
+    the step table's type for it stops the run before anything runs."""
     before = snapshot(outputs)
     edit_cells(project, "02_density", lambda cells: params_cell(cells).update(
-        source=source_of(params_cell(cells)).replace("approx_tolerance = 0.05 ", "approx_tolerance = 0.5 ")))
-    text = check(run(project), 0, "warning: notebooks/02_density.ipynb stores approx_tolerance = 0.5")
-    assert status(text, "02_density") == "ran"  # the notebook changed
-    after = snapshot(outputs)
-    results = [p for p in before if p.startswith("02_density/") and not p.startswith("02_density/02_density.")]
-    assert results and all(after[p] == before[p] for p in results)  # computed with the step table's 0.05
-    assert "approx_tolerance = 0.5" in after["02_density/02_density.ipynb"].decode()
-    assert_consistent(outputs)
+        source=source_of(params_cell(cells)).replace("approx_tolerance = 0.05 ", "approx_tolerance = 5 ")))
+    check(run(project), 2, "notebooks/02_density.ipynb: parameters cell assigns approx_tolerance: input should be "
+                           "less than or equal to 1, got 5")
+    assert snapshot(outputs) == before
 
 
 @pytest.mark.parametrize("fault, fragment", [("extra", "parameters cell assigns bogus_knob"),

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_article_only_pipeline(run_notebook, tmp_path):
-    from helpers.analysis.sensitivity import run_step as sensitivity_step
+    from helpers.report.sensitivity_step import run_step as sensitivity_step
 
     clean, dens, sens = tmp_path / "clean", tmp_path / "density", tmp_path / "sens"
     run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))

@@ -16,19 +16,19 @@ from helpers.analysis.scenarios import (
     city_estimates,
     comparison_table,
     headline_city,
-    load_spec,
     national_rate,
     national_results,
     national_table,
     read_results,
     resolve_scenario,
-    scenario_names,
     write_results,
 )
 from helpers.data.cleaning import clean_article_figures, empty_cities, write_processed
 from helpers.data.io import load_raw
+from helpers.data.scenarios_file import ScenariosFile, load_spec, scenario_names
 from helpers.data.schemas import ARTICLE_FIGURES
 from helpers.errors import ParameterError
+from helpers.report.sensitivity_step import run_step
 
 REST_POPULATION = 7_909_295_151 - 1_425_893_465  # UN WPP 2022, mid-2021: the world minus China = 6,483,401,686
 SHENZHEN_PEOPLE = 6220 / 372.8 * 1000  # people per sq mi the printed 6,220 implies at 372.8: 16,684.549
@@ -45,7 +45,7 @@ def values(figures) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def spec() -> dict:
+def spec() -> ScenariosFile:
     return load_spec()
 
 
@@ -108,7 +108,8 @@ def test_user_population_and_user_scenario(values):
 
 @pytest.mark.parametrize(("name", "kwargs", "message"), [
     ("medium", {}, "parameter 'scenario': unknown scenario 'medium'; valid names: conservative, high"),
-    ("../x", {}, "parameter 'scenario' must be a name of letters"),
+    ("../x", {}, "parameter 'scenario': a scenario name must start with a letter or digit and contain only letters"),
+    ("common", {"china_cameras": 7e8}, "parameter 'scenario': 'common' is reserved"),
     ("high", {"china_cameras": -1}, "parameter 'china_cameras' must be greater than 0, got -1"),
     ("high", {"china_cameras": "lots"}, "parameter 'china_cameras' must be a number, got 'lots'"),
     ("high", {"china_cameras": 1.2e9, "world_rule": WORLD_FIXED},
@@ -220,14 +221,14 @@ def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
     write_processed(clean, figures, empty_cities(), pd.DataFrame(columns=["source", "row", "column", "before", "after",
                                                                           "rule"]))
     for name in ("conservative", "high"):
-        sensitivity.run_step(scenario=name, cleaning_dir=clean, output_dir=tmp_path / name, n_draws=500)
+        run_step(scenario=name, cleaning_dir=clean, output_dir=tmp_path / name, n_draws=500)
     cons, high = sensitivity.read(tmp_path / "conservative"), sensitivity.read(tmp_path / "high")
     assert cons.data["setup"]["scenario"] == "conservative" and cons.data["setup"]["draws"] == 500
     assert cons.data["central"]["china_per_1000"] == pytest.approx(369.8630137)
     assert high.data["summary"]["china_per_1000"]["p50"] > cons.data["summary"]["china_per_1000"]["p95"]
     assert set(cons.cities["city"]) == {"Shenzhen", "Wuhan", "Shanghai", "Qingdao"}
     first = (tmp_path / "high" / "sensitivity.json").read_bytes()
-    sensitivity.run_step(scenario="high", cleaning_dir=clean, output_dir=tmp_path / "high", n_draws=500)
+    run_step(scenario="high", cleaning_dir=clean, output_dir=tmp_path / "high", n_draws=500)
     assert (tmp_path / "high" / "sensitivity.json").read_bytes() == first
     assert sensitivity.read_for({"high": tmp_path / "high"}, "mine") is None  # a scenario of parameters only
 

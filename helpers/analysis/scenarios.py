@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,16 +26,20 @@ from helpers.analysis.density import (
     per_thousand,
 )
 from helpers.atomic import write_text
-from helpers.data import scenarios_file as config
 from helpers.data.names import match_keys
-from helpers.data.scenarios_file import REST_FIXED, WORLD_FIXED, WORLD_RULES
+from helpers.data.scenarios_file import (
+    REST_FIXED,
+    WORLD_FIXED,
+    WORLD_RULES,
+    ScenariosFile,
+    Value,
+    load_spec,
+    name_problem,
+)
 from helpers.data.units import per_sq_mi_to_per_km2
 from helpers.errors import ParameterError
 from helpers.params import number
-from helpers.paths import DATA_RAW
 
-SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RULE_LABELS = {WORLD_FIXED: "world total fixed", REST_FIXED: "rest of world fixed"}
 
 
@@ -56,93 +61,74 @@ class Scenario:
     un_china_population: float  # UN: China, from the same source as world_population
 
 
-def load_spec(path: Path = SCENARIOS_FILE, *, verify_checksum: bool = True) -> dict:
-    """The scenarios file, checksum-verified and validated (scenarios_file.load_spec; raises ConfigError)."""
-    return config.load_spec(path, verify_checksum=verify_checksum)
+def _positive(name: str, override: object, value: Value | None, figures: dict[str, float]) -> float:
+    """A parameter's value (checked: a number > 0), or else the file's ``value`` (validated when the file was read)."""
+    if override is not None or value is None:
+        return number(name, override, low=0, low_open=True)
+    return value.resolve(figures)
 
 
-def scenario_names(spec: dict | None = None) -> list[str]:
-    """Names of the scenarios defined in the file, in file order."""
-    return list((spec or load_spec())["scenarios"])
-
-
-def _value(name: str, raw: object, figures: dict[str, float], **rules) -> float:
-    """A number, or {figure: id} looked up in the article figures, checked against ``rules``."""
-    if isinstance(raw, dict) and "figure" in raw:
-        if raw["figure"] not in figures:
-            raise ParameterError(f"{name}: article figure {raw['figure']!r} does not exist")
-        raw = figures[raw["figure"]]
-    return number(name, raw, **rules)
+def _check_name(name: object, defined: Mapping[str, object], china_cameras: object) -> None:
+    problem = name_problem(name)
+    if problem:
+        raise ParameterError(f"parameter 'scenario': {problem}, got {name!r}")
+    if name not in defined and china_cameras is None:
+        raise ParameterError(f"parameter 'scenario': unknown scenario {name!r}; valid names: "
+                             f"{', '.join(defined)} (or pass china_cameras to define a new one)")
 
 
 def resolve_scenario(name: str, figures: dict[str, float], *, population: object = None,
                      china_cameras: object = None, world_cameras: object = None, world_population: object = None,
-                     world_rule: str | None = None, spec: dict | None = None) -> Scenario:
-    """The scenario ``name`` from the file, with any papermill overrides applied and every rule checked.
+                     world_rule: str | None = None, spec: ScenariosFile | None = None) -> Scenario:
+    """The scenario ``name`` of the validated scenarios file (`load_spec`), with any parameter overrides applied.
 
-    A name that is not in the file is a user-defined scenario and needs ``china_cameras``. ``world_cameras``
-    overrides the world total that goes with the reference scenario's count; ``world_rule`` the file's
-    world-total rule (`world_total`).
+    ``figures`` ({figure_id: value}, the cleaned article figures) gives the numbers of the file's {figure: id}
+    values. A name that is not in the file is a user-defined scenario and needs ``china_cameras``.
+    ``world_cameras`` overrides the world total that goes with the reference scenario's count; ``world_rule``
+    the file's world-total rule. A parameter that breaks a rule raises ParameterError naming it.
     """
     spec = spec or load_spec()
-    defined = spec["scenarios"]
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ParameterError(f"parameter 'scenario' must be a name of letters, digits, '_' or '-', got {name!r}")
-    if name not in defined and china_cameras is None:
-        raise ParameterError(f"parameter 'scenario': unknown scenario {name!r}; valid names: "
-                             f"{', '.join(defined)} (or pass china_cameras to define a new one)")
-    entry = defined.get(name, {"description": f"user-defined scenario {name!r}"})
-    defaults = spec["defaults"]
-    rule = defaults["world_total"]["rule"] if world_rule is None else world_rule
+    _check_name(name, spec.scenarios, china_cameras)
+    entry = spec.scenarios.get(name)
+    d = spec.defaults
+    rule = d.world_total.rule if world_rule is None else world_rule
     if rule not in WORLD_RULES:
         raise ParameterError(f"world-total rule must be one of {', '.join(WORLD_RULES)}, got {rule!r}")
-    cameras = _value("china_cameras", entry["china_cameras"] if china_cameras is None else china_cameras, figures,
-                     low=0, low_open=True)
-    stated_rate = (_value("stated_rate", entry["stated_rate"], figures, low=0, low_open=True)
-                   if "stated_rate" in entry and china_cameras is None else None)
-    assumption = defaults["population"] if population is None else population
-    china_pop, label = _population(assumption, cameras, stated_rate, figures, spec)
-    world = _value("world_cameras", defaults["world_cameras"] if world_cameras is None else world_cameras, figures,
-                   low=0, low_open=True)
-    reference = _value("china_cameras", defined[defaults["world_total"]["scenario"]]["china_cameras"], figures)
+    cameras = _positive("china_cameras", china_cameras, entry.china_cameras if entry else None, figures)
+    own_rate = entry.stated_rate if entry is not None and china_cameras is None else None  # a new count: none
+    stated_rate = own_rate.resolve(figures) if own_rate is not None else None
+    china_pop, label = _population(d.population if population is None else population, name, cameras, stated_rate,
+                                   figures, spec)
+    world = _positive("world_cameras", world_cameras, d.world_cameras, figures)
+    reference = spec.scenarios[d.world_total.scenario].china_cameras.resolve(figures)
     if reference > world:
         raise ParameterError(f"world_cameras ({world:,.0f}) is below the count it goes with ({reference:,.0f})")
     if rule == WORLD_FIXED and cameras > world:
         raise ParameterError(f"china_cameras ({cameras:,.0f}) exceeds world_cameras ({world:,.0f}): "
                              f"China's share would be {cameras / world:.0%}, above 100%")
-    world_pop = _value("world_population", defaults["world_population"] if world_population is None
-                       else world_population, figures, low=0, low_open=True)
-    un_china = _value("un_china_population", defaults["un_china_population"], figures, low=0, low_open=True)
+    world_pop = _positive("world_population", world_population, d.world_population, figures)
+    un_china = d.un_china_population.resolve(figures)
     if max(china_pop, un_china) >= world_pop:
         raise ParameterError(f"world_population ({world_pop:,.0f}) must exceed China's population "
                              f"({max(china_pop, un_china):,.0f})")
-    return Scenario(name, str(entry.get("description", "")), int(defaults["year"]), cameras, china_pop, label,
-                    world, world_pop, stated_rate, rule, reference, un_china)
+    return Scenario(name, entry.description if entry else f"user-defined scenario {name!r}", d.year, cameras,
+                    china_pop, label, world, world_pop, stated_rate, rule, reference, un_china)
 
 
-def implied_pair(name: str, spec: dict, *, china_cameras: object = None) -> tuple[object, object]:
-    """The (cameras, printed rate) entries of the file the 'implied' population of ``name`` divides:
-    the scenario's own, or the conservative scenario's when it has no printed rate."""
-    entry = spec["scenarios"].get(name, {})
-    if china_cameras is None and "stated_rate" in entry:
-        return entry["china_cameras"], entry["stated_rate"]
-    base = spec["scenarios"]["conservative"]
-    return base["china_cameras"], base["stated_rate"]
-
-
-def _population(assumption: object, cameras: float, stated_rate: float | None, figures: dict[str, float],
-                spec: dict) -> tuple[float, str]:
-    """China's population under an assumption name ('stated', 'implied') or a number."""
-    named = spec["population_assumptions"]
+def _population(assumption: object, name: str, cameras: float, stated_rate: float | None,
+                figures: dict[str, float], spec: ScenariosFile) -> tuple[float, str]:
+    """China's population under an assumption name of the file ('stated', 'implied'), or a number."""
+    named = spec.population_assumptions
     if isinstance(assumption, str) and assumption in named:
         rule = named[assumption]
-        if isinstance(rule, dict) and rule.get("implied_by") == "stated_rate":
-            if stated_rate is None:  # a scenario without a printed rate: use the conservative pair
-                base = spec["scenarios"]["conservative"]
-                cameras = _value("china_cameras", base["china_cameras"], figures)
-                stated_rate = _value("stated_rate", base["stated_rate"], figures)
-            return float(implied_population(cameras, stated_rate)), assumption
-        return _value("population", rule, figures, low=0, low_open=True), assumption
+        if isinstance(rule, Value):
+            return rule.resolve(figures), assumption
+        if stated_rate is None:  # no printed rate of its own: the conservative scenario's pair
+            cams, rate = spec.implied_pair(name, own=False)
+            cameras, stated_rate = cams.resolve(figures), rate.resolve(figures)
+        return float(implied_population(cameras, stated_rate)), assumption
+    if isinstance(assumption, Value):  # the file's default population, a number
+        return assumption.resolve(figures), "user value"
     try:
         return number("population", assumption, low=0, low_open=True), "user value"
     except ParameterError:

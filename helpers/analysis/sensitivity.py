@@ -1,4 +1,4 @@
-"""The sensitivity step, once per scenario: seeded Monte Carlo draws from the input distributions that
+"""The sensitivity analysis, once per scenario: seeded Monte Carlo draws from the input distributions that
 data/raw/scenarios.yml documents, city-level intervals, and a one-at-a-time (tornado) breakdown.
 
 Inputs (each uniform, each with its source in the scenarios file):
@@ -9,8 +9,8 @@ Inputs (each uniform, each with its source in the scenarios file):
 
 Every stream of random numbers is seeded by the file's seed and its own name, so a draw does not depend
 on the order of the cities, and every scenario sees the same uniform numbers (common random numbers: the
-differences between scenarios are not sampling noise). Notebooks 03 and 04 read what this step writes:
-``sensitivity``, ``city_intervals`` and ``tornado`` tables, ``histogram.csv`` and ``sensitivity.json``.
+differences between scenarios are not sampling noise). The sensitivity step (`helpers.report.sensitivity_step`)
+writes the results; notebooks 03 and 04 read them back with `read_for`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,19 +33,14 @@ from helpers.analysis.density import (
     derived_city_figures,
     implied_population,
     per_thousand,
-    read_printed,
 )
 from helpers.analysis.scenarios import Scenario
-from helpers.atomic import write_text
-from helpers.data.io import load_processed
-from helpers.data.units import round_columns
+from helpers.data.scenarios_file import MAX_DRAWS, ScenariosFile, Value
 from helpers.data.values import Interval, printed_interval, propagate
 from helpers.errors import ParameterError
 from helpers.params import number
 from helpers.paths import resolve
-from helpers.report.tables import save_table, to_csv
 
-BINS = 60
 RATE = "china_per_1000"
 CAMERAS, POPULATION = "China's camera count", "China's population"  # tornado inputs
 
@@ -77,57 +72,55 @@ class Setup:
     population: Uniform
 
 
-def _raw_interval(raw: object, known: Mapping[str, Known]) -> Interval:
+def _interval(value: Value, known: Mapping[str, Known]) -> Interval:
     """The interval of a scenarios-file value: a figure's printed rounding, a plain number exactly."""
-    if isinstance(raw, dict) and "figure" in raw:
-        return known[raw["figure"]].interval
-    value = number("value", raw)
-    return Interval(value, value)
+    if value.figure is not None:
+        return known[value.figure].interval
+    return Interval(value.number, value.number)
 
 
-def camera_range(spec: dict, known: Mapping[str, Known], s: Scenario) -> Uniform:
+def camera_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario) -> Uniform:
     """China's count: the share of the world total (both as printed, "approximately" read as the file's
     fraction) relative to the count they give, applied to the scenario's count."""
-    cfg = spec["sensitivity"]["cameras"]
-    share, world = known[cfg["share"]["figure"]], known[cfg["world"]["figure"]]
+    cfg = spec.sensitivity.cameras
+    share, world = known[str(cfg.share.figure)], known[str(cfg.world.figure)]  # both {figure: <id>} in the file
     centre = share.value * world.value
     low, high = share.interval.low * world.interval.low / centre, share.interval.high * world.interval.high / centre
     return Uniform("china_cameras", s.china_cameras * low, s.china_cameras * high,
-                   f"{share.text} of {world.text} ('approximately' read as +-{cfg['approximately']:.0%}) allows "
+                   f"{share.text} of {world.text} ('approximately' read as +-{cfg.approximately:.0%}) allows "
                    f"{low:.4f} to {high:.4f} times the count they give; applied to {fmt(s.china_cameras)}")
 
 
-def population_range(spec: dict, known: Mapping[str, Known], s: Scenario, *,
+def population_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario, *,
                      china_cameras: object = None) -> Uniform:
     """China's population: the hull of what each assumption of ``population_between`` gives for the scenario
     (widened by the rounding of its printed figures) and the scenario's own population."""
-    named = spec["population_assumptions"]
     parts = []
-    for name in spec["sensitivity"]["population_between"]:
-        rule = named[name]
-        if isinstance(rule, dict) and rule.get("implied_by") == "stated_rate":
-            cams, rate = scenarios.implied_pair(s.name, spec, china_cameras=china_cameras)
-            parts.append(propagate(implied_population, [_raw_interval(cams, known), _raw_interval(rate, known)]))
-        else:
-            parts.append(_raw_interval(rule, known))
+    for name in spec.sensitivity.population_between:
+        rule = spec.population_assumptions[name]
+        if isinstance(rule, Value):
+            parts.append(_interval(rule, known))
+        else:  # implied by a (cameras, printed rate) pair
+            cams, rate = spec.implied_pair(s.name, own=china_cameras is None)
+            parts.append(propagate(implied_population, [_interval(cams, known), _interval(rate, known)]))
     low = min([p.low for p in parts] + [s.china_population])
     high = max([p.high for p in parts] + [s.china_population])
-    names = " and ".join(spec["sensitivity"]["population_between"])
+    names = " and ".join(spec.sensitivity.population_between)
     return Uniform("china_population", low, high,
                    f"{names} populations, each widened by the rounding of its printed figures, and the "
                    f"scenario's {fmt(s.china_population)}: {fmt(low)} to {fmt(high)}")
 
 
-def setup(spec: dict, figures: pd.DataFrame, s: Scenario, *, seed: object = None, draws: object = None,
+def setup(spec: ScenariosFile, figures: pd.DataFrame, s: Scenario, *, seed: object = None, draws: object = None,
           china_cameras: object = None) -> Setup:
-    """The draws of scenario ``s`` from the validated scenarios file (``seed``/``draws`` override it)."""
-    cfg = spec["sensitivity"]
-    known = known_figures(figures, cfg["cameras"]["approximately"])
+    """The draws of scenario ``s`` from the validated scenarios file (the parameters ``seed``/``draws`` override it)."""
+    cfg = spec.sensitivity
+    known = known_figures(figures, cfg.cameras.approximately)
     return Setup(
         scenario=s.name,
-        seed=int(number("seed", cfg["seed"] if seed is None else seed, low=0)),
-        draws=int(number("n_draws", cfg["draws"] if draws is None else draws, low=1, high=10_000_000)),
-        percentiles=tuple(float(p) for p in cfg["percentiles"]),
+        seed=cfg.seed if seed is None else int(number("seed", seed, low=0)),
+        draws=cfg.draws if draws is None else int(number("n_draws", draws, low=1, high=MAX_DRAWS)),
+        percentiles=cfg.percentiles,
         cameras=camera_range(spec, known, s),
         population=population_range(spec, known, s, china_cameras=china_cameras),
     )
@@ -278,51 +271,6 @@ def run(st: Setup, s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
     return Result(draws, summarise(draws, st.percentiles),
                   city_intervals(st, draws[RATE].to_numpy(), bounded(inputs)),
                   tornado(st, s, inputs, scenarios.headline_city(figures)), len(inputs))
-
-
-def bound_note(shown: int, estimated: int) -> str:
-    """The caption's note when intervals are drawn for some of the estimated cities only ("" when for all)."""
-    if shown >= estimated:
-        return ""
-    return (f"; intervals for {shown:,} of the {estimated:,} cities: the article's and, of each table, the "
-            f"{INTERVAL_CITIES:,} with the highest central estimate")
-
-
-# --- the step -------------------------------------------------------------------------------------
-
-def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path, seed: int | None = None,
-             n_draws: int | None = None, population: object = None,
-             china_cameras: float | None = None) -> dict[str, Path]:
-    """Resolve ``scenario`` as notebook 03 does, draw, and write the sensitivity tables into ``output_dir``."""
-    figures, cities = load_processed(cleaning_dir, country="CHN")  # its only cities: China's
-    printed = read_printed(cleaning_dir, cities)
-    values = dict(zip(figures["figure_id"], figures["value"], strict=True))
-    spec = scenarios.load_spec()
-    s = scenarios.resolve_scenario(scenario, values, population=population, china_cameras=china_cameras, spec=spec)
-    st = setup(spec, figures, s, seed=seed, draws=n_draws, china_cameras=china_cameras)
-    result = run(st, s, figures, cities, printed)
-    folder = resolve(output_dir)
-    written = save_table(round_columns(result.summary), "sensitivity", folder=folder,
-                         caption=f"Scenario {s.name}: Monte Carlo ranges ({st.draws:,} seeded draws) of China's camera "
-                                 "count, population and cameras per 1,000 people, from the input distributions of "
-                                 "data/raw/scenarios.yml.")
-    written |= {f"cities_{k}": v for k, v in save_table(
-        round_columns(result.cities), "city_intervals", folder=folder,
-        caption=f"Scenario {s.name}: cameras per square mile of Chinese cities, central estimate and Monte Carlo "
-                "percentiles (national rate, city population and area all drawn)"
-                + bound_note(len(result.cities), result.estimated) + ".").items()}
-    written |= {f"tornado_{k}": v for k, v in save_table(
-        round_columns(result.tornado), "tornado", folder=folder,
-        caption=f"Scenario {s.name}: each input moved alone from the low to the high end of its distribution, the "
-                "others held at their central values; swing = the change in the output.").items()}
-    counts, edges = np.histogram(result.draws[RATE], bins=BINS)
-    histogram = pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "draws": counts})
-    written["histogram"] = write_text(folder / "histogram.csv", to_csv(histogram))
-    data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
-            "summary": result.summary.set_index("quantity").to_dict(orient="index")}
-    written["json"] = write_text(folder / "sensitivity.json",
-                                 json.dumps(scenarios.jsonable(data), indent=2, sort_keys=True) + "\n")
-    return written
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Validation of data/raw/scenarios.yml (pydantic v2): any mistake is one ConfigError line naming file, line and key.
+"""Validation of data/raw/scenarios.yml (pydantic v2): any mistake is one ConfigError line naming file, line and key
+(`helpers.data.yaml_config`); `load_spec` returns the validated model (`ScenariosFile`) every reader of the file uses.
 
 Deliberately light (no pandas, numpy or matplotlib): the batch runner calls it before anything runs.
 """
@@ -6,20 +7,18 @@ Deliberately light (no pandas, numpy or matplotlib): the batch runner calls it b
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, get_args, get_origin
+from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, ValidationInfo
-from pydantic_core import PydanticCustomError
 
 from helpers.data.checksums import verify
 from helpers.data.values import parse_value_text
-from helpers.errors import ConfigError
+from helpers.data.yaml_config import Problem, fail, hint, pydantic_problems, raise_first, read_yaml, show
+from helpers.errors import ConfigError, ParameterError
 from helpers.paths import DATA_RAW, relative
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
@@ -27,6 +26,7 @@ FIGURES_FILE = DATA_RAW / "article_figures.csv"
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RESERVED_NAMES = frozenset({"common"})  # the batch runner's folder for steps shared by all scenarios
 IMPLIED = "implied_by: stated_rate"  # what a population assumption {implied_by: stated_rate} validates to
+CONSERVATIVE = "conservative"  # the scenario whose (cameras, stated_rate) an 'implied' population falls back to
 REQUIRED_PERCENTILES = (5.0, 50.0, 95.0)  # helpers.analysis.scenarios.comparison_table reads p5, p50 and p95
 MAX_DRAWS = 10_000_000  # the bound helpers.analysis.sensitivity.setup applies
 WORLD_FIXED = "world_fixed"  # the world total stays; the rest of the world absorbs China's change
@@ -37,124 +37,122 @@ CITY_INPUTS = ("printed_rounding",)  # how city populations and areas are drawn 
 
 # --- value validators (each failure is a PydanticCustomError carrying its message and a sub-location) ------------
 
-def _fail(message: str, *subloc: str | int) -> PydanticCustomError:
-    """An error whose message is used as is; ``subloc`` extends the field's location (a key inside the value)."""
-    return PydanticCustomError("config", "{message}", {"message": message, "subloc": subloc})
-
-
-def _show(value: object) -> str:
-    """A short, one-line rendering of a YAML value for messages."""
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    text = repr(value) if isinstance(value, str | dict | list) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"
-
-
-def _closest(word: object, options: list[str], *, always: bool = False) -> str | None:
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.0 if always else 0.6)
-    return close[0] if close else None
-
-
-def _suggest(word: object, options: list[str], *, always: bool = False) -> str:
-    """"; did you mean 'x'?" for the closest option, else the list of valid options."""
-    close = _closest(word, options, always=always)
-    if close:
-        return f"; did you mean {close!r}?"
-    return f"; valid: {', '.join(options)}" if options else ""
 
 
 def _as_number(value: object, expected: str, *subloc: str | int) -> float:
     """A YAML number, or text such as "7.909e9" or "540,000,000" (YAML 1.1 reads 7.909e9 as text)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _fail(f"expected {expected}; got {_show(value)}", *subloc)
+        raise fail(f"expected {expected}; got {show(value)}", *subloc)
     try:
         number = float(value.replace(",", "").strip()) if isinstance(value, str) else float(value)
     except ValueError:
-        raise _fail(f"expected {expected}; got {_show(value)}", *subloc) from None
+        raise fail(f"expected {expected}; got {show(value)}", *subloc) from None
     if not math.isfinite(number):
-        raise _fail(f"expected a finite number; got {_show(value)}", *subloc)
+        raise fail(f"expected a finite number; got {show(value)}", *subloc)
     return number
 
 
-def _reference(value: dict, info: ValidationInfo, keys: tuple[str, ...], expected: str) -> float | str:
-    """Resolve {figure: <id>} from the article figures (or accept {implied_by: stated_rate} when allowed)."""
+class Value(BaseModel):
+    """A number of the file: typed in it, or an article figure's (``figure`` names it, with its printed rounding)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: float
+    figure: str | None = None
+
+    def resolve(self, figures: Mapping[str, float]) -> float:
+        """The number; an article figure's as the cleaned article figures give it ({figure_id: value})."""
+        if self.figure is None:
+            return self.number
+        if self.figure not in figures:
+            raise ParameterError(f"article figure {self.figure!r} of data/raw/scenarios.yml is not among the "
+                                 "cleaned article figures given; rerun the cleaning step")
+        return float(figures[self.figure])
+
+
+def _one_key(value: dict, keys: tuple[str, ...], expected: str) -> None:
+    """A mapping of exactly one of ``keys``."""
     for key in value:
         if key not in keys:
-            raise _fail("unknown key" + _suggest(key, list(keys)), str(key))
+            raise fail("unknown key" + hint(key, keys), str(key))
     if len(value) != 1:
-        raise _fail(f"expected {expected}; got {_show(value)}")
-    if "implied_by" in value:
-        if value["implied_by"] != "stated_rate":
-            raise _fail(f"expected 'stated_rate' (the only rule); got {_show(value['implied_by'])}", "implied_by")
-        return IMPLIED
+        raise fail(f"expected {expected}; got {show(value)}")
+
+
+def _figure(value: dict, info: ValidationInfo, expected: str, keys: tuple[str, ...] = ("figure",)) -> Value:
+    """{figure: <id>} resolved from the article figures, whose value must be > 0."""
+    _one_key(value, keys, expected)
     figure_id = value["figure"]
     figures: dict[str, float | str] = info.context["figures"]
     source = info.context["figures_file"]
     if not isinstance(figure_id, str):
-        raise _fail(f"expected a figure id from {source}; got {_show(figure_id)}", "figure")
+        raise fail(f"expected a figure id from {source}; got {show(figure_id)}", "figure")
     if figure_id not in figures:
-        hint = _suggest(figure_id, list(figures), always=True)
-        raise _fail(f"article figure {figure_id!r} is not in {source}{hint}", "figure")
+        raise fail(f"article figure {figure_id!r} is not in {source}" + hint(figure_id, figures, always=True),
+                   "figure")
     resolved = figures[figure_id]
     if isinstance(resolved, str):
-        raise _fail(f"article figure {figure_id!r} in {source} is not a number: {resolved}", "figure")
-    return resolved
+        raise fail(f"article figure {figure_id!r} in {source} is not a number: {resolved}", "figure")
+    return _positive(Value(number=resolved, figure=figure_id))
 
 
-def _check_positive(number: float, raw: object) -> float:
-    if number <= 0:
-        origin = f" (article figure {raw['figure']!r})" if isinstance(raw, dict) else ""
-        raise _fail(f"must be greater than 0; got {_fmt(number)}{origin}")
-    return number
+def _positive(value: Value) -> Value:
+    if value.number <= 0:
+        origin = f" (article figure {value.figure!r})" if value.figure else ""
+        raise fail(f"must be greater than 0; got {_fmt(value.number)}{origin}")
+    return value
 
 
-def _positive_value(value: object, info: ValidationInfo) -> float:
+def _positive_value(value: object, info: ValidationInfo) -> Value:
     """A number > 0, or {figure: <id>} whose value is > 0."""
     expected = "a number or {figure: <id>}"
     if isinstance(value, dict):
-        return _check_positive(float(_reference(value, info, ("figure",), expected)), value)
-    return _check_positive(_as_number(value, expected), value)
+        return _figure(value, info, expected)
+    return _positive(Value(number=_as_number(value, expected)))
 
 
-def _figure_value(value: object, info: ValidationInfo) -> float:
+def _figure_value(value: object, info: ValidationInfo) -> Value:
     """{figure: <id>} only (its printed rounding is part of what it means), whose value is > 0."""
     if not isinstance(value, dict):
-        raise _fail(f"expected {{figure: <id>}} (the printed figure's rounding is used); got {_show(value)}")
-    return _check_positive(float(_reference(value, info, ("figure",), "{figure: <id>}")), value)
+        raise fail(f"expected {{figure: <id>}} (the printed figure's rounding is used); got {show(value)}")
+    return _figure(value, info, "{figure: <id>}")
 
 
-def _population_rule(value: object, info: ValidationInfo) -> float | str:
+def _population_rule(value: object, info: ValidationInfo) -> Value | str:
     """A population > 0, {figure: <id>}, or {implied_by: stated_rate} (returned as IMPLIED)."""
     expected = "a number, {figure: <id>} or {implied_by: stated_rate}"
-    if isinstance(value, dict):
-        resolved = _reference(value, info, ("figure", "implied_by"), expected)
-        return resolved if resolved == IMPLIED else _check_positive(float(resolved), value)
-    return _check_positive(_as_number(value, expected), value)
+    keys = ("figure", "implied_by")
+    if not isinstance(value, dict):
+        return _positive(Value(number=_as_number(value, expected)))
+    if "implied_by" not in value:
+        return _figure(value, info, expected, keys)
+    _one_key(value, keys, expected)
+    if value["implied_by"] != "stated_rate":
+        raise fail(f"expected 'stated_rate' (the only rule); got {show(value['implied_by'])}", "implied_by")
+    return IMPLIED
 
 
-def _population_choice(value: object) -> float | str:
+def _population_choice(value: object) -> Value | str:
     """The default population: an assumption name (checked against population_assumptions later) or a number."""
     if isinstance(value, str):
         try:
             number = float(value.replace(",", "").strip())
         except ValueError:
             return value
-        return _check_positive(number, value) if math.isfinite(number) else value
-    return _check_positive(_as_number(value, "a population assumption name or a number"), value)
+        return _positive(Value(number=number)) if math.isfinite(number) else value
+    return _positive(Value(number=_as_number(value, "a population assumption name or a number")))
 
 
 def _whole(value: object, low: int, high: int | None = None) -> int:
     """A whole number in [low, high]: 10000, 1e4 or "10,000", but never 1.9 (refused, not truncated)."""
     number = _as_number(value, "a whole number")
     if not number.is_integer():
-        raise _fail(f"expected a whole number; got {_show(value)}")
+        raise fail(f"expected a whole number; got {show(value)}")
     if number < low or (high is not None and number > high):
         rule = f"at least {low:,}" if high is None else f"between {low:,} and {high:,}"
-        raise _fail(f"must be {rule}; got {_fmt(number)}")
+        raise fail(f"must be {rule}; got {_fmt(number)}")
     return int(number)
 
 
@@ -173,33 +171,33 @@ def _draws(value: object) -> int:
 def _fraction(value: object) -> float:
     number = _as_number(value, "a number between 0 and 1")
     if not 0 <= number <= 1:
-        raise _fail(f"must be between 0 and 1; got {_fmt(number)}")
+        raise fail(f"must be between 0 and 1; got {_fmt(number)}")
     return number
 
 
 def _two_names(value: object) -> tuple[str, str]:
     if not isinstance(value, list) or len(value) != 2:
-        raise _fail(f"expected a list of two population assumption names; got {_show(value)}")
+        raise fail(f"expected a list of two population assumption names; got {show(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            raise _fail(f"expected a population assumption name; got {_show(item)}", i)
+            raise fail(f"expected a population assumption name; got {show(item)}", i)
     return value[0], value[1]
 
 
 def _percentiles(value: object) -> tuple[float, ...]:
     if not isinstance(value, list) or not value:
-        raise _fail(f"expected a list of percentiles between 0 and 100; got {_show(value)}")
+        raise fail(f"expected a list of percentiles between 0 and 100; got {show(value)}")
     out: list[float] = []
     for i, item in enumerate(value):
         p = _as_number(item, "a percentile between 0 and 100", i)
         if not 0 <= p <= 100:
-            raise _fail(f"percentile must be between 0 and 100; got {_fmt(p)}", i)
+            raise fail(f"percentile must be between 0 and 100; got {_fmt(p)}", i)
         if out and p <= out[-1]:
-            raise _fail(f"percentiles must increase; {_fmt(p)} follows {_fmt(out[-1])}", i)
+            raise fail(f"percentiles must increase; {_fmt(p)} follows {_fmt(out[-1])}", i)
         out.append(p)
     missing = [p for p in REQUIRED_PERCENTILES if p not in out]
     if missing:
-        raise _fail(f"must include {', '.join(_fmt(p) for p in REQUIRED_PERCENTILES)} (notebook 04 compares them); "
+        raise fail(f"must include {', '.join(_fmt(p) for p in REQUIRED_PERCENTILES)} (notebook 04 compares them); "
                     f"missing {', '.join(_fmt(p) for p in missing)}")
     return tuple(out)
 
@@ -209,7 +207,7 @@ def _choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
 
     def check(value: object) -> str:
         if not isinstance(value, str) or value not in options:
-            raise _fail(f"unknown {what} {_show(value)}" + _suggest(value, list(options), always=True))
+            raise fail(f"unknown {what} {show(value)}" + hint(value, options, always=True))
         return value
 
     return check
@@ -217,28 +215,36 @@ def _choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise _fail(f"expected a scenario name; got {_show(value)}")
+        raise fail(f"expected a scenario name; got {show(value)}")
     return value
+
+
+def name_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as a scenario name (it names the scenario's output folders), or None."""
+    if not isinstance(value, str) or not SCENARIO_NAME.match(value):
+        return "a scenario name must start with a letter or digit and contain only letters, digits, '_' or '-'"
+    if value in RESERVED_NAMES:
+        return f"{value!r} is reserved (the runner's folder for shared steps); choose another scenario name"
+    return None
 
 
 def _scenario_name(value: object) -> str:
-    if not isinstance(value, str) or not SCENARIO_NAME.match(value):
-        raise _fail("a scenario name must start with a letter or digit and contain only letters, digits, '_' or '-'")
-    if value in RESERVED_NAMES:
-        raise _fail(f"{value!r} is reserved (the runner's folder for shared steps); choose another scenario name")
-    return value
+    problem = name_problem(value)
+    if problem:
+        raise fail(problem)
+    return str(value)
 
 
 def _name(value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise _fail(f"a population assumption name must be text; got {_show(value)}")
+        raise fail(f"a population assumption name must be text; got {show(value)}")
     return value
 
 
-PositiveValue = Annotated[float, PlainValidator(_positive_value)]
-FigureValue = Annotated[float, PlainValidator(_figure_value)]
-OptionalPositiveValue = Annotated[float | None, PlainValidator(_positive_value)]
-PopulationRule = Annotated[float | str, PlainValidator(_population_rule)]
+PositiveValue = Annotated[Value, PlainValidator(_positive_value)]
+FigureValue = Annotated[Value, PlainValidator(_figure_value)]
+OptionalPositiveValue = Annotated[Value | None, PlainValidator(_positive_value)]
+PopulationRule = Annotated[Value | str, PlainValidator(_population_rule)]
 
 
 # --- the file's structure ------------------------------------------------------------------------
@@ -262,7 +268,7 @@ class Defaults(_Strict):
     world_total: WorldTotal
     world_population: PositiveValue
     un_china_population: PositiveValue
-    population: Annotated[float | str, PlainValidator(_population_choice)]
+    population: Annotated[Value | str, PlainValidator(_population_choice)]  # an assumption name or a number
 
 
 class Scenario(_Strict):
@@ -293,7 +299,7 @@ class Sensitivity(_Strict):
 
 
 class ScenariosFile(_Strict):
-    """data/raw/scenarios.yml with every {figure: id} resolved to its number."""
+    """data/raw/scenarios.yml, validated: every number a `Value` (an article figure's keeps its id)."""
 
     defaults: Defaults
     population_assumptions: dict[Annotated[str, PlainValidator(_name)], PopulationRule] = Field(
@@ -302,197 +308,110 @@ class ScenariosFile(_Strict):
         description="scenario name -> {china_cameras, stated_rate, description}")
     sensitivity: Sensitivity
 
+    def implied_pair(self, name: str, *, own: bool = True) -> tuple[Value, Value]:
+        """The (cameras, printed rate) an 'implied' population of scenario ``name`` divides: its own when ``own``
+        and it has a stated_rate, else the conservative scenario's (the file is checked to have one then)."""
+        entry = self.scenarios.get(name)
+        if own and entry is not None and entry.stated_rate is not None:
+            return entry.china_cameras, entry.stated_rate
+        base = self.scenarios.get(CONSERVATIVE)
+        if base is None or base.stated_rate is None:
+            raise ParameterError(f"population 'implied' needs a printed rate: scenario {name!r} has none of its own "
+                                 "and data/raw/scenarios.yml has no 'conservative' scenario with a stated_rate")
+        return base.china_cameras, base.stated_rate
+
 
 # --- rules across sections (after the structure is valid) ---------------------------------------
 
-Problem = tuple[tuple[str | int, ...], str]
+def _unknown(loc: tuple[str | int, ...], what: str, name: str, options: Iterable[str], *, always: bool = False,
+             tail: str = "") -> Problem:
+    return loc, f"unknown {what} {name!r}" + hint(name, options, always=always) + tail
 
 
-def _cross_checks(spec: ScenariosFile) -> list[Problem]:
-    """Rules that relate sections: names, shares, populations, the conservative fallback."""
+def _name_checks(spec: ScenariosFile) -> list[Problem]:
+    """Names one section gives that another must define."""
     problems: list[Problem] = []
-    named = spec.population_assumptions
-    scenarios = spec.scenarios
-    d = spec.defaults
+    named, scenarios, d = spec.population_assumptions, spec.scenarios, spec.defaults
     if not scenarios:
         problems.append((("scenarios",), "at least one scenario is needed"))
     if isinstance(d.population, str) and d.population not in named:
-        problems.append((("defaults", "population"), f"unknown population assumption {d.population!r}"
-                         + _suggest(d.population, list(named)) + " (or give a number)"))
+        problems.append(_unknown(("defaults", "population"), "population assumption", d.population, named,
+                                 tail=" (or give a number)"))
     for i, name in enumerate(spec.sensitivity.population_between):
         if name not in named:
-            problems.append((("sensitivity", "population_between", i),
-                             f"unknown population assumption {name!r}" + _suggest(name, list(named))))
+            problems.append(_unknown(("sensitivity", "population_between", i), "population assumption", name, named))
     if scenarios and d.world_total.scenario not in scenarios:
-        problems.append((("defaults", "world_total", "scenario"), f"unknown scenario {d.world_total.scenario!r}"
-                         + _suggest(d.world_total.scenario, list(scenarios), always=True)))
-    if d.un_china_population >= d.world_population:
+        problems.append(_unknown(("defaults", "world_total", "scenario"), "scenario", d.world_total.scenario,
+                                 scenarios, always=True))
+    return problems
+
+
+def _count_checks(spec: ScenariosFile) -> list[Problem]:
+    """Counts and shares that cannot exceed what they are part of."""
+    problems: list[Problem] = []
+    d = spec.defaults
+    world, china_un = d.world_population.number, d.un_china_population.number
+    if china_un >= world:
         problems.append((("defaults", "un_china_population"),
-                         f"un_china_population ({_fmt(d.un_china_population)}) must be below world_population "
-                         f"({_fmt(d.world_population)})"))
-    if spec.sensitivity.cameras.share > 100:
+                         f"un_china_population ({_fmt(china_un)}) must be below world_population ({_fmt(world)})"))
+    share = spec.sensitivity.cameras.share.number
+    if share > 100:
         problems.append((("sensitivity", "cameras", "share"),
-                         f"a share in percent must be at most 100; got {_fmt(spec.sensitivity.cameras.share)}"))
-    for name, s in scenarios.items():
-        if s.china_cameras > d.world_cameras:
+                         f"a share in percent must be at most 100; got {_fmt(share)}"))
+    cameras = d.world_cameras.number
+    for name, s in spec.scenarios.items():
+        if s.china_cameras.number > cameras:
             problems.append((("scenarios", name, "china_cameras"),
-                             f"china_cameras ({_fmt(s.china_cameras)}) exceeds world_cameras ({_fmt(d.world_cameras)}):"
-                             f" China's share would be {s.china_cameras / d.world_cameras:.0%}, above 100%"))
+                             f"china_cameras ({_fmt(s.china_cameras.number)}) exceeds world_cameras ({_fmt(cameras)}):"
+                             f" China's share would be {s.china_cameras.number / cameras:.0%}, above 100%"))
+    return problems
 
-    # helpers.analysis.scenarios._population: 'implied' without a stated_rate uses the conservative scenario's pair.
-    implied = [n for n, rule in named.items() if rule == IMPLIED]
-    without_rate = [n for n, s in scenarios.items() if s.stated_rate is None]
+
+def _implied(spec: ScenariosFile) -> list[str]:
+    return [n for n, rule in spec.population_assumptions.items() if rule == IMPLIED]
+
+
+def _fallback_checks(spec: ScenariosFile) -> list[Problem]:
+    """An 'implied' population without a scenario's own stated_rate needs the conservative scenario's pair."""
+    implied = _implied(spec)
+    without_rate = [n for n, s in spec.scenarios.items() if s.stated_rate is None]
     between = [n for n in implied if n in spec.sensitivity.population_between]
-    base = scenarios.get("conservative")
-    if implied and (without_rate or between):
-        fallback = (f"population assumption {(between or implied)[0]!r} falls back to the conservative scenario's "
-                    "cameras and stated_rate")
-        if base is None:
-            who = (f"scenario {without_rate[0]!r} has no stated_rate" if without_rate
-                   else f"sensitivity.population_between names {between[0]!r}")
-            problems.append((("scenarios",), f"scenario 'conservative' is required: {who}, and {fallback}"))
-        elif base.stated_rate is None:
-            problems.append((("scenarios", "conservative"), f"needs a stated_rate: {fallback}"))
+    if not implied or not (without_rate or between):
+        return []
+    fallback = (f"population assumption {(between or implied)[0]!r} falls back to the conservative scenario's "
+                "cameras and stated_rate")
+    base = spec.scenarios.get(CONSERVATIVE)
+    if base is None:
+        who = (f"scenario {without_rate[0]!r} has no stated_rate" if without_rate
+               else f"sensitivity.population_between names {between[0]!r}")
+        return [(("scenarios",), f"scenario 'conservative' is required: {who}, and {fallback}")]
+    if base.stated_rate is None:
+        return [(("scenarios", CONSERVATIVE), f"needs a stated_rate: {fallback}")]
+    return []
 
-    # China's population under each assumption must stay below the world's.
-    pops: list[tuple[str, float]] = [("defaults.population", d.population)] if isinstance(d.population, float) else []
-    for assumption, rule in named.items():
-        if rule != IMPLIED:
-            pops.append((f"population assumption {assumption!r}", rule))
+
+def _population_checks(spec: ScenariosFile) -> list[Problem]:
+    """China's population under each assumption (for each scenario, when implied) must stay below the world's."""
+    d = spec.defaults
+    pops = [("defaults.population", d.population.number)] if isinstance(d.population, Value) else []
+    base = spec.scenarios.get(CONSERVATIVE)
+    for assumption, rule in spec.population_assumptions.items():
+        if isinstance(rule, Value):
+            pops.append((f"population assumption {assumption!r}", rule.number))
             continue
-        for name, s in scenarios.items():
+        for name, s in spec.scenarios.items():
             pair = s if s.stated_rate is not None else base
             if pair is not None and pair.stated_rate is not None:
                 pops.append((f"population assumption {assumption!r} for scenario {name!r}",
-                             pair.china_cameras / pair.stated_rate * 1000))
-    for label, pop in pops:
-        if pop >= d.world_population:
-            problems.append((("defaults", "world_population"),
-                             f"world_population ({_fmt(d.world_population)}) must exceed China's population under "
-                             f"{label} ({_fmt(pop)})"))
-    return problems
+                             pair.china_cameras.number / pair.stated_rate.number * 1000))
+    world = d.world_population.number
+    return [(("defaults", "world_population"), f"world_population ({_fmt(world)}) must exceed China's population "
+             f"under {label} ({_fmt(pop)})") for label, pop in pops if pop >= world]
 
 
-# --- locating and wording errors ----------------------------------------------------------------
-
-def _type_at(loc: tuple[str | int, ...]) -> tuple[Any, Any]:
-    """The annotation (and pydantic field, if any) that describes the value at ``loc``."""
-    t: Any = ScenariosFile
-    field = None
-    for part in loc:
-        if isinstance(t, type) and issubclass(t, BaseModel) and part in t.model_fields:
-            field = t.model_fields[part]
-            t = field.annotation
-        elif get_origin(t) is dict:
-            t, field = get_args(t)[1], None
-        else:
-            return None, None
-    return t, field
-
-
-def _keys_at(loc: tuple[str | int, ...]) -> list[str]:
-    t, _ = _type_at(loc)
-    return list(t.model_fields) if isinstance(t, type) and issubclass(t, BaseModel) else []
-
-
-def _pydantic_problems(errors: list[dict]) -> tuple[list[Problem], set[int]]:
-    """Problems for pydantic's errors, and which of them are missing keys.
-
-    A missing key that an unknown key in the same mapping is a misspelling of is the same mistake: left out.
-    """
-    misspelt = {(tuple(e["loc"][:-1]), _closest(e["loc"][-1], _keys_at(tuple(e["loc"][:-1]))))
-                for e in errors if e["type"] == "extra_forbidden"}
-    kept = [e for e in errors if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), e["loc"][-1]) in misspelt)]
-    return [_describe(e) for e in kept], {i for i, e in enumerate(kept) if e["type"] == "missing"}
-
-
-def _expected_mapping(loc: tuple[str | int, ...]) -> str:
-    t, field = _type_at(loc)
-    if isinstance(t, type) and issubclass(t, BaseModel):
-        return f"a mapping of {', '.join(t.model_fields)}"
-    if field is not None and field.description:
-        return f"a mapping of {field.description}"
-    return "a mapping"
-
-
-def _describe(error: dict) -> Problem:
-    """(location, message) for one pydantic error."""
-    loc = tuple(error["loc"])
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if loc and loc[-1] == "[key]":  # a mapping key (scenario or assumption name) was refused
-        loc = loc[:-1]
-    if kind == "config":
-        return loc + tuple(ctx.get("subloc", ())), ctx["message"]
-    if kind == "missing":
-        return loc, "required key is missing"
-    if kind == "extra_forbidden":
-        return loc, "unknown key" + _suggest(loc[-1], _keys_at(loc[:-1]))
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return loc, f"expected {_expected_mapping(loc)}; got {_show(error['input'])}"
-    if kind == "string_type":
-        return loc, f"expected text; got {_show(error['input'])}"
-    return loc, f"{error['msg']}; got {_show(error.get('input'))}"
-
-
-def _line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
-    """1-based line of the key (or list item) at ``loc`` in the YAML node tree; None if it is not there."""
-    if root is None:
-        return None
-    node, line = root, root.start_mark.line
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)]
-            if not match:
-                return None
-            key, node = match[-1]
-            line = key.start_mark.line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line
-        else:
-            return None
-    return line + 1
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-
-
-def _raise(path: Path, root: yaml.Node | None, problems: list[Problem], *,
-           missing: frozenset[int] | set[int] = frozenset()) -> NoReturn:
-    """Raise ConfigError for the first problem in file order, counting the others."""
-    located = []
-    for i, (loc, message) in enumerate(problems):
-        # A missing key is shown at the line of the mapping that lacks it (none for a top-level key).
-        line = (_line(root, loc[:-1]) if len(loc) > 1 else None) if i in missing else _line(root, loc)
-        located.append((line is None, line or 0, i, loc, message))
-    located.sort()
-    _, line, _, loc, message = located[0]
-    where = relative(path) + (f" line {line}" if line else "")
-    text = f"{where}: {_dotted(loc)}: {message}" if loc else f"{where}: {message}"
-    if len(problems) > 1:
-        text += f" (and {len(problems) - 1} more)"
-    raise ConfigError(" ".join(text.split("\n")))
-
-
-def _duplicates(node: yaml.Node | None, loc: tuple[str | int, ...] = ()) -> list[Problem]:
-    """Keys given twice in one mapping (safe_load would silently keep the last)."""
-    problems: list[Problem] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            name = key.value if isinstance(key, yaml.ScalarNode) else None
-            if name is not None and name != "<<":
-                if name in seen:
-                    problems.append(((*loc, name), f"duplicate key (first on line {seen[name]}); YAML would keep "
-                                     "only the last"))
-                seen.setdefault(name, key.start_mark.line + 1)
-            problems.extend(_duplicates(value, loc + ((name,) if name is not None else ())))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            problems.extend(_duplicates(item, (*loc, i)))
-    return problems
+def _cross_checks(spec: ScenariosFile) -> list[Problem]:
+    """Rules that relate sections: names, shares, the conservative fallback, populations."""
+    return [*_name_checks(spec), *_count_checks(spec), *_fallback_checks(spec), *_population_checks(spec)]
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -517,28 +436,9 @@ def _read_figures(path: Path) -> dict[str, float | str]:
     return figures
 
 
-def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, object]:
-    """The node tree (for line numbers) and the data yaml.safe_load would return, from one parse."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = relative(path) + (f" line {mark.line + 1}" if mark else "")
-        problem = str(exc.problem or "")
-        short = f"{exc.context} {problem}" if exc.context and (not problem or problem.startswith("but ")) else problem
-        short = " ".join((short or "unreadable").split())
-        raise ConfigError(f"{where}: not valid YAML: {short}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{relative(path)}: not valid YAML: {' '.join(str(exc).split())}") from None
-    finally:
-        loader.dispose()
-
-
 def load_spec(path: Path = SCENARIOS_FILE, figures_path: Path = FIGURES_FILE, *,
-              verify_checksum: bool = True) -> dict:
-    """The scenarios file as ``yaml.safe_load`` reads it, once checksum-verified and fully validated.
+              verify_checksum: bool = True) -> ScenariosFile:
+    """The scenarios file, checksum-verified and fully validated: the one check of its rules.
 
     Raises ConfigError (one line: file, line, dotted key, rule) for any mistake in the file, and
     ChecksumError (before parsing) when ``verify_checksum`` and the file differs from data/raw/SHA256SUMS.
@@ -548,28 +448,19 @@ def load_spec(path: Path = SCENARIOS_FILE, figures_path: Path = FIGURES_FILE, *,
         raise ConfigError(f"{relative(path)}: file not found")
     if verify_checksum:
         verify(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{relative(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    root, data = _parse_yaml(path, text)
-    if root is None:
-        raise ConfigError(f"{relative(path)}: the file is empty; expected {_expected_mapping(())}")
-    duplicates = _duplicates(root)
-    if duplicates:
-        _raise(path, root, duplicates)
+    root, data = read_yaml(path, ScenariosFile)
     context = {"figures": _read_figures(figures_path), "figures_file": relative(figures_path)}
     try:
         spec = ScenariosFile.model_validate(data, context=context)
     except ValidationError as exc:
-        problems, missing = _pydantic_problems(exc.errors(include_url=False))
-        _raise(path, root, problems, missing=missing)
+        problems, missing = pydantic_problems(exc.errors(include_url=False), ScenariosFile)
+        raise_first(path, root, problems, missing=missing)
     problems = _cross_checks(spec)
     if problems:
-        _raise(path, root, problems)
-    return data  # type: ignore[return-value]  # validated: a mapping
+        raise_first(path, root, problems)
+    return spec
 
 
-def scenario_names(spec: dict | None = None) -> list[str]:
+def scenario_names(spec: ScenariosFile | None = None) -> list[str]:
     """Names of the scenarios, in file order (of ``spec``, or of the validated data/raw/scenarios.yml)."""
-    return list((spec if spec is not None else load_spec())["scenarios"])
+    return list((spec if spec is not None else load_spec()).scenarios)

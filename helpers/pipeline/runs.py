@@ -165,6 +165,7 @@ def with_parameters(pipeline: Pipeline, overrides: dict[str, dict[str, Any]]) ->
 def default_pipeline(root: Path = PROJECT_ROOT, outputs_dir: str = OUTPUTS_DIR,
                      table: Iterable[StepSpec] = STEP_TABLE) -> Pipeline:
     """The project's pipeline; scenario names come from the validated scenarios file."""
-    from helpers.pipeline.steps import scenario_names
+    from helpers.data.scenarios_file import load_spec, scenario_names
+    from helpers.pipeline.steps import SCENARIOS_FILE
 
-    return expand(tuple(table), scenario_names(root), root, outputs_dir)
+    return expand(tuple(table), scenario_names(load_spec(root / SCENARIOS_FILE)), root, outputs_dir)

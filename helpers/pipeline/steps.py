@@ -1,9 +1,11 @@
 """The step table: the one place where the pipeline and the layout of the outputs tree are spelled out.
 
-Each entry names what runs (a notebook, or a helper function), every parameter with its type and
-default (the runner injects all of them, so a value saved in a notebook never changes a batch run),
-the folders it reads from upstream steps, the config files it reads, and the folder it owns under the
-outputs root. A step with ``per_scenario`` runs once per scenario of ``data/raw/scenarios.yml``.
+Each entry names what runs (a notebook, or a helper function), every parameter with its type and one line
+of help, the folders it reads from upstream steps, the config files it reads, and the folder it owns under
+the outputs root. A notebook parameter's default is the value its ``parameters`` cell assigns (`InCell`: what
+a researcher sees in Lab and papermill documents), read from the notebook whenever it is asked for; a helper
+step's defaults are written here (`Param`). The runner injects every parameter into every run. A step with
+``per_scenario`` runs once per scenario of ``data/raw/scenarios.yml``.
 
 Adding a notebook 05 is one entry here (see docs/runner.md).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,13 +22,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from helpers.data import scenarios_file
+from helpers.data.scenarios_file import scenario_names
 from helpers.errors import ParameterError
 from helpers.params import folder
-from helpers.paths import PROJECT_ROOT, resolve
+from helpers.paths import PROJECT_ROOT, relative, resolve
 
 OUTPUTS_DIR = "outputs"  # the default outputs root, relative to the project root
 SCRATCH_DIR = "scratch"  # where interactive runs with other parameters write (git-ignored)
-SCENARIOS_FILE = "data/raw/scenarios.yml"
+SCENARIOS_FILE = relative(scenarios_file.SCENARIOS_FILE)  # "data/raw/scenarios.yml"
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -43,6 +47,39 @@ class Param:
 
 
 @dataclass(frozen=True)
+class InCell:
+    """A notebook parameter whose default is the value the notebook's ``parameters`` cell assigns."""
+
+    type: Any
+    help: str
+    names_files: bool = False
+
+
+class CellDefaults(Mapping[str, Param]):
+    """A notebook step's parameters: each an `InCell` completed with the default its notebook's ``parameters``
+    cell assigns (read when asked for, so a saved edit of the cell is the new default), or a `Param` as given."""
+
+    def __init__(self, step: str, notebook: str, declared: Mapping[str, InCell | Param]) -> None:
+        self.step, self.notebook, self.declared = step, notebook, dict(declared)
+
+    def __getitem__(self, name: str) -> Param:
+        p = self.declared[name]
+        if isinstance(p, Param):
+            return p
+        return Param(cell_default(self.step, self.notebook, name, p.type), p.type, p.help, p.names_files)
+
+    def type_of(self, name: str) -> Any:
+        """The declared type of parameter ``name`` (without reading the notebook)."""
+        return self.declared[name].type
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.declared)
+
+    def __len__(self) -> int:
+        return len(self.declared)
+
+
+@dataclass(frozen=True)
 class StepSpec:
     """One row of the step table."""
 
@@ -53,6 +90,10 @@ class StepSpec:
     reads: tuple[str, ...] = ()  # config files (project-relative) the step reads
     owns: Mapping[str, str] = field(default_factory=lambda: {"output_dir": "{name}"})  # parameter -> folder
     per_scenario: bool = False
+
+    def __post_init__(self) -> None:
+        if any(isinstance(p, InCell) for p in self.parameters.values()):
+            object.__setattr__(self, "parameters", CellDefaults(self.name, self.run, self.parameters))
 
     @property
     def is_notebook(self) -> bool:
@@ -67,22 +108,22 @@ STEP_TABLE: tuple[StepSpec, ...] = (
     StepSpec(
         "01_data_cleaning", "notebooks/01_data_cleaning.ipynb",
         parameters={
-            "city_tables": Param(["comparitech_2021"], list[str | dict[str, Any]],
-                                 "known public tables and/or CSV paths; [] for an article-only run", True),
-            "column_mapping": Param(None, dict[str, str] | str | None,
-                                    "None (known layouts), a dict canonical -> header, or a YAML path", True),
+            "city_tables": InCell(list[str | dict[str, Any]],
+                                  "known public tables and/or CSV paths; [] for an article-only run", True),
+            "column_mapping": InCell(dict[str, str] | str | None,
+                                     "None (known layouts), a dict canonical -> header, or a YAML path", True),
         },
         reads=("data/raw/article_figures.csv", "data/raw/city_table_layouts.yml")),
     StepSpec(
         "02_density", "notebooks/02_density.ipynb",
         parameters={
-            "approx_tolerance": Param(0.05, Fraction, '"approximately X" is read as X +- this fraction'),
-            "area_outlier_factor": Param(3.0, Annotated[float, Field(gt=1, allow_inf_nan=False)],
-                                         "implied city areas above this multiple of the median are flagged"),
+            "approx_tolerance": InCell(Fraction, '"approximately X" is read as X +- this fraction'),
+            "area_outlier_factor": InCell(Annotated[float, Field(gt=1, allow_inf_nan=False)],
+                                          "implied city areas above this multiple of the median are flagged"),
         },
         uses={"cleaning_dir": "01_data_cleaning"}),
     StepSpec(
-        "sensitivity", "helpers.analysis.sensitivity:run_step", per_scenario=True,
+        "sensitivity", "helpers.report.sensitivity_step:run_step", per_scenario=True,
         parameters={
             "seed": Param(None, Annotated[int, Field(ge=0)] | None, "Monte Carlo seed (None: the scenarios file's)"),
             "n_draws": Param(None, Annotated[int, Field(ge=1, le=10_000_000)] | None,
@@ -96,11 +137,11 @@ STEP_TABLE: tuple[StepSpec, ...] = (
     StepSpec(
         "03_scenarios", "notebooks/03_scenarios.ipynb", per_scenario=True,
         parameters={
-            "population": Param(None, Positive | str | None,
-                                'None (the file\'s default), "stated", "implied", or a number of people'),
-            "china_cameras": Param(None, Positive | None, "override the scenario's camera count"),
-            "world_cameras": Param(None, Positive | None, "override the world total"),
-            "world_population": Param(None, Positive | None, "override the world population"),
+            "population": InCell(Positive | str | None,
+                                 'None (the file\'s default), "stated", "implied", or a number of people'),
+            "china_cameras": InCell(Positive | None, "override the scenario's camera count"),
+            "world_cameras": InCell(Positive | None, "override the world total"),
+            "world_population": InCell(Positive | None, "override the world population"),
         },
         uses={"cleaning_dir": "01_data_cleaning", "sensitivity_dirs": "sensitivity"},
         reads=(SCENARIOS_FILE,), owns={"output_dir": "03_scenarios/{scenario}"}),
@@ -135,39 +176,62 @@ def declared_names(s: StepSpec) -> set[str]:
     return {*s.parameters, *folder_parameters(s), *(["scenario"] if s.per_scenario else [])}
 
 
+def _validated(kind: Any, value: Any, where: str) -> Any:
+    """``value`` validated against the pydantic type ``kind``; ParameterError "<where>: <rule>, got <value>"."""
+    try:
+        return TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        raise ParameterError(f"{where}: {exc.errors()[0]['msg'].lower()}, got {value!r}") from None
+
+
 def check_value(step: StepSpec | str, name: str, value: Any) -> Any:
     """``value`` validated against the parameter's declared type; ParameterError names step and parameter."""
     row = step if isinstance(step, StepSpec) else spec(step)
-    try:
-        return TypeAdapter(row.parameters[name].type).validate_python(value)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ParameterError(f"parameter {name!r} of {row.name}: {err['msg'].lower()}, got {value!r}") from None
+    params = row.parameters
+    kind = params.type_of(name) if isinstance(params, CellDefaults) else params[name].type
+    return _validated(kind, value, f"parameter {name!r} of {row.name}")
 
 
-def stored_parameters(notebook: Path) -> dict[str, Any]:
-    """The literal values assigned in a notebook's ``parameters`` cell (non-literals as their source text)."""
+def _cell_assignments(notebook: Path) -> dict[str, ast.expr]:
+    """{name: assigned expression} of a notebook's ``parameters`` cell ({} without one)."""
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
     for cell in cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            out: dict[str, Any] = {}
-            for node in ast.parse(source).body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    try:
-                        out[node.targets[0].id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        out[node.targets[0].id] = ast.unparse(node.value)
-            return out
+            return {node.targets[0].id: node.value for node in ast.parse(source).body
+                    if isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)}
     return {}
 
 
-def scenario_names(root: Path = PROJECT_ROOT) -> list[str]:
-    """Scenario names of the (validated) scenarios file, in file order."""
-    from helpers.data.scenarios_file import load_spec
-    from helpers.data.scenarios_file import scenario_names as names
+def stored_parameters(notebook: Path) -> dict[str, Any]:
+    """The literal values assigned in a notebook's ``parameters`` cell (non-literals as their source text)."""
+    out: dict[str, Any] = {}
+    for name, value in _cell_assignments(notebook).items():
+        try:
+            out[name] = ast.literal_eval(value)
+        except ValueError:
+            out[name] = ast.unparse(value)
+    return out
 
-    return names(load_spec(root / SCENARIOS_FILE))
+
+def cell_default(step: str, notebook: str, name: str, kind: Any) -> Any:
+    """The default of notebook parameter ``name``: the literal its ``parameters`` cell assigns, checked against
+    the parameter's type ``kind``; ParameterError naming the notebook otherwise."""
+    path = PROJECT_ROOT / notebook
+    try:
+        assigned = _cell_assignments(path)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ParameterError(f"{notebook}: cannot read its parameters cell ({exc})") from None
+    if name not in assigned:
+        raise ParameterError(f"{notebook}: parameters cell lacks {name}, declared for {step} in the step table "
+                             "(helpers/pipeline/steps.py)")
+    try:
+        value = ast.literal_eval(assigned[name])
+    except ValueError:
+        raise ParameterError(f"{notebook}: parameters cell assigns {name} = {ast.unparse(assigned[name])}, not a "
+                             "literal value (the step table takes its default from there)") from None
+    return _validated(kind, value, f"{notebook}: parameters cell assigns {name}")
 
 
 def default_folder(folder: str, outputs: str | Path = OUTPUTS_DIR) -> Path:
@@ -179,22 +243,21 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
     """The parameters of a notebook, checked against the step table, with folders as absolute paths.
 
     A folder parameter left at ``None`` (an interactive run) means the step table's folder under
-    ``outputs/``, where the batch runner publishes, as long as every other parameter has the table's
-    default. An interactive run with other values (or a scenario the scenarios file does not define)
-    writes under ``scratch/`` instead, and says so in one printed line, so an exploration never
-    changes the committed outputs.
+    ``outputs/``, where the batch runner publishes, as long as every other parameter has its default (the
+    value of the notebook's saved parameters cell). An interactive run with other values (or a scenario the
+    scenarios file does not define) writes under ``scratch/`` instead, and says so in one printed line, so
+    an exploration never changes the committed outputs.
     """
     s = spec(step)
-    values: dict[str, Any] = {}
-    for name in s.parameters:
-        values[name] = check_value(step, name, namespace.get(name, s.parameters[name].default))
+    defaults = {name: p.default for name, p in s.parameters.items()}
+    values = {name: check_value(s, name, namespace.get(name, default)) for name, default in defaults.items()}
     scenario = namespace.get("scenario") if s.per_scenario else None
     if s.per_scenario:
         if not isinstance(scenario, str) or not scenario:
             raise ParameterError(f"parameter 'scenario' of {step} must be a scenario name, got {scenario!r}")
         values["scenario"] = scenario
     interactive = all(namespace.get(n) is None for n in folder_parameters(s))
-    changed = [n for n in s.parameters if values[n] != s.parameters[n].default]
+    changed = [n for n in defaults if values[n] != defaults[n]]
     if s.per_scenario and interactive and scenario not in scenario_names():
         changed.append("scenario")
     root = SCRATCH_DIR if interactive and changed else OUTPUTS_DIR
@@ -203,15 +266,23 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
         values[name] = folder(name, given) if given is not None else default_folder(owned, root)
     if root == SCRATCH_DIR:
         where = ", ".join(f"{root}/{f}/" for f in s.owned(scenario).values())
-        print(f"{', '.join(changed)} differ from the step table's defaults: writing to {where} (git-ignored), "
-              f"not {OUTPUTS_DIR}/")
+        print(f"{', '.join(changed)} differ from the defaults (the notebook's saved parameters cell): writing to "
+              f"{where} (git-ignored), not {OUTPUTS_DIR}/")
+    return SimpleNamespace(**values, **upstream_folders(s, namespace))
+
+
+def upstream_folders(s: StepSpec, namespace: Mapping[str, Any]) -> dict[str, Path | dict[str, Path]]:
+    """The folders step ``s`` reads: as given in ``namespace`` (which must exist), else the upstream steps'
+    folders under ``outputs/`` ({scenario: folder} for a per-scenario upstream step)."""
+    out: dict[str, Path | dict[str, Path]] = {}
     for name, upstream in s.uses.items():
         given = namespace.get(name)
-        if given is not None:
-            values[name] = ({k: folder(f"{name}[{k!r}]", v, must_exist=True) for k, v in given.items()}
-                            if isinstance(given, Mapping) else folder(name, given, must_exist=True))
+        if isinstance(given, Mapping):
+            out[name] = {k: folder(f"{name}[{k!r}]", v, must_exist=True) for k, v in given.items()}
+        elif given is not None:
+            out[name] = folder(name, given, must_exist=True)
         elif spec(upstream).per_scenario:
-            values[name] = {n: default_folder(spec(upstream).owned(n)["output_dir"]) for n in scenario_names()}
+            out[name] = {n: default_folder(spec(upstream).owned(n)["output_dir"]) for n in scenario_names()}
         else:
-            values[name] = default_folder(spec(upstream).owned()["output_dir"])
-    return SimpleNamespace(**values)
+            out[name] = default_folder(spec(upstream).owned()["output_dir"])
+    return out

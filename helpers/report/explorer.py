@@ -17,6 +17,7 @@ import pandas as pd
 
 from helpers.analysis import scenarios
 from helpers.analysis.scenarios import Scenario
+from helpers.data.scenarios_file import ScenariosFile
 from helpers.errors import ProjectError
 
 NUMBER = "number"  # the population option that takes a number of people
@@ -40,7 +41,7 @@ def figure_values(figures: pd.DataFrame) -> dict[str, float]:
     return dict(zip(figures["figure_id"], figures["value"], strict=True))
 
 
-def resolve(choice: Choice, values: dict[str, float], spec: dict) -> Scenario:
+def resolve(choice: Choice, values: dict[str, float], spec: ScenariosFile) -> Scenario:
     """The scenario a choice stands for, resolved and checked by ``helpers.analysis.scenarios.resolve_scenario``."""
     return scenarios.resolve_scenario(choice.scenario, values, population=choice.population,
                                       china_cameras=choice.china_cameras, world_cameras=choice.world_cameras,
@@ -61,25 +62,25 @@ def chinese_cities(s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
     return est.loc[est["in_china"], CITY_COLUMNS].reset_index(drop=True)
 
 
-def start_choice(start: Scenario | None, spec: dict) -> Choice:
+def start_choice(start: Scenario | None, spec: ScenariosFile) -> Choice:
     """The choice that reproduces a run's scenario: its count, population, world inputs and rule."""
     if start is None:
-        return Choice(scenario=scenarios.scenario_names(spec)[0])
-    own_count = start.name in spec["scenarios"] and start.stated_rate is not None
-    named = start.population_assumption in spec["population_assumptions"]
+        return Choice(scenario=next(iter(spec.scenarios)))
+    own_count = start.name in spec.scenarios and start.stated_rate is not None
+    named = start.population_assumption in spec.population_assumptions
     return Choice(scenario=start.name, china_cameras=None if own_count else start.china_cameras,
                   population=start.population_assumption if named else start.china_population,
                   world_rule=start.world_rule, world_cameras=start.world_cameras,
                   world_population=start.world_population)
 
 
-def summary(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = None,
+def summary(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | None = None,
             printed: pd.DataFrame | None = None, start: Scenario | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The explorer as tables: (the national results of every scenario under both world-total rules,
     the Chinese cities' cameras per square mile with one column per scenario)."""
     values = figure_values(figures)
     base = start_choice(start, spec)
-    names = scenarios.scenario_names(spec)
+    names = list(spec.scenarios)
     choices = [replace(base, scenario=n, china_cameras=None) for n in names]
     if base.scenario not in names or base.china_cameras is not None:  # the run's own count, when it is new
         choices.append(base)
@@ -132,7 +133,7 @@ def _html(national_values: dict[str, float], cities_table: pd.DataFrame) -> str:
             + cities_table.to_html(index=False, float_format=lambda x: f"{x:,.1f}"))
 
 
-def build_widget(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = None,
+def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | None = None,
                  printed: pd.DataFrame | None = None, start: Scenario | None = None) -> Any:
     """The ipywidgets explorer (a VBox of controls and an HTML result) starting at ``start``'s scenario."""
     import ipywidgets as w
@@ -140,11 +141,11 @@ def build_widget(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None 
     values = figure_values(figures)
     first = start_choice(start, spec)
     first_scenario = resolve(first, values, spec)
-    names = scenarios.scenario_names(spec)
+    names = list(spec.scenarios)
     counts = {n: scenarios.resolve_scenario(n, values, spec=spec).china_cameras for n in names}
     top = max(*counts.values(), first_scenario.china_cameras, first_scenario.world_cameras) * 1.2
-    assumptions = list(spec["population_assumptions"])
-    first_population = spec["defaults"]["population"] if first.population is None else first.population
+    assumptions = list(spec.population_assumptions)
+    first_population = spec.defaults.population if first.population is None else first.population
     named = isinstance(first_population, str) and first_population in assumptions
 
     scenario = w.Dropdown(options=names if first.scenario in names else [*names, first.scenario],
@@ -187,7 +188,7 @@ def build_widget(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None 
     return w.VBox([w.HBox([scenario, cameras]), w.HBox([population, people]), rule, result])
 
 
-def explore(figures: pd.DataFrame, spec: dict, cities: pd.DataFrame | None = None, *,
+def explore(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | None = None, *,
             printed: pd.DataFrame | None = None, start: Scenario | None = None, widgets: bool | None = None) -> None:
     """Display the scenario explorer: widgets in an interactive frontend, tables otherwise.
 

@@ -1,0 +1,71 @@
+"""The sensitivity step of the step table, once per scenario: resolve the scenario as notebook 03 does, draw
+(`helpers.analysis.sensitivity`), and write what notebooks 03 and 04 read (`sensitivity.read_for`): the
+``sensitivity``, ``city_intervals`` and ``tornado`` tables, ``histogram.csv`` and ``sensitivity.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis import scenarios
+from helpers.analysis.density import read_printed
+from helpers.analysis.sensitivity import INTERVAL_CITIES, RATE, Result, Setup, run, setup
+from helpers.atomic import write_text
+from helpers.data.io import load_processed
+from helpers.data.scenarios_file import load_spec
+from helpers.data.units import round_columns
+from helpers.paths import resolve
+from helpers.report.tables import save_table, to_csv
+
+BINS = 60  # of the histogram of China's drawn rate
+
+
+def bound_note(shown: int, estimated: int) -> str:
+    """The caption's note when intervals are drawn for some of the estimated cities only ("" when for all)."""
+    if shown >= estimated:
+        return ""
+    return (f"; intervals for {shown:,} of the {estimated:,} cities: the article's and, of each table, the "
+            f"{INTERVAL_CITIES:,} with the highest central estimate")
+
+
+def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path, seed: int | None = None,
+             n_draws: int | None = None, population: object = None,
+             china_cameras: float | None = None) -> dict[str, Path]:
+    """Resolve ``scenario`` as notebook 03 does, draw, and write the sensitivity tables into ``output_dir``."""
+    figures, cities = load_processed(cleaning_dir, country="CHN")  # its only cities: China's
+    printed = read_printed(cleaning_dir, cities)
+    values = dict(zip(figures["figure_id"], figures["value"], strict=True))
+    spec = load_spec()
+    s = scenarios.resolve_scenario(scenario, values, population=population, china_cameras=china_cameras, spec=spec)
+    st = setup(spec, figures, s, seed=seed, draws=n_draws, china_cameras=china_cameras)
+    return write(resolve(output_dir), s, st, run(st, s, figures, cities, printed))
+
+
+def write(folder: Path, s: scenarios.Scenario, st: Setup, result: Result) -> dict[str, Path]:
+    """The step's tables, histogram and JSON summary for one scenario, written into ``folder``."""
+    written = save_table(round_columns(result.summary), "sensitivity", folder=folder,
+                         caption=f"Scenario {s.name}: Monte Carlo ranges ({st.draws:,} seeded draws) of China's camera "
+                                 "count, population and cameras per 1,000 people, from the input distributions of "
+                                 "data/raw/scenarios.yml.")
+    written |= {f"cities_{k}": v for k, v in save_table(
+        round_columns(result.cities), "city_intervals", folder=folder,
+        caption=f"Scenario {s.name}: cameras per square mile of Chinese cities, central estimate and Monte Carlo "
+                "percentiles (national rate, city population and area all drawn)"
+                + bound_note(len(result.cities), result.estimated) + ".").items()}
+    written |= {f"tornado_{k}": v for k, v in save_table(
+        round_columns(result.tornado), "tornado", folder=folder,
+        caption=f"Scenario {s.name}: each input moved alone from the low to the high end of its distribution, the "
+                "others held at their central values; swing = the change in the output.").items()}
+    counts, edges = np.histogram(result.draws[RATE], bins=BINS)
+    histogram = pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "draws": counts})
+    written["histogram"] = write_text(folder / "histogram.csv", to_csv(histogram))
+    data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
+            "summary": result.summary.set_index("quantity").to_dict(orient="index")}
+    written["json"] = write_text(folder / "sensitivity.json",
+                                 json.dumps(scenarios.jsonable(data), indent=2, sort_keys=True) + "\n")
+    return written
