@@ -53,7 +53,7 @@ INTERNAL = frozenset({"quantity_key", "city_key", "source_row", "per_1000_agrees
                       "table"})
 
 # Human header (with its unit) of every column the project writes. A column not listed gets its name with
-# underscores as spaces. Units in Unicode here; LaTeX gets them in math mode (`latex_text`).
+# underscores as spaces. Units in Unicode here; LaTeX gets them in math mode (`latex_escape`).
 HEADERS: dict[str, str] = {
     "city": "City", "country": "Country", "country_code": "Country", "entity": "Entity", "basis": "Basis",
     "cameras": "Cameras", "population": "Population", "crime_index": "Crime index",
@@ -299,59 +299,76 @@ def view_for(name: str) -> View:
     return VIEWS.get(name, View())
 
 
-def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
-    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
-    view = view or View()
-    total = len(df)
-    frame = df.iloc[:MAX_ROWS].reset_index(drop=True)
-    if view.derive is not None:
-        frame = view.derive(frame) if set(view.needs) <= set(frame.columns) else frame
-    columns = list(view.columns) if view.columns else [c for c in frame.columns if c not in INTERNAL]
-    columns = [c for c in columns if c in frame.columns]  # a view's column the table lacks is left out
-    # value columns formatted per row: {value column: quantity column}
+def _per_row(frame: pd.DataFrame, view: View, columns: list[str]) -> dict[str, str]:
+    """The value columns formatted per row: {value column: the column giving each row's quantity}."""
     per_row: dict[str, str] = {}
     for key_col, value_cols in view.rows_by.items():
         if key_col not in frame.columns:
             continue
         targets = [c for c in columns if _is_number(frame[c])] if value_cols == ("*",) else value_cols
         per_row.update({c: key_col for c in targets if c in columns})
-    md_cells: dict[str, np.ndarray] = {}
-    tex_cells: dict[str, np.ndarray] = {}
-    numeric = {c: _is_number(frame[c]) for c in columns}
-    for col in columns:
-        if not numeric[col]:
-            continue
-        key_col = per_row.get(col)
-        keys = frame[key_col].astype(str).to_numpy() if key_col else None
-        caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
-        bound_col = view.bounds.get(col, view.bounds.get("*"))
-        bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
-        fixed = None
-        if key_col and len(frame):  # one format for every cell of a quantity, across the columns it spans
-            cols = [c for c in columns if per_row.get(c) == key_col]
-            values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
-            fixed = pd.Series(_needed(values, caps)).groupby(keys, sort=False).transform("max").to_numpy(dtype=int)
-        for flag, target in ((True, md_cells), (False, tex_cells)):
-            target.update(_numbers(frame, [col], caps, flag, col in view.percent, bounded, keys, fixed))
-    groups = None
-    for col in columns:
-        if not numeric[col]:
-            text = _text(frame[col])
-            if col == view.group:
-                starts = frame[col].ne(frame[col].shift()).to_numpy()
-                text = np.where(starts, text, "")
-                groups = starts.copy()
-                if len(groups):
-                    groups[0] = False
-            md_cells[col] = text
-            tex_cells[col] = latex_column(text)
+    return per_row
+
+
+def _number_column(frame: pd.DataFrame, col: str, view: View, columns: list[str],
+                   per_row: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column's Markdown and LaTeX cells: decimals by column, or by row quantity across the columns it
+    spans (one format for every cell of a quantity); bounds marked."""
+    key_col = per_row.get(col)
+    keys = frame[key_col].astype(str).to_numpy() if key_col else None
+    caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
+    bound_col = view.bounds.get(col, view.bounds.get("*"))
+    bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
+    fixed = None
+    if key_col and len(frame):
+        cols = [c for c in columns if per_row.get(c) == key_col]
+        values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
+        fixed = pd.Series(_needed(values, caps)).groupby(keys, sort=False).transform("max").to_numpy(dtype=int)
+    md, tex = (_numbers(frame, [col], caps, flag, col in view.percent, bounded, keys, fixed)[col]
+               for flag in (True, False))
+    return md, tex
+
+
+def _grouped(frame: pd.DataFrame, col: str, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A group column shown once per run of equal values, and which rows start a group (after the first)."""
+    starts = frame[col].ne(frame[col].shift()).to_numpy()
+    groups = starts.copy()
+    if len(groups):
+        groups[0] = False
+    return np.where(starts, text, ""), groups
+
+
+def _headers(view: View, columns: list[str]) -> list[str]:
+    """Each column's header: the view's, else `HEADERS`' (or the name, verbatim), "(%)" after a percentage."""
     headers = [view.headers.get(c) or (c if view.verbatim and c not in COMMON else
                                        HEADERS.get(c, c.replace("_", " "))) for c in columns]
-    if view.percent:
-        headers = [h if c not in view.percent or "%" in h else f"{h} (%)" for c, h in zip(columns, headers,
-                                                                                          strict=True)]
-    return Presentation(headers, [md_cells[c] for c in columns], [tex_cells[c] for c in columns],
-                        [numeric[c] for c in columns], groups, len(frame), total)
+    return [h if c not in view.percent or "%" in h else f"{h} (%)" for c, h in zip(columns, headers, strict=True)]
+
+
+def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
+    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
+    view = view or View()
+    frame = df.iloc[:MAX_ROWS].reset_index(drop=True)
+    if view.derive is not None and set(view.needs) <= set(frame.columns):
+        frame = view.derive(frame)
+    columns = list(view.columns) if view.columns else [c for c in frame.columns if c not in INTERNAL]
+    columns = [c for c in columns if c in frame.columns]  # a view's column the table lacks is left out
+    per_row = _per_row(frame, view, columns)
+    numeric = [_is_number(frame[c]) for c in columns]
+    md_cells: list[np.ndarray] = []
+    tex_cells: list[np.ndarray] = []
+    groups = None
+    for col, number in zip(columns, numeric, strict=True):
+        if number:
+            md, tex = _number_column(frame, col, view, columns, per_row)
+        else:
+            md = _text(frame[col])
+            if col == view.group:
+                md, groups = _grouped(frame, col, md)
+            tex = latex_column(md)
+        md_cells.append(md)
+        tex_cells.append(tex)
+    return Presentation(_headers(view, columns), md_cells, tex_cells, numeric, groups, len(frame), len(df))
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
@@ -475,11 +492,6 @@ _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 def latex_escape(text: str) -> str:
     """``text`` for LaTeX: special characters escaped, unit symbols (km², ×) in math mode."""
     return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
-
-
-def latex_text(text: str) -> str:
-    """Alias of `latex_escape` for prose (captions, figure captions)."""
-    return latex_escape(text)
 
 
 def latex_column(cells: np.ndarray) -> np.ndarray:
