@@ -3,6 +3,8 @@ adjustText, plain log ticks and binned densities for scatters of many points."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -12,23 +14,28 @@ from helpers.report.figures import BIN_POINTS, COLORS, GRID, LABEL_ITERATIONS, M
 
 # Tick formatters are module functions, not lambdas, so a figure can be pickled (copied to another process).
 def plain_tick(v: float, _: object = None) -> str:
+    """A tick label: the value with thousands separators ("1,000", "0.5")."""
     return f"{v:,g}"
 
 
 def thousands_tick(v: float, _: object = None) -> str:
+    """A short tick label: thousands as "25k" from 10,000 up."""
     return f"{v / 1000:,.0f}k" if abs(v) >= 10_000 else f"{v:,.0f}"
 
 
 def percent_tick(v: float, _: object = None) -> str:
+    """A signed percentage tick label ("+10%", "-0.1%", "0")."""
     return f"{v:+g}%" if v else "0"
 
 
-def place(in_china) -> tuple[list[str], list[str]]:
+def place(in_china: Iterable[bool]) -> tuple[list[str], list[str]]:
+    """The colour and the marker of each point: China's or elsewhere's."""
     keys = ["china" if c else "elsewhere" for c in in_china]
     return [COLORS[k] for k in keys], [MARKERS[k] for k in keys]
 
 
 def place_handles(in_china: pd.Series, filled: bool = True) -> list:
+    """Legend handles for China and elsewhere, those present in ``in_china``."""
     from matplotlib.lines import Line2D
 
     shown = [(k, lab) for k, lab, on in (("china", "China", in_china.any()), ("elsewhere", "elsewhere",
