@@ -8,6 +8,9 @@ from collections.abc import Iterable
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap, LogNorm
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from helpers.report.figures import BIN_POINTS, COLORS, GRID, LABEL_ITERATIONS, MARKERS
 
@@ -36,8 +39,6 @@ def place(in_china: Iterable[bool]) -> tuple[list[str], list[str]]:
 
 def place_handles(in_china: pd.Series, filled: bool = True) -> list:
     """Legend handles for China and elsewhere, those present in ``in_china``."""
-    from matplotlib.lines import Line2D
-
     shown = [(k, lab) for k, lab, on in (("china", "China", in_china.any()), ("elsewhere", "elsewhere",
                                                                               (~in_china).any())) if on]
     return [Line2D([], [], ls="", marker=MARKERS[k], color=COLORS[k], markerfacecolor=COLORS[k] if filled else "white",
@@ -89,8 +90,6 @@ def value_text(v: float) -> str:
 def plain_log_ticks(axis, values: pd.Series | None = None) -> None:
     """Label a log axis without overlapping labels: plain numbers at 1-2-5 steps when the data span
     fewer than two decades, plain powers of ten otherwise."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
     positive = values[values > 0] if values is not None else pd.Series(dtype=float)
     narrow = values is None or positive.empty or positive.max() / positive.min() < 100
     axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
@@ -117,16 +116,12 @@ def cell_edges(values: np.ndarray, log: bool, cells: int = GRID) -> np.ndarray:
 
 
 def density_colors():
-    from matplotlib.colors import ListedColormap
-
     return ListedColormap(plt.get_cmap("Greys")(np.linspace(0.3, 1.0, 256)))
 
 
 def draw_binned(ax, x: np.ndarray, y: np.ndarray, *, log: bool, label: str = "cities per cell") -> None:
     """Counts of the points per cell of a `GRID` x `GRID` grid (log-spaced on log axes), greys on a log scale, one
     raster image in the SVG and PDF, with a colour bar."""
-    from matplotlib.colors import LogNorm
-
     xe, ye = cell_edges(x, log), cell_edges(y, log)
     counts = np.histogram2d(x, y, bins=[xe, ye])[0].T
     mesh = ax.pcolormesh(xe, ye, np.ma.masked_equal(counts, 0), cmap=density_colors(), rasterized=True, zorder=1,

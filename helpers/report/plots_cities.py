@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import LogNorm
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from helpers.data.text_arrays import sort_order
 from helpers.report.figures import CHINA, DUMBBELL_ROWS, ELSEWHERE, GRID, RASTER_POINTS
@@ -56,8 +59,6 @@ def plot_dots(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: s
     ax.tick_params(axis="y", length=0)
     handles = place_handles(in_china) if china_col else []
     if bounds.any():
-        from matplotlib.lines import Line2D
-
         handles.append(Line2D([], [], color="0.3", marker="$\u2190$", ls="", markersize=7, label="upper bound"))
     if handles:
         ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
@@ -76,8 +77,6 @@ def plot_counted_vs_rule(df: pd.DataFrame, *, ax, rate_label: str) -> None:
     and by the national-rate rule (open: rate x people per square mile), log axis, the ratio printed at the right;
     at most `DUMBBELL_ROWS` cities, those with the highest rule density (`counted_vs_rule_rows`).
     ``df``: city, counted, rule."""
-    from matplotlib.lines import Line2D
-
     data = counted_vs_rule_rows(df)
     y = np.arange(len(data))
     ax.hlines(y, data["counted"], data["rule"], color=CHINA, lw=0.8, alpha=0.6, zorder=1)
@@ -106,8 +105,6 @@ def plot_article_vs_table(rows: pd.DataFrame, *, fig, axes, first: str, last: st
     """Named cities outside China: the article's printed value (open, with its rounding interval) against the
     city table's (filled), one panel per metric, log axis. ``rows``: entity, metric, stated, stated_low,
     stated_high, recomputed, panel (axis title)."""
-    from matplotlib.lines import Line2D
-
     for ax, (title, part) in zip(axes, rows.groupby("panel", sort=False), strict=True):
         part = part.sort_values("recomputed", ascending=True, kind="mergesort").reset_index(drop=True)
         y = np.arange(len(part))
@@ -186,8 +183,6 @@ def plot_scatter(df: pd.DataFrame, x: str, y: str, *, ax, xlabel: str, ylabel: s
         ax.legend(handles=place_handles(legend_china), loc="upper left" if not invert else "lower right",
                   frameon=False)
     if binned(len(data)) and not log:
-        from matplotlib.ticker import FuncFormatter
-
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(thousands_tick))  # short: ranks reach the millions
     if len(shown):
@@ -231,8 +226,6 @@ def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) 
 
 def _area_rows_binned(ax, area: np.ndarray, row: np.ndarray) -> None:
     """Each row (0 elsewhere, 1 China) as counts of cities per log-spaced cell of area: one raster image."""
-    from matplotlib.colors import LogNorm
-
     edges = cell_edges(area, log=True)
     counts = np.vstack([np.histogram(area[row == r], bins=edges)[0] for r in (0.0, 1.0)]).astype(float)
     grid = np.full((3, GRID), np.nan)  # rows -0.3..0.3 (elsewhere), a gap, 0.7..1.3 (China)
@@ -248,8 +241,6 @@ def _area_rows_binned(ax, area: np.ndarray, row: np.ndarray) -> None:
 def plot_editions(change: pd.DataFrame, first: str, last: str, *, ax, top: int = 25) -> None:
     """A dumbbell per city: its rate per 1,000 in the ``first`` table (open) and the ``last`` one (filled), the
     ``top`` largest changes, on a log axis (the rates span decades)."""
-    from matplotlib.lines import Line2D
-
     a, b = f"per_1000 {first}", f"per_1000 {last}"
     data = change.dropna(subset=[a, b])
     data = data.loc[(data[b] - data[a]).abs().sort_values(ascending=False, kind="mergesort").index[:top]]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
+from helpers.analysis.verdicts import COLORS as VERDICT_COLORS
+from helpers.analysis.verdicts import VERDICTS
 from helpers.errors import ParameterError
 from helpers.report.figures import BAND_NARROW, BAND_WIDE, CHINA, ELSEWHERE, VERDICT_MARKERS, scenario_marker
 from helpers.report.marks import percent_tick, value_text
@@ -19,12 +26,6 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
     rounding, "approximately" as +-tolerance, a bound as a half-line) and the recomputation's interval as a bar.
     Agreement means the dot's bar meets the band. Colour and marker say the verdict (analysis.verdicts); rows in the
     audit's order, each group labelled by its cause. ``intervals``: {figure_id: (low, high)} of the stated figures."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    from helpers.analysis.verdicts import COLORS as VERDICT_COLORS
-    from helpers.analysis.verdicts import VERDICTS
-
     data = claims[claims["recomputed"].notna()].reset_index(drop=True)
     stated = data["stated"].astype(float)
 
@@ -63,8 +64,6 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(left, right)
     ax.set_ylim(-0.8, y.max() + 1.6)
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
-
     ticks = [t for t in (-100, -10, -1, -0.1, 0, 0.1, 1, 10, 100, 1000) if left <= t <= right]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FuncFormatter(percent_tick))
@@ -91,8 +90,6 @@ def plot_histogram(histogram: pd.DataFrame, *, ax, xlabel: str, marks: dict[str,
                    band: tuple[float, float] | None = None) -> None:
     """Binned Monte Carlo draws (columns lower, upper, draws) in grey, the 5th-95th percentile band behind them,
     and labelled vertical marks told apart by line style (the first solid, the next dashed, dotted...)."""
-    from matplotlib.patches import Patch
-
     edges = np.append(histogram["lower"].to_numpy(), histogram["upper"].iloc[-1])
     handles = []
     if band is not None:
@@ -110,8 +107,6 @@ def plot_histogram(histogram: pd.DataFrame, *, ax, xlabel: str, marks: dict[str,
 def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
     """Horizontal bars from the output at each input's low end to its high end, largest swing on top; the low end
     light grey, the high end dark grey, the swing printed."""
-    from matplotlib.patches import Patch
-
     rows = table[table["output"] == output].reset_index(drop=True)
     if rows.empty:
         raise ParameterError(f"no tornado rows for {output!r}")
@@ -127,8 +122,6 @@ def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
     ax.set_yticks(y, rows["input"])
     ax.tick_params(axis="y", length=0)
     ax.margins(x=0.25)
-    import textwrap
-
     ax.set_xlabel(textwrap.fill(output, 46))
     ax.figure.legend(handles=[Patch(color=low, label="input at its low end"),
                               Patch(color=high, label="input at its high end")],
@@ -139,9 +132,6 @@ def plot_scenario_intervals(points: pd.DataFrame, *, ax, xlabel: str) -> None:
     """Each scenario on its own row: its sensitivity p5-p95 (light) and p25-p75 (dark), its computed value
     (filled) and the article's printed value (open), the scenario's own marker. ``points``: scenario, value,
     stated, p5, p25, p75, p95."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     y = np.arange(len(points))[::-1]
     for yi, r in zip(y, points.itertuples(), strict=True):
         if pd.notna(r.p5):
@@ -166,9 +156,6 @@ def plot_city_scenarios(df: pd.DataFrame, names: list[str], *, ax, xlabel: str) 
     """Chinese cities, one row each: every scenario's estimate (its own marker, China's colour) joined by a line,
     over the sensitivity band from the lowest scenario's 5th percentile to the highest's 95th (grey).
     ``df``: city, one column per scenario in ``names``, and optional band_low, band_high."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     data = df.sort_values(names[0], ascending=True, kind="mergesort").reset_index(drop=True)
     y = np.arange(len(data))
     if {"band_low", "band_high"} <= set(data.columns):
