@@ -11,13 +11,15 @@ import matplotlib.pyplot as plt
 import pytest
 
 from helpers.errors import ParameterError
-from helpers.report.figures import DOUBLE_COLUMN, PNG_DPI, SINGLE_COLUMN, new_figure, plot_scatter, save_figure
+from helpers.report.figures import DOUBLE_COLUMN, PNG_DPI, SINGLE_COLUMN, new_figure, save_figure
+from helpers.report.plots_cities import plot_scatter
 
 SCRIPT = """
 import sys
 import numpy as np
 import pandas as pd
-from helpers.report.figures import new_figure, plot_dots, plot_scatter, save_figure
+from helpers.report.figures import new_figure, save_figure
+from helpers.report.plots_cities import plot_dots, plot_scatter
 df = pd.DataFrame({"city": ["Shenzhen", "Delhi", "Osaka"], "v": [6220.0, 1446.0, 6.0],
                    "china": [True, False, False], "bound": [False, False, True]})
 fig, ax = new_figure("single")
@@ -106,7 +108,9 @@ def test_a_scatter_beyond_bin_points_is_binned_so_svg_and_pdf_stay_small(tmp_pat
     import numpy as np
     import pandas as pd
 
-    from helpers.report.figures import BIN_POINTS, binned_note, plot_area_strip
+    from helpers.report.figures import BIN_POINTS
+    from helpers.report.marks import binned_note
+    from helpers.report.plots_cities import plot_area_strip
 
     rng = np.random.default_rng(0)
     n = 200_000
@@ -143,7 +147,8 @@ def test_a_table_sized_scatter_is_drawn_as_points():
 def test_counted_vs_rule_draws_at_most_the_highest_rule_densities():
     import pandas as pd
 
-    from helpers.report.figures import DUMBBELL_ROWS, counted_vs_rule_rows
+    from helpers.report.figures import DUMBBELL_ROWS
+    from helpers.report.plots_cities import counted_vs_rule_rows
 
     df = pd.DataFrame({"city": [f"c{i}" for i in range(100)], "counted": 1.0, "rule": [float(i) for i in range(100)]})
     rows = counted_vs_rule_rows(df)
@@ -214,67 +219,3 @@ def test_in_a_kernel_the_saved_png_is_what_the_notebook_shows(tmp_path):
     # the mean of a 3 x 3 block of the saved one (PIL's reduce).
     assert saved.width == 1050 and shown.shape[1] == 350
     assert (shown == np.asarray(saved.reduce(3))).all()
-
-
-def _embedded_fonts(pdf: bytes) -> list:
-    """The TrueType fonts embedded in a PDF matplotlib wrote (its FontFile2 streams, Flate-compressed)."""
-    import io
-    import re
-    import zlib
-
-    from fontTools.ttLib import TTFont
-
-    fonts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.S):
-        try:
-            data = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        if data[:4] in (b"\x00\x01\x00\x00", b"true"):
-            fonts.append(TTFont(io.BytesIO(data)))
-    return fonts
-
-
-def _labelled_figure():
-    fig, ax = new_figure("single")
-    ax.plot([1, 2, 3], [3, 1, 2])
-    ax.set_xlabel("Cameras per 1,000 people (fi ffl AV To)")  # ligature and kerning pairs DejaVu's GSUB/GPOS know
-    ax.set_title("Shenzhen, Osaka", style="italic")
-    return fig
-
-
-def test_pdf_fonts_leave_out_layout_tables_and_draw_the_same_page(tmp_path):
-    """save_figure embeds font subsets without GSUB/GPOS/GDEF (helpers.report.pdf_fonts): a PDF viewer never uses them.
-    The same figure's page must render to the same pixels as with matplotlib's own subsets, which keep them."""
-    import shutil
-
-    from matplotlib.backends import _backend_pdf_ps
-
-    from helpers.report import pdf_fonts
-
-    assert pdf_fonts.SUPPORTED, "matplotlib's get_glyphs_subset changed: review helpers/report/pdf_fonts.py"
-    fig = _labelled_figure()
-    saved = save_figure(fig, "saved", caption="c", provenance={}, folder=tmp_path)["pdf"]
-    assert _backend_pdf_ps.get_glyphs_subset is pdf_fonts._ORIGINAL  # given back after the save
-    fig.set_layout_engine(None)  # both PDFs below drawn with the one layout save_figure made
-    lean, plain = tmp_path / "lean.pdf", tmp_path / "plain.pdf"
-    metadata = {"CreationDate": None, "Producer": None}
-    with pdf_fonts.lean_subsets():
-        fig.savefig(lean, format="pdf", metadata=metadata)
-    fig.savefig(plain, format="pdf", metadata=metadata)
-    plt.close(fig)
-    fonts = {p.stem: _embedded_fonts(p.read_bytes()) for p in (saved, lean, plain)}
-    assert len(fonts["saved"]) == len(fonts["lean"]) == len(fonts["plain"]) >= 2  # regular and oblique (or split)
-    assert all("GSUB" in f and "GPOS" in f for f in fonts["plain"])  # matplotlib's own subsets keep them
-    for font in fonts["saved"] + fonts["lean"]:
-        assert not {"GSUB", "GPOS", "GDEF"} & set(font.keys())
-        assert {"glyf", "cmap", "hmtx"} <= set(font.keys())
-    assert lean.stat().st_size < plain.stat().st_size
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is absent: the fonts were checked, the rendering was not compared")
-    pages = []
-    for pdf in (lean, plain):
-        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
-                       check=True)
-        pages.append(pdf.with_suffix(".png").read_bytes())
-    assert pages[0] == pages[1]

@@ -12,7 +12,8 @@ import pytest
 
 from helpers.errors import ParameterError
 from helpers.paths import OUTPUTS, PROJECT_ROOT
-from helpers.report.tables import VIEWS, View, latex_escape, readable, save_table, to_csv
+from helpers.report.table_views import VIEWS, View
+from helpers.report.tables import latex_escape, readable, save_table, to_csv
 
 
 def frame() -> pd.DataFrame:
@@ -122,7 +123,7 @@ def test_latex_escape():
 
 
 def test_every_view_names_human_headers():
-    from helpers.report.tables import HEADERS
+    from helpers.report.table_views import HEADERS
 
     for name, view in VIEWS.items():
         for col in view.columns or ():

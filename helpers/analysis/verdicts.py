@@ -15,18 +15,6 @@ INCONSISTENT = "inconsistent"
 UNCHECKABLE = "cannot be checked"
 VERDICTS = (CONSISTENT, BOUND, IDENTITY, EDITION, INCONSISTENT, UNCHECKABLE)
 
-MEANING = {
-    CONSISTENT: "the stated figure's interval (its printed precision) overlaps the interval of its recomputation",
-    BOUND: "the stated figure is a bound ('less than 6') and the recomputed value satisfies it",
-    IDENTITY: "the figure follows by arithmetic from other figures of the same source and agrees with them: this "
-              "confirms the arithmetic, not the fact",
-    EDITION: "the two sides come from different editions of the same source and differ beyond rounding; the "
-             "difference dates the figure, it is not an error of the article",
-    INCONSISTENT: "the two sides come from the same edition (or the article itself) and differ beyond rounding",
-    UNCHECKABLE: "nothing loaded can recompute the figure (a missing table, city, count or population, or a "
-                 "property of an edition whose table is not loaded)",
-}
-
 # Colours for figures (Okabe & Ito): agreement greens and blues, an edition difference amber, an error vermilion.
 COLORS = {CONSISTENT: "#009E73", BOUND: "#56B4E9", IDENTITY: "#0072B2", EDITION: "#E69F00",
           INCONSISTENT: "#D55E00", UNCHECKABLE: "#999999"}

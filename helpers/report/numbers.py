@@ -92,72 +92,158 @@ def _json(folder: Path | None, name: str) -> dict | None:
     return json.loads((folder / name).read_text(encoding="utf-8"))
 
 
-def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
-    """Every headline number the step folders hold ({step id: folder}, as the gather step gets them)."""
-    dirs = {k: resolve(v) for k, v in step_dirs.items()}
-    out: list[Number] = []
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z]+", "_", name.lower()).strip("_")
 
-    def add(key: str, value: float | str, text: str, source: str) -> None:
-        out.append(Number(key, value if isinstance(value, str) else float(value), text, source))
 
-    density = dirs.get("02_density")
+class _Numbers(list):
+    """The numbers read so far; `add` appends one."""
+
+    def add(self, key: str, value: float | str, text: str, source: str) -> None:
+        self.append(Number(key, value if isinstance(value, str) else float(value), text, source))
+
+
+def _audit_numbers(out: _Numbers, density: Path | None) -> None:
+    """Verdict counts of the claims audit, and the per-1,000 figures of the cities outside China it recomputes."""
     audit = _csv(density, "claims_audit.csv")
-    if audit is not None:
-        add("audit.figures", len(audit), fixed(len(audit), 0), "02_density/claims_audit.csv: rows")
-        counts = audit["verdict"].value_counts()
-        for verdict, key in VERDICT_KEYS.items():
-            n = int(counts.get(verdict, 0))
-            add(f"audit.{key}", n, fixed(n, 0), f"02_density/claims_audit.csv: verdict == {verdict!r}")
-        for row in audit[audit["metric"].eq("cameras_per_1000") & audit["recomputed"].notna()
-                         & ~audit["entity"].eq("China")].itertuples():
-            slug = re.sub(r"[^a-z]+", "_", row.entity.lower()).strip("_")
-            add(f"{slug}.per_thousand_article", row.stated, row.value_text,
+    if audit is None:
+        return
+    out.add("audit.figures", len(audit), fixed(len(audit), 0), "02_density/claims_audit.csv: rows")
+    counts = audit["verdict"].value_counts()
+    for verdict, key in VERDICT_KEYS.items():
+        n = int(counts.get(verdict, 0))
+        out.add(f"audit.{key}", n, fixed(n, 0), f"02_density/claims_audit.csv: verdict == {verdict!r}")
+    for row in audit[audit["metric"].eq("cameras_per_1000") & audit["recomputed"].notna()
+                     & ~audit["entity"].eq("China")].itertuples():
+        slug = _slug(row.entity)
+        out.add(f"{slug}.per_thousand_article", row.stated, row.value_text,
                 f"02_density/claims_audit.csv: {row.figure_id} stated")
-            add(f"{slug}.per_thousand_table", row.recomputed, fixed(row.recomputed, 2),
+        out.add(f"{slug}.per_thousand_table", row.recomputed, fixed(row.recomputed, 2),
                 f"02_density/claims_audit.csv: {row.figure_id} recomputed")
+
+
+def _population_numbers(out: _Numbers, density: Path | None) -> None:
+    """The population of China both printed pairs imply, and the stated one against it."""
     implied = _csv(density, "implied_china_population.csv")
-    if implied is not None:
-        both = implied[implied["basis"].str.startswith("both pairs")]
-        stated = implied[implied["basis"].str.startswith("stated")]
-        if len(both):
-            r = both.iloc[0]
-            src = "02_density/implied_china_population.csv: both pairs at once"
-            add("population.implied", r["population"], large(r["population"], 4), src)
-            add("population.implied_low", r["low"], large(r["low"], 4), src + " (low)")
-            add("population.implied_high", r["high"], large(r["high"], 4), src + " (high)")
-            if len(stated):
-                s = stated.iloc[0]
-                add("population.stated", s["population"], large(s["population"]),
-                    "02_density/implied_china_population.csv: stated in the article")
-                gap = s["population"] / r["population"] - 1
-                add("population.stated_over_implied", gap, percent(gap, 1),
-                    "02_density/implied_china_population.csv: stated / implied - 1")
+    if implied is None:
+        return
+    both = implied[implied["basis"].str.startswith("both pairs")]
+    stated = implied[implied["basis"].str.startswith("stated")]
+    if not len(both):
+        return
+    r = both.iloc[0]
+    src = "02_density/implied_china_population.csv: both pairs at once"
+    out.add("population.implied", r["population"], large(r["population"], 4), src)
+    out.add("population.implied_low", r["low"], large(r["low"], 4), src + " (low)")
+    out.add("population.implied_high", r["high"], large(r["high"], 4), src + " (high)")
+    if len(stated):
+        s = stated.iloc[0]
+        out.add("population.stated", s["population"], large(s["population"]),
+                "02_density/implied_china_population.csv: stated in the article")
+        gap = s["population"] / r["population"] - 1
+        out.add("population.stated_over_implied", gap, percent(gap, 1),
+                "02_density/implied_china_population.csv: stated / implied - 1")
+
+
+def _method_numbers(out: _Numbers, density: Path | None) -> None:
+    """The Chinese city with the highest printed density: printed, by the national-rate rule, counted."""
     method = _csv(density, "chinese_city_method.csv")
-    if method is not None and {"method_per_sq_mi", "counted_per_sq_mi"} <= set(method.columns):
-        rows = method.dropna(subset=["method_per_sq_mi", "counted_per_sq_mi"])
-        if len(rows):
-            r = rows.sort_values("stated_per_sq_mi", ascending=False, kind="mergesort").iloc[0]
-            slug = re.sub(r"[^a-z]+", "_", str(r["city"]).lower()).strip("_")
-            src = f"02_density/chinese_city_method.csv: {r['city']}"
-            add(f"{slug}.printed_per_sq_mi", r["stated_per_sq_mi"], fixed(r["stated_per_sq_mi"], 0), src)
-            add(f"{slug}.rule_per_sq_mi", r["method_per_sq_mi"], fixed(r["method_per_sq_mi"], 0), src)
-            add(f"{slug}.counted_per_sq_mi", r["counted_per_sq_mi"], fixed(r["counted_per_sq_mi"], 0), src)
-            ratio = r["method_per_sq_mi"] / r["counted_per_sq_mi"]
-            add(f"{slug}.rule_over_counted", ratio, fixed(ratio, 1), src + ": rule / counted")
+    if method is None or not {"method_per_sq_mi", "counted_per_sq_mi"} <= set(method.columns):
+        return
+    rows = method.dropna(subset=["method_per_sq_mi", "counted_per_sq_mi"])
+    if not len(rows):
+        return
+    r = rows.sort_values("stated_per_sq_mi", ascending=False, kind="mergesort").iloc[0]
+    slug = _slug(str(r["city"]))
+    src = f"02_density/chinese_city_method.csv: {r['city']}"
+    out.add(f"{slug}.printed_per_sq_mi", r["stated_per_sq_mi"], fixed(r["stated_per_sq_mi"], 0), src)
+    out.add(f"{slug}.rule_per_sq_mi", r["method_per_sq_mi"], fixed(r["method_per_sq_mi"], 0), src)
+    out.add(f"{slug}.counted_per_sq_mi", r["counted_per_sq_mi"], fixed(r["counted_per_sq_mi"], 0), src)
+    ratio = r["method_per_sq_mi"] / r["counted_per_sq_mi"]
+    out.add(f"{slug}.rule_over_counted", ratio, fixed(ratio, 1), src + ": rule / counted")
+
+
+def _city_numbers(out: _Numbers, density: Path | None) -> None:
+    """The city table's rows, its top city per 1,000 and that city's rank per square mile, and the areas flagged."""
     cities = _csv(density, "city_densities.csv")
     if cities is not None and len(cities):
-        add("cities.rows", len(cities), fixed(len(cities), 0), "02_density/city_densities.csv: rows")
+        out.add("cities.rows", len(cities), fixed(len(cities), 0), "02_density/city_densities.csv: rows")
         top = cities[cities["rank_per_1000"].eq(1)] if "rank_per_1000" in cities else cities.iloc[:0]
         if len(top) == 1 and pd.notna(top["rank_per_sq_mi"].iloc[0]):
             r = top.iloc[0]
-            add("cities.top_per_thousand", str(r["city"]), str(r["city"]),
-                "02_density/city_densities.csv: rank_per_1000 == 1")
-            add("cities.top_per_thousand_rank_per_sq_mi", r["rank_per_sq_mi"], fixed(r["rank_per_sq_mi"], 0),
-                f"02_density/city_densities.csv: {r['city']} rank_per_sq_mi")
+            out.add("cities.top_per_thousand", str(r["city"]), str(r["city"]),
+                    "02_density/city_densities.csv: rank_per_1000 == 1")
+            out.add("cities.top_per_thousand_rank_per_sq_mi", r["rank_per_sq_mi"], fixed(r["rank_per_sq_mi"], 0),
+                    f"02_density/city_densities.csv: {r['city']} rank_per_sq_mi")
     flags = _csv(density, "area_definition_flags.csv")
     if flags is not None:
-        add("areas.flagged", len(flags), fixed(len(flags), 0), "02_density/area_definition_flags.csv: rows")
+        out.add("areas.flagged", len(flags), fixed(len(flags), 0), "02_density/area_definition_flags.csv: rows")
 
+
+def _national_numbers(out: _Numbers, name: str, src: str, res: dict) -> None:
+    """A scenario's cameras, population, national rate, share of the world and the rest of the world."""
+    sc, nat = res["scenario"], res["national"]
+    out.add(f"{name}.cameras", sc["china_cameras"], large(sc["china_cameras"]), f"{src}: scenario.china_cameras")
+    out.add(f"{name}.population", sc["china_population"], large(sc["china_population"]),
+            f"{src}: scenario.china_population")
+    out.add(f"{name}.rate", nat["china_per_1000"], fixed(nat["china_per_1000"], 1),
+            f"{src}: national.china_per_1000")
+    if sc.get("stated_rate") is not None:
+        out.add(f"{name}.rate_printed", sc["stated_rate"], f"{sc['stated_rate']:g}", f"{src}: scenario.stated_rate")
+    out.add(f"{name}.share", nat["china_share_of_world"], fixed(nat["china_share_of_world"], 3),
+            f"{src}: national.china_share_of_world ({sc['world_rule']})")
+    out.add(f"{name}.world_cameras", nat["world_cameras"], large(nat["world_cameras"]),
+            f"{src}: national.world_cameras ({sc['world_rule']})")
+    out.add(f"{name}.rest_rate", nat["rest_of_world_per_1000"], fixed(nat["rest_of_world_per_1000"], 1),
+            f"{src}: national.rest_of_world_per_1000")
+    out.add(f"{name}.ratio", nat["china_to_rest_ratio"], fixed(nat["china_to_rest_ratio"], 1),
+            f"{src}: national.china_to_rest_ratio")
+    for rule, key in (("world_fixed", "share_world_fixed"), ("rest_of_world_fixed", "share_rest_fixed")):
+        by = (res.get("national_by_rule") or {}).get(rule)
+        if by:
+            out.add(f"{name}.{key}", by["china_share_of_world"], fixed(by["china_share_of_world"], 3),
+                    f"{src}: national_by_rule.{rule}.china_share_of_world")
+
+
+def _headline_numbers(out: _Numbers, name: str, src: str, res: dict) -> None:
+    """The headline city's density under a scenario, on the article's and the table's basis."""
+    for label, value in sorted(res.get("headline", {}).items()):
+        basis = "table" if "population / area" in label else "article"
+        city = label.split(" per sq mi", 1)[0]
+        out.add(f"{name}.{_slug(city)}_{basis}", value, fixed(value, 0), f"{src}: headline {label!r}")
+
+
+def _estimate_numbers(out: _Numbers, name: str, step_id: str, folder: Path) -> None:
+    """How far the national-rate rule lands from the counted density, over a scenario's Chinese cities."""
+    estimates = _csv(folder, "city_estimates.csv")
+    if estimates is None or "counted_per_sq_mi" not in estimates:
+        return
+    both = estimates.dropna(subset=["counted_per_sq_mi"])
+    both = both[both["counted_per_sq_mi"] > 0]
+    if not len(both):
+        return
+    ratio = both["per_sq_mi"] / both["counted_per_sq_mi"]
+    esrc = f"{step_id}/city_estimates.csv: per_sq_mi / counted_per_sq_mi over {len(both)} cities"
+    out.add(f"{name}.counted_cities", len(both), fixed(len(both), 0), esrc)
+    out.add(f"{name}.rule_over_counted_median", ratio.median(), fixed(ratio.median(), 1), esrc + ", median")
+    out.add(f"{name}.rule_over_counted_min", ratio.min(), fixed(ratio.min(), 1), esrc + ", min")
+    out.add(f"{name}.rule_over_counted_max", ratio.max(), fixed(ratio.max(), 1), esrc + ", max")
+
+
+def _sensitivity_numbers(out: _Numbers, name: str, folder: Path | None) -> None:
+    """A scenario's sensitivity percentiles of China's rate, and its number of draws."""
+    sens = _json(folder, "sensitivity.json")
+    if sens is None:
+        return
+    ssrc = f"sensitivity/{name}/sensitivity.json"
+    rate = sens["summary"]["china_per_1000"]
+    for stat, key in (("p5", "sens_low"), ("p50", "sens_median"), ("p95", "sens_high")):
+        out.add(f"{name}.{key}", rate[stat], fixed(rate[stat], 1), f"{ssrc}: summary.china_per_1000.{stat}")
+    out.add(f"{name}.draws", sens["setup"]["draws"], fixed(sens["setup"]["draws"], 0), f"{ssrc}: setup.draws")
+
+
+def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path]) -> None:
+    """Every scenario run's numbers (`03_scenarios/<name>` folders holding a results.json), in the folders' order."""
     for step_id, folder in dirs.items():
         if not step_id.startswith("03_scenarios/"):
             continue
@@ -166,54 +252,25 @@ def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
         if not isinstance(res, dict) or not {"scenario", "national"} <= set(res):
             continue
         src = f"{step_id}/results.json"
-        sc, nat = res["scenario"], res["national"]
-        add(f"{name}.cameras", sc["china_cameras"], large(sc["china_cameras"]), f"{src}: scenario.china_cameras")
-        add(f"{name}.population", sc["china_population"], large(sc["china_population"]),
-            f"{src}: scenario.china_population")
-        add(f"{name}.rate", nat["china_per_1000"], fixed(nat["china_per_1000"], 1), f"{src}: national.china_per_1000")
-        if sc.get("stated_rate") is not None:
-            add(f"{name}.rate_printed", sc["stated_rate"], f"{sc['stated_rate']:g}", f"{src}: scenario.stated_rate")
-        add(f"{name}.share", nat["china_share_of_world"], fixed(nat["china_share_of_world"], 3),
-            f"{src}: national.china_share_of_world ({sc['world_rule']})")
-        add(f"{name}.world_cameras", nat["world_cameras"], large(nat["world_cameras"]),
-            f"{src}: national.world_cameras ({sc['world_rule']})")
-        add(f"{name}.rest_rate", nat["rest_of_world_per_1000"], fixed(nat["rest_of_world_per_1000"], 1),
-            f"{src}: national.rest_of_world_per_1000")
-        add(f"{name}.ratio", nat["china_to_rest_ratio"], fixed(nat["china_to_rest_ratio"], 1),
-            f"{src}: national.china_to_rest_ratio")
-        for rule, key in (("world_fixed", "share_world_fixed"), ("rest_of_world_fixed", "share_rest_fixed")):
-            by = (res.get("national_by_rule") or {}).get(rule)
-            if by:
-                add(f"{name}.{key}", by["china_share_of_world"], fixed(by["china_share_of_world"], 3),
-                    f"{src}: national_by_rule.{rule}.china_share_of_world")
-        for label, value in sorted(res.get("headline", {}).items()):
-            basis = "table" if "population / area" in label else "article"
-            city = label.split(" per sq mi", 1)[0]
-            slug = re.sub(r"[^a-z]+", "_", city.lower()).strip("_")
-            add(f"{name}.{slug}_{basis}", value, fixed(value, 0), f"{src}: headline {label!r}")
-        estimates = _csv(folder, "city_estimates.csv")
-        if estimates is not None and "counted_per_sq_mi" in estimates:
-            both = estimates.dropna(subset=["counted_per_sq_mi"])
-            both = both[both["counted_per_sq_mi"] > 0]
-            if len(both):
-                ratio = both["per_sq_mi"] / both["counted_per_sq_mi"]
-                esrc = f"{step_id}/city_estimates.csv: per_sq_mi / counted_per_sq_mi over {len(both)} cities"
-                add(f"{name}.counted_cities", len(both), fixed(len(both), 0), esrc)
-                add(f"{name}.rule_over_counted_median", ratio.median(), fixed(ratio.median(), 1), esrc + ", median")
-                add(f"{name}.rule_over_counted_min", ratio.min(), fixed(ratio.min(), 1), esrc + ", min")
-                add(f"{name}.rule_over_counted_max", ratio.max(), fixed(ratio.max(), 1), esrc + ", max")
-        sens = _json(dirs.get(f"sensitivity/{name}"), "sensitivity.json")
-        if sens is not None:
-            ssrc = f"sensitivity/{name}/sensitivity.json"
-            rate = sens["summary"]["china_per_1000"]
-            for stat, key in (("p5", "sens_low"), ("p50", "sens_median"), ("p95", "sens_high")):
-                add(f"{name}.{key}", rate[stat], fixed(rate[stat], 1), f"{ssrc}: summary.china_per_1000.{stat}")
-            add(f"{name}.draws", sens["setup"]["draws"], fixed(sens["setup"]["draws"], 0), f"{ssrc}: setup.draws")
+        _national_numbers(out, name, src, res)
+        _headline_numbers(out, name, src, res)
+        _estimate_numbers(out, name, step_id, folder)
+        _sensitivity_numbers(out, name, dirs.get(f"sensitivity/{name}"))
+
+
+def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
+    """Every headline number the step folders hold ({step id: folder}, as the gather step gets them)."""
+    dirs = {k: resolve(v) for k, v in step_dirs.items()}
+    out = _Numbers()
+    density = dirs.get("02_density")
+    for step in (_audit_numbers, _population_numbers, _method_numbers, _city_numbers):
+        step(out, density)
+    _scenario_numbers(out, dirs)
     keys = [n.key for n in out]
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:
         raise ValueError(f"numbers: keys read twice: {duplicated}")
-    return out
+    return list(out)
 
 
 # --- writing ---------------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@
   grouped by siunitx), ``longtable``/``xltabular`` for long tables, ``tabularx`` where text must wrap, and the label
   ``tab:<name>`` (the gather step renames it with the file: ``tab:national`` -> ``tab:national_high``).
 
-How each table is presented is declared once, in `VIEWS` (by table name), so notebooks only pass a caption.
+How each table is presented is declared once, in `helpers.report.table_views` (`VIEWS`, by table name, with
+`HEADERS`, `INTERNAL` and `CAP`), so notebooks only pass a caption.
 Rendering works a column at a time (one format operation per value, no per-cell dispatch in Python), so a data
 table of a million rows is written in seconds.
 """
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
@@ -33,9 +34,9 @@ import pyarrow.compute as pc
 from helpers.atomic import atomic_path, write_text
 from helpers.data.float_text import FORMAT, format_floats
 from helpers.data.text_arrays import text_offsets, text_scalar
-from helpers.data.units import DECIMALS
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
+from helpers.report.table_views import CAP, COMMON, DEFAULT_CAP, HEADERS, INTERNAL, View, view_for
 
 CSV_FLOAT = FORMAT  # "%.10g"
 CSV_CHUNK_ROWS = 100_000  # rows made into CSV text at a time
@@ -46,166 +47,6 @@ LATEX_PACKAGES = ("booktabs", "siunitx", "longtable", "tabularx", "xltabular", "
 # Options every table sets for its siunitx columns (inside its own group, so a paper's preamble is untouched).
 SISETUP = (r"\sisetup{group-separator={,}, group-minimum-digits=4, retain-explicit-plus, "
            r"input-comparators={<>}, table-align-text-before=false}")
-
-# Columns a reader does not need: keys, row numbers, flags shown another way. They stay in the CSV.
-INTERNAL = frozenset({"quantity_key", "city_key", "source_row", "per_1000_agrees", "in_china", "upper_bound",
-                      "qualifier", "country_code", "rate_figure", "figure_id", "paragraph", "reason", "source",
-                      "table"})
-
-# Human header (with its unit) of every column the project writes. A column not listed gets its name with
-# underscores as spaces. Units in Unicode here; LaTeX gets them in math mode (`latex_text`).
-HEADERS: dict[str, str] = {
-    "city": "City", "country": "Country", "country_code": "Country", "entity": "Entity", "basis": "Basis",
-    "cameras": "Cameras", "population": "Population", "crime_index": "Crime index",
-    "stated_per_1000": "Stated per 1,000", "stated_per_sq_mi": "Stated per sq mi",
-    "per_1000": "Per 1,000 people", "per_1000_low": "Per 1,000, low", "per_1000_high": "Per 1,000, high",
-    "per_1000_check": "Stated per 1,000 vs cameras / population", "per_1000_basis": "Per 1,000 basis",
-    "per_sq_mi": "Cameras per sq mi", "per_sq_mi_low": "Per sq mi, low", "per_sq_mi_high": "Per sq mi, high",
-    "per_km2": "Cameras per km²", "area_sq_mi": "Area (sq mi)", "area_km2": "Area (km²)",
-    "people_per_sq_mi": "People per sq mi", "people_per_sq_mi_low": "People per sq mi, low",
-    "people_per_sq_mi_high": "People per sq mi, high", "area_vs_median": "Area / median area",
-    "rank_per_1000": "Rank per 1,000", "rank_per_1000_in_country": "Rank per 1,000 in country",
-    "rank_per_sq_mi": "Rank per sq mi", "rank_per_sq_mi_in_country": "Rank per sq mi in country",
-    "vs_densest_outside_china": "× densest outside China",
-    # the claims audit
-    "figure": "Figure", "value_text": "As printed", "edition": "Edition", "compared_with": "Compared with",
-    "stated": "Stated", "recomputed": "Recomputed", "recomputed_low": "Recomputed, low",
-    "recomputed_high": "Recomputed, high", "relative_difference": "Difference (%)", "verdict": "Verdict",
-    "cause": "Cause", "verdicts": "Verdicts", "figures": "Figures", "statement": "Statement",
-    # China's population and the derived Chinese cities
-    "low": "Low", "high": "High", "rate": "Printed rate (per 1,000)",
-    "implied_people_per_sq_mi": "People per sq mi implied", "table_people_per_sq_mi": "People per sq mi (table)",
-    "method_per_sq_mi": "Rule on the table (per sq mi)", "method_low": "Rule, low", "method_high": "Rule, high",
-    "counted_per_sq_mi": "Counted per sq mi (table)",
-    "china_figure": "China's figure", "china_per_1000": "China per 1,000", "city_per_1000": "City per 1,000",
-    "ratio": "Ratio",
-    # scenarios and sensitivity
-    "quantity": "Quantity", "unit": "Unit", "world_fixed": "World total fixed",
-    "rest_of_world_fixed": "Rest of world fixed", "p5": "5th pct", "p25": "25th pct", "p50": "Median",
-    "p75": "75th pct", "p95": "95th pct", "min": "Minimum", "max": "Maximum", "output": "Output", "input": "Input",
-    "input_low": "Input, low end", "input_high": "Input, high end", "central": "Central",
-    "output_low": "Output at low end", "output_high": "Output at high end", "swing": "Swing",
-}
-
-COMMON = ("city", "country", "basis", "quantity", "unit")  # headers a `View.verbatim` table still translates
-
-# Readable names of the quantities that label rows (04's comparison, 03's national table, the sensitivity summary).
-QUANTITIES: dict[str, str] = {
-    "china_cameras": "China's cameras", "china_population": "China's population",
-    "stated_rate": "China per 1,000, as printed", "china_per_1000": "China per 1,000 people",
-    "world_cameras": "World cameras", "china_share_of_world": "China's share of the world's cameras",
-    "rest_of_world_cameras": "Rest of the world's cameras", "rest_of_world_population": "Rest of the world's people",
-    "rest_of_world_per_1000": "Rest of the world per 1,000", "china_to_rest_ratio": "China / rest of the world",
-}
-METRICS: dict[str, str] = {
-    "cameras_per_1000": "per 1,000 people", "cameras_per_sq_mi": "per sq mi", "share_of_world_cameras": "share",
-    "cities_analysed": "cities analysed", "rank_per_sq_mi": "rank per sq mi", "cameras": "cameras",
-    "rank_per_sq_mi_outside_china": "rank outside China", "rank_population": "rank by population",
-    "population": "population", "pixels": "pixels",
-}
-
-# Most decimals a presentation shows, by quantity (a column's name, or a row's quantity up to its first space);
-# fewer when the values carry fewer. Counts and people are whole; everything else at most 2 decimals.
-CAP: dict[str, int] = {**{k: min(v, 2) for k, v in DECIMALS.items()},
-                       "china_share_of_world": 3, "share_of_world_cameras": 3, "relative_difference": 2,
-                       "area_vs_median": 2, "vs_densest_outside_china": 2}
-DEFAULT_CAP = 2
-
-
-@dataclass(frozen=True)
-class View:
-    """How one table is presented.
-
-    ``derive`` adds presentation-only columns to a copy of the frame; ``columns`` picks and orders them (default:
-    every column not in `INTERNAL`); ``rows_by`` names, for a set of value columns, the column giving each row's
-    quantity (decimals then follow the row); ``group`` shows a column once per run of equal values, as the first
-    column; ``bounds`` shows a value as "< x" where a boolean column is true; ``percent``: fractions shown as
-    signed percentages.
-    """
-
-    columns: tuple[str, ...] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
-    rows_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # quantity column -> value columns
-    group: str | None = None
-    bounds: Mapping[str, str] = field(default_factory=dict)  # value column -> boolean column
-    percent: tuple[str, ...] = ("relative_difference",)
-    needs: tuple[str, ...] = ()  # columns ``derive`` reads (a table without them is shown as it is)
-    verbatim: bool = False  # columns without a header here or in HEADERS' first names keep their own (scenarios)
-
-
-def _audit_view(df: pd.DataFrame) -> pd.DataFrame:
-    metric = df["metric"].map(METRICS).fillna(df["metric"].str.replace("_", " "))
-    return df.assign(figure=df["entity"] + ", " + metric, cause=df["cause"].replace("", "no cause"))
-
-
-QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivity)": "sensitivity median",
-              "p95 (sensitivity)": "sensitivity 95th percentile"}
-
-
-def _quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows named by a quantity key ("china_per_1000 p5 (sensitivity)") get a readable label; the key is kept (for
-    each row's decimals) in ``quantity_key``."""
-    key = df["quantity"].astype(str).str.split(" ", n=1).str[0]
-    rest = df["quantity"].astype(str).str.partition(" ")[2]
-    label = key.map(QUANTITIES)
-    rest = rest.map(QUALIFIERS).fillna(rest)
-    label = label.where(rest.eq(""), label + np.where(rest.str.startswith("("), " ", ", ") + rest)
-    return df.assign(quantity=label.where(key.isin(list(QUANTITIES)), df["quantity"]), quantity_key=df["quantity"])
-
-
-def _bound_from_qualifier(df: pd.DataFrame) -> pd.DataFrame:
-    return df.assign(is_bound=df["qualifier"].eq("upper_bound"))
-
-
-VIEWS: dict[str, View] = {
-    "claims_audit": View(
-        columns=("cause", "figure", "value_text", "edition", "compared_with", "recomputed", "relative_difference",
-                 "verdict"),
-        derive=_audit_view, needs=("entity", "metric", "cause"), rows_by={"metric": ("recomputed",)}, group="cause"),
-    "audit_causes": View(columns=("cause", "verdicts", "statement")),
-    "implied_china_population": View(columns=("basis", "population", "low", "high"),
-                                     headers={"basis": "Population implied by", "population": "People",
-                                              "low": "Low", "high": "High"}),
-    "chinese_city_method": View(columns=("city", "stated_per_sq_mi", "rate", "implied_people_per_sq_mi",
-                                         "table_people_per_sq_mi", "method_per_sq_mi", "counted_per_sq_mi",
-                                         "relative_difference"),
-                                headers={"stated_per_sq_mi": "Printed per sq mi"}),
-    "named_city_densities": View(columns=("city", "country", "per_sq_mi", "per_km2", "vs_densest_outside_china"),
-                                 derive=_bound_from_qualifier, needs=("qualifier",),
-                                 bounds={"per_sq_mi": "is_bound", "per_km2": "is_bound",
-                                         "vs_densest_outside_china": "is_bound"}),
-    "national_vs_city_rates": View(columns=("china_per_1000", "city", "city_per_1000", "ratio"),
-                                   headers={"china_per_1000": "China per 1,000 (printed)",
-                                            "city_per_1000": "City per 1,000 (printed)",
-                                            "ratio": "China / city"}),
-    "city_densities": View(columns=("rank_per_1000", "city", "country", "cameras", "population", "stated_per_1000",
-                                    "per_sq_mi", "rank_per_sq_mi", "basis"),
-                           headers={"stated_per_1000": "Per 1,000 people", "per_sq_mi": "Per sq mi",
-                                    "rank_per_1000": "Rank"}),
-    "area_definition_flags": View(columns=("city", "country_code", "population", "area_sq_mi", "area_km2",
-                                           "people_per_sq_mi", "per_sq_mi", "area_vs_median")),
-    "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=_quantity_labels,
-                     needs=("quantity",),
-                     rows_by={"quantity_key": ("world_fixed", "rest_of_world_fixed")}),
-    "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
-                                verbatim=True),
-    "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
-    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95"),
-                           headers={"per_sq_mi": "Central (per sq mi)"}),
-    "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
-                             "swing"),
-                    rows_by={"input": ("input_low", "input_high"),
-                             "output": ("central", "output_low", "output_high", "swing")},
-                    group="output"),
-    "city_estimates": View(columns=("city", "basis", "people_per_sq_mi", "per_sq_mi", "p5", "p95", "per_km2",
-                                    "counted_per_sq_mi"),
-                           headers={"p5": "Per sq mi, 5th pct", "p95": "Per sq mi, 95th pct"},
-                           rows_by={"basis": ("per_sq_mi", "per_km2")},
-                           bounds={"per_sq_mi": "upper_bound", "per_km2": "upper_bound"}),
-    "city_estimates_by_scenario": View(bounds={"*": "upper_bound"}, verbatim=True),
-}
-
 
 # --- formatting, a column at a time ------------------------------------------------------------------------------
 
@@ -294,64 +135,76 @@ class Presentation:
     total: int
 
 
-def view_for(name: str) -> View:
-    """The presentation of table ``name`` (a per-scenario file renamed by gather keeps its step's name)."""
-    return VIEWS.get(name, View())
-
-
-def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
-    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
-    view = view or View()
-    total = len(df)
-    frame = df.iloc[:MAX_ROWS].reset_index(drop=True)
-    if view.derive is not None:
-        frame = view.derive(frame) if set(view.needs) <= set(frame.columns) else frame
-    columns = list(view.columns) if view.columns else [c for c in frame.columns if c not in INTERNAL]
-    columns = [c for c in columns if c in frame.columns]  # a view's column the table lacks is left out
-    # value columns formatted per row: {value column: quantity column}
+def _per_row(frame: pd.DataFrame, view: View, columns: list[str]) -> dict[str, str]:
+    """The value columns formatted per row: {value column: the column giving each row's quantity}."""
     per_row: dict[str, str] = {}
     for key_col, value_cols in view.rows_by.items():
         if key_col not in frame.columns:
             continue
         targets = [c for c in columns if _is_number(frame[c])] if value_cols == ("*",) else value_cols
         per_row.update({c: key_col for c in targets if c in columns})
-    md_cells: dict[str, np.ndarray] = {}
-    tex_cells: dict[str, np.ndarray] = {}
-    numeric = {c: _is_number(frame[c]) for c in columns}
-    for col in columns:
-        if not numeric[col]:
-            continue
-        key_col = per_row.get(col)
-        keys = frame[key_col].astype(str).to_numpy() if key_col else None
-        caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
-        bound_col = view.bounds.get(col, view.bounds.get("*"))
-        bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
-        fixed = None
-        if key_col and len(frame):  # one format for every cell of a quantity, across the columns it spans
-            cols = [c for c in columns if per_row.get(c) == key_col]
-            values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
-            fixed = pd.Series(_needed(values, caps)).groupby(keys, sort=False).transform("max").to_numpy(dtype=int)
-        for flag, target in ((True, md_cells), (False, tex_cells)):
-            target.update(_numbers(frame, [col], caps, flag, col in view.percent, bounded, keys, fixed))
-    groups = None
-    for col in columns:
-        if not numeric[col]:
-            text = _text(frame[col])
-            if col == view.group:
-                starts = frame[col].ne(frame[col].shift()).to_numpy()
-                text = np.where(starts, text, "")
-                groups = starts.copy()
-                if len(groups):
-                    groups[0] = False
-            md_cells[col] = text
-            tex_cells[col] = latex_column(text)
+    return per_row
+
+
+def _number_column(frame: pd.DataFrame, col: str, view: View, columns: list[str],
+                   per_row: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """A numeric column's Markdown and LaTeX cells: decimals by column, or by row quantity across the columns it
+    spans (one format for every cell of a quantity); bounds marked."""
+    key_col = per_row.get(col)
+    keys = frame[key_col].astype(str).to_numpy() if key_col else None
+    caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
+    bound_col = view.bounds.get(col, view.bounds.get("*"))
+    bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
+    fixed = None
+    if key_col and len(frame):
+        cols = [c for c in columns if per_row.get(c) == key_col]
+        values = frame[cols].to_numpy(dtype=float, na_value=np.nan)
+        fixed = pd.Series(_needed(values, caps)).groupby(keys, sort=False).transform("max").to_numpy(dtype=int)
+    md, tex = (_numbers(frame, [col], caps, flag, col in view.percent, bounded, keys, fixed)[col]
+               for flag in (True, False))
+    return md, tex
+
+
+def _grouped(frame: pd.DataFrame, col: str, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A group column shown once per run of equal values, and which rows start a group (after the first)."""
+    starts = frame[col].ne(frame[col].shift()).to_numpy()
+    groups = starts.copy()
+    if len(groups):
+        groups[0] = False
+    return np.where(starts, text, ""), groups
+
+
+def _headers(view: View, columns: list[str]) -> list[str]:
+    """Each column's header: the view's, else `HEADERS`' (or the name, verbatim), "(%)" after a percentage."""
     headers = [view.headers.get(c) or (c if view.verbatim and c not in COMMON else
                                        HEADERS.get(c, c.replace("_", " "))) for c in columns]
-    if view.percent:
-        headers = [h if c not in view.percent or "%" in h else f"{h} (%)" for c, h in zip(columns, headers,
-                                                                                          strict=True)]
-    return Presentation(headers, [md_cells[c] for c in columns], [tex_cells[c] for c in columns],
-                        [numeric[c] for c in columns], groups, len(frame), total)
+    return [h if c not in view.percent or "%" in h else f"{h} (%)" for c, h in zip(columns, headers, strict=True)]
+
+
+def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
+    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
+    view = view or View()
+    frame = df.iloc[:MAX_ROWS].reset_index(drop=True)
+    if view.derive is not None and set(view.needs) <= set(frame.columns):
+        frame = view.derive(frame)
+    columns = list(view.columns) if view.columns else [c for c in frame.columns if c not in INTERNAL]
+    columns = [c for c in columns if c in frame.columns]  # a view's column the table lacks is left out
+    per_row = _per_row(frame, view, columns)
+    numeric = [_is_number(frame[c]) for c in columns]
+    md_cells: list[np.ndarray] = []
+    tex_cells: list[np.ndarray] = []
+    groups = None
+    for col, number in zip(columns, numeric, strict=True):
+        if number:
+            md, tex = _number_column(frame, col, view, columns, per_row)
+        else:
+            md = _text(frame[col])
+            if col == view.group:
+                md, groups = _grouped(frame, col, md)
+            tex = latex_column(md)
+        md_cells.append(md)
+        tex_cells.append(tex)
+    return Presentation(_headers(view, columns), md_cells, tex_cells, numeric, groups, len(frame), len(df))
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
@@ -475,11 +328,6 @@ _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 def latex_escape(text: str) -> str:
     """``text`` for LaTeX: special characters escaped, unit symbols (km², ×) in math mode."""
     return _LATEX_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
-
-
-def latex_text(text: str) -> str:
-    """Alias of `latex_escape` for prose (captions, figure captions)."""
-    return latex_escape(text)
 
 
 def latex_column(cells: np.ndarray) -> np.ndarray:

@@ -1,0 +1,225 @@
+"""The captions of every figure and table, by name, built from the values the notebooks compute.
+
+``figure(name, ...)`` and ``table(name, ...)`` give the caption of the figure or table ``name`` (the file stem
+`save_figure` or `save_table` writes); the arguments are the frames and numbers the notebook computed, so a caption
+quotes only numbers the code computed, never typed ones. The gather step copies the captions into the sidecars,
+the tables' Markdown and LaTeX and ``outputs/figures/index.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+from helpers.analysis import audit
+from helpers.analysis.scenarios import RULE_LABELS, Scenario
+from helpers.data.city_tables import describe_sources
+from helpers.report.figures import MARKER_NAMES, scenario_marker
+from helpers.report.marks import binned_note
+from helpers.report.plots_cities import counted_vs_rule_rows
+from helpers.report.plots_intervals import AUDIT_LINEAR_PERCENT
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _decades(values: pd.Series) -> str:
+    """How many decades positive ``values`` span, in words: "more than two decades"."""
+    n = int(math.log10(values.max() / values.min()))
+    if n == 0:
+        return "less than a decade"
+    word = NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else f"{n:,}"
+    return f"more than {word} decade{'s' if n > 1 else ''}"
+
+
+# --- figures of 02_density ----------------------------------------------------------------------------------------
+
+def _claims_audit_figure(claims: pd.DataFrame, approx_tolerance: float) -> str:
+    return ("Every figure of the article that could be recomputed: the recomputed value minus the stated one, as a "
+            f"percentage of the stated value (symmetric log scale, linear within {AUDIT_LINEAR_PERCENT:g}%). The grey "
+            "band is the stated figure's own interval (its printed rounding, 'approximately' as "
+            f"±{approx_tolerance:.0%}, a bound as a half-line) and the bar the recomputation's; they agree when they "
+            "meet. Colour and marker give the verdict, rows are grouped by cause as in the claims audit "
+            f"({audit.summary(claims)}; the figures that cannot be checked are not drawn).")
+
+
+def _named_cities_per_sq_mi(named: pd.DataFrame, figures: pd.DataFrame) -> str:
+    editions = ", ".join(sorted(set(figures.loc[figures["metric"] == "cameras_per_sq_mi", "edition"])))
+    bounded = ", ".join(named.loc[named["qualifier"].eq("upper_bound"), "city"])
+    return (f"Cameras per square mile of the cities the article names, as it prints them (the {editions} edition). "
+            "The Chinese cities' figures are derived from the national rate (see chinese_city_method)"
+            + (f"; {bounded}'s figure is an upper bound, drawn as a bar with an arrow" if bounded else "")
+            + ". Scenario estimates are in notebook 03.")
+
+
+def _per_1000_stated(rates: pd.DataFrame) -> str:
+    return ("Cameras per 1,000 people as the article prints them: China's national rate under both estimates "
+            f"against the cities it quotes (log scale: the rates span {_decades(rates['per_1000'])}).")
+
+
+def _city_ranking_per_1000(top: pd.DataFrame, sources: pd.DataFrame) -> str:
+    return (f"The {len(top)} counted cities with most cameras per 1,000 people "
+            f"({', '.join(sorted(set(top['per_1000_basis'])))}) in {describe_sources(sources)}.")
+
+
+def _per_1000_vs_per_sq_mi(both: pd.DataFrame, sources: pd.DataFrame) -> str:
+    return (f"Per-1,000 against per-square-mile density for the {len(both)} counted cities with both figures in "
+            f"{describe_sources(sources)}{binned_note(len(both))}. Areas are implied (cameras / cameras per square "
+            "mile) and defined differently across cities.")
+
+
+def _rank_per_1000_vs_per_sq_mi(ranks: pd.DataFrame, sources: pd.DataFrame) -> str:
+    return (f"Each counted city's rank per 1,000 people against its rank per square mile ({len(ranks)} cities of "
+            f"{describe_sources(sources)}; ties share a rank at the printed precision; dashed: the same rank on "
+            f"both{binned_note(len(ranks))}). The two rankings disagree most for cities with large implied areas.")
+
+
+def _implied_areas(areas: pd.DataFrame, flags: pd.DataFrame, factor: float, sources: pd.DataFrame) -> str:
+    return (f"The area each city's figures imply (cameras / cameras per square mile) for the {len(areas)} cities of "
+            f"{describe_sources(sources)}{binned_note(len(areas))}; {len(flags)} lie beyond {factor:g} times the "
+            "median (dashed: area_definition_flags), where a metropolitan or administrative area is likely meant, "
+            "so their per-square-mile figures are not comparable with the others.")
+
+
+def _counted_vs_rule(pairs: pd.DataFrame, rate: float, sources: pd.DataFrame) -> str:
+    """``pairs``: city, counted, rule (cameras per square mile)."""
+    ratio = (pairs["rule"] / pairs["counted"]).describe()
+    drawn = len(counted_vs_rule_rows(pairs))
+    drawn = "" if drawn == len(pairs) else f" (the {drawn} with the highest rule density drawn)"
+    return (f"The {len(pairs)} counted Chinese cities of {describe_sources(sources)}{drawn}: cameras per square mile "
+            "from the table's own camera count and implied area (filled) against the article's rule, its printed "
+            f"national rate {rate:g} per 1,000 x the city's people per square mile (open; "
+            f"helpers.analysis.density.city_density). The rule gives {ratio['min']:.1f} to {ratio['max']:,.0f} times "
+            f"the counted density (median {ratio['50%']:.1f}), so the article's Chinese city figures measure the "
+            "national rate, not cameras counted in the cities.")
+
+
+def _article_vs_table(first: str, sources: pd.DataFrame) -> str:
+    return (f"The named cities outside China: the article's figure (open, {first}, with the interval its printed "
+            "rounding allows; a bound as an arrow) against the same figure recomputed from "
+            f"{describe_sources(sources)} (filled), with the change. Differences beyond rounding date the figures "
+            "(differs by edition), they do not fault them.")
+
+
+def _editions_per_1000(order: list[str], sources: pd.DataFrame) -> str:
+    return (f"Cameras per 1,000 people of the cities in both {order[0]} (open) and {order[-1]} (filled), the "
+            f"largest changes first ({describe_sources(sources)}).")
+
+
+# --- figures of 03_scenarios and 04_compare -----------------------------------------------------------------------
+
+def _sensitivity(s: Scenario, sensitivity: dict, rate: float) -> str:
+    """``sensitivity``: the sensitivity step's sensitivity.json (summary, setup)."""
+    band = sensitivity["summary"]["china_per_1000"]
+    return (f"Scenario {s.name}: Monte Carlo distribution of China's cameras per 1,000 people "
+            f"({sensitivity['setup']['draws']:,} seeded draws of the inputs documented in data/raw/scenarios.yml; "
+            f"5th-95th percentile {band['p5']:.1f} to {band['p95']:.1f}, shaded), with the scenario's value "
+            f"{rate:.1f} (solid)"
+            + (f" and the article's printed {s.stated_rate:g} (dashed)." if s.stated_rate is not None else "."))
+
+
+def _tornado(s: Scenario, tornado: pd.DataFrame, output: str) -> str:
+    top = tornado[tornado["output"] == output].iloc[0]  # the rows come largest swing first
+    return (f"Scenario {s.name}: {output}, each input moved alone across its distribution (central value "
+            f"{top['central']:,.1f}). {top['input']} moves it most ({top['output_low']:,.1f} to "
+            f"{top['output_high']:,.1f}).")
+
+
+def _scenarios_per_1000() -> str:
+    return ("China's cameras per 1,000 people under each scenario (filled: computed with the chosen population; "
+            "open: as the article prints it) over that scenario's own seeded sensitivity range (p25-p75 dark, "
+            "p5-p95 light).")
+
+
+def _city_scenarios_per_sq_mi(shown: pd.DataFrame, names: list[str]) -> str:
+    """``shown``: the cities drawn, with band_low and band_high when a sensitivity range is drawn."""
+    markers = ", ".join(f"{n}: {MARKER_NAMES.get(scenario_marker(n, i), 'marker')}" for i, n in enumerate(names))
+    band = (", over the sensitivity range from the lowest scenario's 5th percentile to the highest's 95th (grey)"
+            if "band_low" in shown.columns else "")
+    return (f"The {len(shown)} Chinese cities with the highest estimates ({shown['basis'].iloc[0]}): cameras per "
+            f"square mile under each scenario ({markers}){band}. Each estimate is the scenario's national rate x the "
+            "city's people per square mile; the densities the table's own camera counts give are in counted_vs_rule.")
+
+
+FIGURES: dict[str, Callable[..., str]] = {
+    "claims_audit": _claims_audit_figure, "named_cities_per_sq_mi": _named_cities_per_sq_mi,
+    "per_1000_stated": _per_1000_stated, "city_ranking_per_1000": _city_ranking_per_1000,
+    "per_1000_vs_per_sq_mi": _per_1000_vs_per_sq_mi, "rank_per_1000_vs_per_sq_mi": _rank_per_1000_vs_per_sq_mi,
+    "implied_areas": _implied_areas, "counted_vs_rule": _counted_vs_rule, "article_vs_table": _article_vs_table,
+    "editions_per_1000": _editions_per_1000, "sensitivity": _sensitivity, "tornado": _tornado,
+    "scenarios_per_1000": _scenarios_per_1000, "city_scenarios_per_sq_mi": _city_scenarios_per_sq_mi,
+}
+
+
+# --- tables -------------------------------------------------------------------------------------------------------
+
+def _fixed(text: str) -> Callable[[], str]:
+    """The caption of a table whose caption quotes no computed value."""
+    return lambda: text
+
+
+def _city_densities(sources: pd.DataFrame, check: str) -> str:
+    """``check``: the per-1,000 check's summary (`helpers.analysis.density.check_summary`)."""
+    return (f"Every city of {describe_sources(sources)}, ranked per 1,000 people (ties share a rank at the printed "
+            "precision), with its rank per square mile and whether its figures are counted or estimated from one "
+            f"national rate; {check}. The CSV adds the recomputed densities with their intervals and the ranks "
+            "within each country.")
+
+
+def _area_definition_flags(factor: float) -> str:
+    return f"Cities whose implied area exceeds {factor:g} times the median area."
+
+
+def _editions_compared(sources: pd.DataFrame) -> str:
+    return (f"Cities in at least two of the tables ({describe_sources(sources)}): cameras, rate per 1,000 and rank "
+            "in each, and the change from the first table to the last.")
+
+
+def _national(s: Scenario) -> str:
+    return (f"Scenario {s.name}: China's cameras per 1,000 people ({s.population_assumption} population), its share "
+            "of the world's cameras (a fraction), and the rest of the world, under both world-total rules; "
+            f"single-valued results use {RULE_LABELS[s.world_rule]}.")
+
+
+def _city_estimates(s: Scenario, rate: float) -> str:
+    return (f"Scenario {s.name}: cameras per square mile and per km² of Chinese cities at {rate:.1f} per 1,000 x "
+            "their people per square mile, with the sensitivity step's 5th-95th percentiles and, for a table's "
+            "cities, the density their own camera count gives; beside them the cities outside China as the article "
+            "states them (< marks an upper bound).")
+
+
+TABLES: dict[str, Callable[..., str]] = {
+    "claims_audit": audit.caption,
+    "audit_causes": _fixed("The causes behind the audit's verdicts, each stated once, with the figures it explains."),
+    "implied_china_population": _fixed(
+        "Population of China implied by each printed (count, rate) pair and by both at once, with the interval "
+        "their rounding allows, beside the population the article states."),
+    "chinese_city_method": _fixed(
+        "The article's derived city densities, the people per square mile they imply at the printed rate, and the "
+        "same rule applied to the city table's population and area."),
+    "named_city_densities": _fixed(
+        "Cameras per square mile and per km² for the cities the article names (< marks an upper bound)."),
+    "national_vs_city_rates": _fixed(
+        "China's national rates per 1,000 people as the article prints them, against the city rates it quotes."),
+    "city_densities": _city_densities, "area_definition_flags": _area_definition_flags,
+    "editions_compared": _editions_compared, "national": _national, "city_estimates": _city_estimates,
+    "scenario_comparison": _fixed(
+        "The scenarios side by side: China's cameras, population and rate per 1,000 people (computed and as "
+        "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio under "
+        "both world-total rules, each scenario's own sensitivity range, and the headline city's cameras per square "
+        "mile."),
+    "city_estimates_by_scenario": _fixed(
+        "Cameras per square mile by scenario: Chinese cities at each scenario's national rate x their people per "
+        "square mile, cities outside China as stated (< marks an upper bound)."),
+}
+
+
+def figure(name: str, *values: object, **named: object) -> str:
+    """The caption of figure ``name`` from the values it quotes (see the function `FIGURES` names)."""
+    return FIGURES[name](*values, **named)
+
+
+def table(name: str, *values: object, **named: object) -> str:
+    """The caption of table ``name`` from the values it quotes (see the function `TABLES` names)."""
+    return TABLES[name](*values, **named)
