@@ -20,7 +20,6 @@ import pyarrow as arrow
 import pyarrow.compute as pc
 import yaml
 
-from helpers.analysis.density import ESTIMATED, estimated_rows, implied_area
 from helpers.data.checksums import sha256, verify
 from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.data.countries import resolve_country
@@ -30,6 +29,7 @@ from helpers.data.number_cells import Numbers, read_numbers, reformatted
 from helpers.data.number_cells import canonical_numbers as canonical_numbers  # re-exported, as parse_numbers
 from helpers.data.number_cells import parse_numbers as parse_numbers
 from helpers.data.schemas import CITIES
+from helpers.data.table_facts import ESTIMATED, estimated_rows
 from helpers.data.table_options import (
     CANONICAL,
     NUMERIC,
@@ -40,7 +40,7 @@ from helpers.data.table_options import (
     local_file,
 )
 from helpers.data.text_arrays import TEXT, as_arrow, mask, stripped
-from helpers.data.units import sq_mi_to_km2
+from helpers.data.units import implied_area, sq_mi_to_km2
 from helpers.errors import ParameterError, RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
@@ -404,7 +404,7 @@ def scale_warnings(df: pd.DataFrame, columns: dict[str, str], source: str, log: 
 
 
 def estimated_warnings(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
-    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.analysis.density.estimated_rows`)."""
+    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.data.table_facts.estimated_rows`)."""
     rates = df.assign(per_1000=df["cameras"] / df["population"] * 1000)
     flagged = estimated_rows(rates)
     warnings = []

@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 
 from helpers.data.checksums import SUMS_FILE, verify
 from helpers.data.schemas import ARTICLE_FIGURES_CLEAN, CITIES
+from helpers.data.table_facts import source_decimals
 from helpers.data.text_arrays import TEXT
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
@@ -215,8 +216,6 @@ def _load_cities(path: Path, country: str | None) -> pd.DataFrame:
         country is not None and {"stated_per_1000", "country_code"} <= set(text.columns)) else None
     if rates is None or rates.dtype.kind != "f":  # a cell the schema will name: validate every row
         return validate(_numbers_first(text, CITIES), CITIES, relative(path))
-    from helpers.analysis.density import source_decimals  # (density imports this module)
-
     rows = text[text["country_code"].eq(country).fillna(False).to_numpy(dtype=bool)]
     cities = validate(_numbers_first(rows, CITIES), CITIES, relative(path))
     cities.attrs[TABLE_RATE_DECIMALS] = source_decimals(rates)
