@@ -105,7 +105,7 @@ def test_to_csv_floats_at_ten_significant_digits():
 
 
 def test_to_csv_of_one_column_writes_a_missing_cell_as_an_empty_line():
-    # Python's csv writer would write a row of one empty cell as '""'; the project's files keep it empty
+    # a row of one missing cell is an empty line (not '""', as Python's csv writer would write it)
     assert to_csv(pd.DataFrame({"c": ["a", None, "b"]})) == "c\na\n\nb\n"
     assert to_csv(pd.DataFrame({"c": [1.5, np.nan]})) == "c\n1.5\n\n"
 

@@ -197,9 +197,9 @@ def value_steps(values: pd.Series) -> pd.Series:
     """The printed step of each value written as ``FLOAT_FORMAT``: 10^-decimals of a plain decimal text ("73.31":
     0.01, "120": 1), 0 for a text with a sign or an exponent, NaN where missing (`text_steps` of those texts)."""
     texts = float_texts(values)
-    plain = texts.str.fullmatch(r"\d+(?:\.\d+)?")
-    steps = (10.0 ** -decimals_of(texts)).where(plain, 0.0)
-    return steps.where(texts != "").astype(float)
+    decimals = decimals_of(texts)
+    steps = decimals.map({d: 10.0**-d for d in decimals.unique()}).astype(float)  # Python's powers, as printed_step's
+    return steps.where(texts.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?"), 0.0).where(texts != "")
 
 
 def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:

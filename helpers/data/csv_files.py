@@ -1,15 +1,19 @@
-"""The project's CSV files: every column, floats as ``"%.10g"``, booleans true/false, missing cells empty.
+"""The project's CSV files: every column, floats as ``"%.10g"``, booleans true/false, missing cells empty, a cell
+quoted only where it holds a quote, a comma or a line break, "\n" line ends.
 
-Written by pandas' ``DataFrame.to_csv`` (``float_format``, "\\n" line ends, quotes only where a cell needs them);
-the few cells pandas would write otherwise are given their text first (`_cells`).
+Each column is made into its texts with pandas (each distinct float formatted once), and each row's texts are
+joined by Arrow (``pyarrow.compute.binary_join_element_wise``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as arrow
+import pyarrow.compute as pc
 
 from helpers.atomic import atomic_path
 
@@ -27,29 +31,35 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _cells(column: pd.Series) -> pd.Series:
-    """The column as ``to_csv`` should see it: booleans as true/false (missing: empty), infinities as missing,
-    and an object column holding floats or booleans as the texts `cell_text` gives (once per distinct cell)."""
+def _column_texts(column: pd.Series) -> pd.Series:
+    """The column's CSV cells as texts ("" where missing; an infinity is missing too), text quoted where needed."""
     if pd.api.types.is_bool_dtype(column):
         flags = column.to_numpy(dtype=bool, na_value=False)
-        return pd.Series(np.where(column.isna(), "", np.where(flags, "true", "false")), index=column.index)
+        return pd.Series(np.where(column.isna(), "", np.where(flags, "true", "false")), dtype="str")
     if pd.api.types.is_float_dtype(column):
-        return column.mask(np.isinf(column.to_numpy(dtype=float, na_value=np.nan)))
-    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty", "integer"):
-        codes, distinct = pd.factorize(column, use_na_sentinel=False)
-        return pd.Series(np.array([cell_text(v) for v in distinct], dtype=object)[codes], index=column.index)
-    return column
+        return float_texts(column.mask(np.isinf(column.to_numpy(dtype=float, na_value=np.nan))))
+    if pd.api.types.is_integer_dtype(column):
+        return column.astype("str").fillna("")
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
+        codes, distinct = pd.factorize(column, use_na_sentinel=False)  # cells of several types: each as its type
+        column = pd.Series(np.array([cell_text(v) for v in distinct], dtype=object)[codes], index=column.index)
+    texts = column.astype("str").fillna("")
+    quote = texts.str.contains('[",\n]', regex=True)
+    return texts.where(~quote, '"' + texts.str.replace('"', '""', regex=False) + '"') if quote.any() else texts
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if re.search(r'[",\n]', text) else text
 
 
 def to_csv(df: pd.DataFrame) -> str:
-    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends."""
-    cells = pd.DataFrame({i: _cells(df.iloc[:, i]) for i in range(len(df.columns))}, index=df.index)
-    cells.columns = [str(c) for c in df.columns]
-    text = cells.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    if len(df.columns) == 1:  # Python's csv writer quotes a row of one empty cell: write it empty
-        header, _, body = text.partition("\n")
-        text = header + "\n" + "\n".join("" if line == '""' else line for line in body.split("\n"))
-    return text
+    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\n" line ends."""
+    header = ",".join(_quoted(str(c)) for c in df.columns) + "\n"
+    if df.empty:
+        return header
+    columns = [arrow.array(_column_texts(df.iloc[:, i]), arrow.string()) for i in range(len(df.columns))]
+    lines = pc.binary_join_element_wise(*columns, ",")  # each row's cells joined, by Arrow
+    return header + "\n".join(lines.to_pylist()) + "\n"
 
 
 def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
