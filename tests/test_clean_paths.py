@@ -9,7 +9,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +17,9 @@ from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog
 from helpers.data.countries import resolve_country
 from helpers.data.io import validate
 from helpers.data.names import match_key, match_keys
-from helpers.data.number_cells import MISSING_MARKERS, _parse_other, parse_numbers, read_numbers, reformatted, stripped
+from helpers.data.number_cells import MISSING_MARKERS, read_numbers, reformatted, stripped
 from helpers.data.schemas import CITIES
+from helpers.data.values import parse_value_text
 from helpers.errors import RawDataError
 
 # ASCII names of every shape match_key handles (words, runs of spaces, punctuation, a trailing "city"), a few
@@ -77,39 +77,38 @@ EDGE_CELLS = ["\u0663\u0664", "12\u00a0", "\u00a012", "\t12\t", " 1,234.50 ", "1
 NUMBER_CHARS = "0123456789.,-  \u00a0kKmMnNaA/\u0663"
 
 
-def test_parse_numbers_by_hand():
-    texts = pd.Series(["1", " 2.50 ", "1,234", "9.43M", "n/a", "", None, ".5", "12 k", "007"], dtype=object)
-    value, step, problem = parse_numbers(texts)
-    # 2.50 is printed to the 0.01; 9.43M to the 0.01 million = 1e4; "12 k" to 1 thousand; ".5" to 0.1
-    assert value.tolist()[:4] == [1.0, 2.5, 1234.0, 9.43e6]
-    assert step.tolist()[:4] == [1.0, 0.01, 1.0, pytest.approx(1e4)]
-    assert value.iloc[4:7].isna().all() and (problem == "").all()
-    assert value.tolist()[7:] == [0.5, 12e3, 7.0] and step.tolist()[7:] == [0.1, 1e3, 1.0]
+def test_read_numbers_by_hand():
+    cells = pd.Series(["1", " 2.50 ", "1,234", "9.43M", "n/a", "", None, ".5", "12 k", "007", "about 5", "6,22"],
+                      dtype=object)
+    numbers = read_numbers(stripped(cells))
+    # "9.43M" is 9.43 million, "12 k" 12 thousand, "007" 7; "n/a", "" and None are missing, "n/a" a marker;
+    # "about 5" is not exact and "6,22" not a number: both problems
+    assert numbers.value.tolist()[:4] == [1.0, 2.5, 1234.0, 9.43e6] and numbers.value.iloc[4:7].isna().all()
+    assert numbers.value.tolist()[7:10] == [0.5, 12e3, 7.0] and numbers.value.iloc[10:].isna().all()
+    assert numbers.marker.tolist() == [False] * 4 + [True] + [False] * 7
+    assert numbers.problem.tolist()[:10] == [""] * 10
+    assert numbers.problem.iloc[10] == "'about 5' is not an exact number"
+    assert "is not a number this project can read" in numbers.problem.iloc[11]
 
 
-def _plain_by_python(text: str) -> tuple[float, float] | None:
-    """(value, step) of a plain or grouped number (ASCII digits), None for other texts.
-
-    The step of such a number has always been NumPy's power of ten, 10.0 ** -decimals over an array, which is not
-    Python's for 5 and 17 decimals (9.999999999999999e-06, not 1e-05)."""
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+|[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", text):
-        return None
-    digits = text.replace(",", "")
-    decimals = len(digits) - digits.index(".") - 1 if "." in digits else 0
-    return float(digits), float((10.0 ** -np.array([decimals]))[0])
-
-
-def _numbers_by_python(cells: list[str]) -> tuple[list, list, list, list]:
-    """parse_numbers' definition, one cell at a time: (value, step, problem, missing marker)."""
-    values, steps, problems, markers = [], [], [], []
+def _numbers_by_python(cells: list[str]) -> tuple[list, list, list]:
+    """read_numbers' definition, one cell at a time: (value, problem, missing marker)."""
+    values, problems, markers = [], [], []
     for cell in cells:
         text = cell.strip()
         marker = text.lower() in MISSING_MARKERS
-        plain = _plain_by_python(text)
-        value, step, why = ((np.nan, np.nan, "") if marker or not text else (*plain, "") if plain
-                            else _parse_other(text))
-        values.append(value), steps.append(step), problems.append(why), markers.append(marker)
-    return values, steps, problems, markers
+        value, why = np.nan, ""
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+|[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", text):
+            value = float(text.replace(",", ""))
+        elif text and not marker:
+            try:
+                parsed = parse_value_text(text)
+                value, why = (parsed.value, "") if parsed.qualifier == "exact" else (np.nan, f"{text!r} is not an "
+                                                                                             "exact number")
+            except ValueError as exc:
+                why = str(exc)
+        values.append(value), problems.append(why), markers.append(marker)
+    return values, problems, markers
 
 
 def _same_floats(left: list[float], right: list[float]) -> bool:
@@ -117,11 +116,10 @@ def _same_floats(left: list[float], right: list[float]) -> bool:
 
 
 def _check_numbers(cells: list[str]) -> None:
-    value, step, problem = parse_numbers(pd.Series(cells, dtype=object))
-    values, steps, problems, markers = _numbers_by_python(cells)
-    assert _same_floats(value.tolist(), values) and _same_floats(step.tolist(), steps)
-    assert problem.tolist() == problems
-    assert read_numbers(stripped(pd.Series(cells, dtype=object))).marker.tolist() == markers
+    numbers = read_numbers(stripped(pd.Series(cells, dtype=object)))
+    values, problems, markers = _numbers_by_python(cells)
+    assert _same_floats(numbers.value.tolist(), values)
+    assert numbers.problem.tolist() == problems and numbers.marker.tolist() == markers
 
 
 @given(st.lists(st.one_of(st.text(alphabet=NUMBER_CHARS, max_size=12), st.sampled_from(EDGE_CELLS)), max_size=30))

@@ -123,14 +123,15 @@ def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
     return None if not len(hits) else cities.iloc[hits[0]]
 
 
-def _logged_texts(cities: pd.DataFrame, log: pd.DataFrame | None) -> dict[str, np.ndarray]:
-    """{numeric column: the text each cell was printed as where the cleaning log has one, None elsewhere}.
+def printed_otherwise(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The text of each numeric cell printed otherwise than ``FLOAT_FORMAT`` of its value ("9.43M", "691,000"),
+    missing elsewhere: one column per `NUMERIC` column, indexed as ``cities``.
 
-    Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise ("9.43M", "691,000")
-    with its text in ``before``; a value set by a correction keeps its own (exact) text. The log is matched
-    to the rows by (source, row) index lookups, not row by row.
+    Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise with its text in
+    ``before`` (rules `REFORMATTED`; the last logged text of a cell wins); a value set by a correction keeps its
+    own (exact) text. The log's rows are matched to the table's by (source, row).
     """
-    found = {c: np.full(len(cities), None, dtype=object) for c in NUMERIC}
+    found = pd.DataFrame(np.nan, index=cities.index, columns=list(NUMERIC), dtype=object)
     if log is None or not len(log):
         return found
     log = log.astype({"row": int})
@@ -138,35 +139,20 @@ def _logged_texts(cities: pd.DataFrame, log: pd.DataFrame | None) -> dict[str, n
     corrected = log[log["rule"].astype(str).str.startswith("value_correction")]
     printed = log[log["rule"].isin(REFORMATTED) & log["column"].isin(NUMERIC)]
     printed = printed[~pd.MultiIndex.from_frame(printed[keys]).isin(pd.MultiIndex.from_frame(corrected[keys]))]
-    printed = printed.drop_duplicates(keys, keep="last")  # the last logged text of a cell wins
-    if printed.empty:
-        return found
+    texts = printed.drop_duplicates(keys, keep="last").pivot(index=["source", "row"], columns="column",
+                                                              values="before")
     rows = pd.MultiIndex.from_arrays([cities["source"], cities["source_row"].astype(int)])
-    for col in NUMERIC:
-        cells = printed[printed["column"] == col]
-        if len(cells):
-            at = pd.MultiIndex.from_arrays([cells["source"], cells["row"]]).get_indexer(rows)
-            found[col][at >= 0] = cells["before"].to_numpy(dtype=object)[at[at >= 0]]
+    found = texts.reindex(index=rows, columns=list(NUMERIC)).astype(object)
+    found.index, found.columns.name = cities.index, None
     return found
 
 
 def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
     """The text each numeric cell of ``cities`` was printed as: ``FLOAT_FORMAT`` of its value, or the text the
     cleaning log keeps for a cell printed otherwise (`printed_otherwise`)."""
-    texts = pd.DataFrame({c: float_texts(cities[c]) for c in NUMERIC}, index=cities.index)
-    if log is None or not len(log):
-        return texts
-    for col, found in _logged_texts(cities, log).items():
-        texts[col] = (found := pd.Series(found, index=cities.index)).where(found.notna(), texts[col])
-    return texts
-
-
-def printed_otherwise(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The text of each numeric cell printed otherwise than ``FLOAT_FORMAT`` of its value ("9.43M", "691,000",
-    from the cleaning log), missing elsewhere: what `cell_intervals` needs besides the values, without a text for
-    every cell (`printed_texts` fills in the rest)."""
-    return pd.DataFrame({c: pd.Series(found, index=cities.index, dtype=object)
-                         for c, found in _logged_texts(cities, log).items()}, index=cities.index)
+    logged = printed_otherwise(cities, log)
+    return pd.DataFrame({c: logged[c].where(logged[c].notna(), float_texts(cities[c])).astype("str")
+                         for c in NUMERIC}, index=cities.index)
 
 
 def read_printed(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> pd.DataFrame | None:

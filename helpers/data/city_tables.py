@@ -23,7 +23,6 @@ from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.data.countries import resolve_country
 from helpers.data.io import HEADER_LINES, read_text_table, validate
 from helpers.data.names import match_key, match_keys
-from helpers.data.number_cells import parse_numbers as parse_numbers  # re-exported: the cells' numbers
 from helpers.data.number_cells import read_numbers, reformatted, stripped
 from helpers.data.schemas import CITIES
 from helpers.data.table_facts import ESTIMATED, estimated_rows

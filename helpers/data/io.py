@@ -94,8 +94,7 @@ def duplicate_rows(df: pd.DataFrame) -> list[tuple[object, object]]:
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
     """Validate ``df`` against ``schema``; raise one RawDataError listing every problem.
 
-    ``df`` is coerced in place and returned (every caller passes a frame of its own): a copy of a million-row
-    table costs more than the checks."""
+    ``df`` is coerced in place and returned (every caller passes a frame of its own)."""
     problems = [f"{_where(index)}: duplicates {_where(first)}" for index, first in duplicate_rows(df)]
     try:
         out = schema.validate(df, lazy=True, inplace=True)
@@ -151,7 +150,7 @@ def _load_cities(path: Path, country: str | None) -> pd.DataFrame:
     if rates is None:  # a cell the schema will name: validate every row
         return validate(text, CITIES, relative(path))
     rows = text[text["country_code"].eq(country).fillna(False).to_numpy(dtype=bool)]
-    cities = validate(rows.copy(), CITIES, relative(path))
+    cities = validate(rows, CITIES, relative(path))
     cities.attrs[TABLE_RATE_DECIMALS] = source_decimals(rates)
     return cities
 

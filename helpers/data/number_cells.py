@@ -2,25 +2,20 @@
 
 Plain numbers ("120", "73.31", ".5") and thousands-grouped ones ("1,234.5") are read by ``astype(float)`` (ASCII
 digits only); missing markers ("n/a", "-") and empty cells are missing; the few other cells ("9.43M", "about 5")
-are read in Python, once per distinct text.
+are read by `helpers.data.values.parse_value_text`, once per distinct text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from helpers.data.csv_files import decimals_of, float_texts
+from helpers.data.csv_files import float_texts
 from helpers.data.values import parse_value_text
 
 MISSING_MARKERS = {"n/a", "na", "-", "\u2013", "\u2014", "?", "none", "null"}
-_SCALE = {"": 1.0, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
-          "billion": 1e9}
-_PLAIN = re.compile(r"^(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<scale>k|thousand|mn?|million"
-                    r"|bn?|billion)?$", re.IGNORECASE)
 _SIMPLE = r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+"  # a plain number of ASCII digits
 _GROUPED = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"  # a number with thousands separators
 _WRITTEN = r"(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"  # FLOAT_FORMAT's layout of a number in [1e-4, 1e10)
@@ -28,43 +23,30 @@ _WRITTEN = r"(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?"  # FLOAT_FORMAT's layout of a 
 
 @dataclass(frozen=True)
 class Numbers:
-    """One column's stripped cells read: value (NaN where missing or unreadable), printed step, whether a cell is a
-    missing marker, and the problem of each cell ("" when it is fine, or why it is not an exact non-negative
-    number)."""
+    """One column's stripped cells read: value (NaN where missing or unreadable), whether a cell is a missing
+    marker, and the problem of each cell ("" when it is fine, or why it is not an exact non-negative number)."""
 
     value: pd.Series
-    step: pd.Series
     marker: pd.Series
     problem: pd.Series
 
 
 def read_numbers(shown: pd.Series) -> Numbers:
-    """The numbers of stripped cells ("" where missing): see `parse_numbers`."""
+    """The numbers of stripped cells ("" where missing): "9.43M" is 9.43e6, "1,234" 1234, "n/a" and "" missing,
+    "about 5" a problem (not an exact number)."""
     shown = shown.astype("str")
     plain = shown.str.fullmatch(_SIMPLE) | shown.str.fullmatch(_GROUPED)
     marker = shown.str.lower().isin(MISSING_MARKERS)
     digits = shown.where(plain).str.replace(",", "", regex=False)
     value = digits.astype(float)
-    step = (10.0 ** -decimals_of(digits.fillna(""))).where(plain)
     problem = pd.Series("", index=shown.index, dtype="str")
     other = ~plain & ~marker & shown.ne("")
     if other.any():
         texts = shown[other]
         read = {text: _parse_other(text) for text in texts.unique()}
         value[other] = texts.map(lambda t: read[t][0]).astype(float)
-        step[other] = texts.map(lambda t: read[t][1]).astype(float)
-        problem[other] = texts.map(lambda t: read[t][2])
-    return Numbers(value, step, marker, problem)
-
-
-def parse_numbers(texts: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(value, printed step, problem) of each cell: "9.43M" is 9.43e6 printed to the 1e4, "" is missing.
-
-    The step is the unit of the last printed digit, so a value stands for [value - step/2, value + step/2].
-    A problem is the reason a non-empty cell is not an exact non-negative number ("" when it is fine).
-    """
-    numbers = read_numbers(stripped(texts))
-    return numbers.value, numbers.step, numbers.problem
+        problem[other] = texts.map(lambda t: read[t][1])
+    return Numbers(value, marker, problem)
 
 
 def stripped(texts: pd.Series) -> pd.Series:
@@ -72,21 +54,15 @@ def stripped(texts: pd.Series) -> pd.Series:
     return texts.astype("str").fillna("").str.strip()
 
 
-def _parse_other(cell: str) -> tuple[float, float, str]:
-    """(value, step, problem) of a cell that is not a plain number: a number with a scale word, or any text."""
-    found = _PLAIN.match(cell)
-    if found:
-        digits = found["num"].replace(",", "")
-        scale = _SCALE[(found["scale"] or "").lower()]
-        decimals = len(digits) - digits.index(".") - 1 if "." in digits else 0
-        return float(digits) * scale, 10.0 ** -decimals * scale, ""
+def _parse_other(cell: str) -> tuple[float, str]:
+    """(value, problem) of a cell that is not a plain number: a number with a scale word, or any text."""
     try:
         parsed = parse_value_text(cell)
     except ValueError as exc:
-        return np.nan, np.nan, str(exc)
+        return np.nan, str(exc)
     if parsed.qualifier != "exact":
-        return np.nan, np.nan, f"{cell!r} is not an exact number"
-    return parsed.value, np.nan, ""
+        return np.nan, f"{cell!r} is not an exact number"
+    return parsed.value, ""
 
 
 def reformatted(shown: pd.Series, value: pd.Series) -> pd.DataFrame:
