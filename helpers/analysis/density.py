@@ -180,12 +180,18 @@ def text_steps(texts: pd.Series) -> pd.Series:
 
 
 def value_steps(values: pd.Series) -> pd.Series:
-    """The printed step of each value written as ``FLOAT_FORMAT``: 10^-decimals of a plain decimal text ("73.31":
-    0.01, "120": 1), 0 for a text with a sign or an exponent, NaN where missing (`text_steps` of those texts)."""
-    texts = float_texts(values)
+    """The printed step of each value written as ``FLOAT_FORMAT``: 1 for a whole number below 1e10 (printed to its
+    last digit), else 10^-decimals of a plain decimal text ("73.31": 0.01), 0 for a text with a sign or an exponent,
+    NaN where missing (`text_steps` of those texts)."""
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    whole = ~np.signbit(numbers) & (numbers < 1e10) & (numbers == np.floor(numbers))  # NaN compares False
+    texts = float_texts(values[~whole])
     decimals = decimals_of(texts)
     steps = decimals.map({d: 10.0**-d for d in decimals.unique()}).astype(float)  # Python's powers, as printed_step's
-    return steps.where(texts.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?"), 0.0).where(texts != "")
+    steps = steps.where(texts.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?"), 0.0).where(texts != "")
+    out = np.ones(len(numbers))
+    out[~whole] = steps.to_numpy(dtype=float)
+    return pd.Series(out, index=values.index)
 
 
 def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
