@@ -26,13 +26,12 @@ import numpy as np
 import pandas as pd
 
 from helpers.atomic import write_text
-from helpers.data.csv_files import FLOAT_FORMAT, write_csv
 from helpers.data.csv_files import to_csv as to_csv  # re-exported: the data table of `save_table`
+from helpers.data.csv_files import write_csv
 from helpers.data.units import DECIMALS
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
 
-CSV_FLOAT = FLOAT_FORMAT  # "%.10g"
 MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
 LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
 LATEX_PACKAGES = ("booktabs", "siunitx", "longtable", "tabularx", "xltabular", "array")
