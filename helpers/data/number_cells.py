@@ -44,8 +44,8 @@ def read_numbers(shown: pd.Series) -> Numbers:
     if other.any():
         texts = shown[other]
         read = {text: _parse_other(text) for text in texts.unique()}
-        value[other] = texts.map(lambda t: read[t][0]).astype(float)
-        problem[other] = texts.map(lambda t: read[t][1])
+        value[other] = texts.map({text: number for text, (number, _) in read.items()}).astype(float)
+        problem[other] = texts.map({text: why for text, (_, why) in read.items()})
     return Numbers(value, marker, problem)
 
 
