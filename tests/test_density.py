@@ -184,6 +184,16 @@ def test_estimated_rows_are_told_from_counted_ones():
     assert out["rank_per_1000"].dropna().tolist() == [1, 2, 2, 4]
 
 
+def test_rank_at_precision_by_hand():
+    # at 2 decimals 5.001 -> 5.0, 6.996 -> 7.0: the values are 5, 7, 7, NaN, 1; largest first, the two 7s share
+    # rank 1, 5 is 3rd (two rows before it), 1 is 4th, NaN unranked
+    from helpers.analysis.density import rank_at_precision
+
+    ranks = rank_at_precision(pd.Series([5.001, 7.0, 6.996, np.nan, 1.0], index=[10, 11, 12, 13, 14]), 2)
+    assert ranks.tolist() == [3, 1, 1, pd.NA, 4] and ranks.index.tolist() == [10, 11, 12, 13, 14]
+    assert str(ranks.dtype) == "Int64"
+
+
 def test_rankings_share_ties_at_the_printed_precision():
     out = add_rankings(city_densities(_cities()))
     assert out["city"].tolist() == ["Alpha", "Beta", "Gamma", "Delta"]

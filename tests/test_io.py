@@ -122,3 +122,11 @@ def test_every_raw_file_is_recorded_and_matches():
         verify(DATA_RAW / name)
     data_files = {p.name for p in DATA_RAW.iterdir() if p.suffix in {".csv", ".yml", ".yaml"}}
     assert data_files <= set(recorded())
+
+
+def test_header_only_file_reads_as_empty_table(tmp_path):
+    from helpers.data.io import read_text_table
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b", encoding="utf-8")  # no newline at all
+    assert list(read_text_table(path).columns) == ["a", "b"] and read_text_table(path).empty

@@ -50,4 +50,3 @@ def test_propagate_takes_the_corners_of_a_monotone_formula():
     iv = propagate(lambda c, p: c / p * 1000, [printed_interval("540 million"), printed_interval("1.46 billion")])
     assert (iv.low, iv.high) == pytest.approx((368.2594, 371.4777), abs=1e-4)
     assert not iv.overlaps(printed_interval("372.8")) and iv.overlaps(Interval(371.4, 372.0))
-    assert iv.widened(1.0).contains(372.4)

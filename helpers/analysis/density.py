@@ -13,14 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.ranks import descending_ranks
 from helpers.analysis.verdicts import UNCHECKABLE, verdict
-from helpers.data.cleaning import FLOAT_FORMAT
-from helpers.data.float_text import format_floats
+from helpers.data.csv_files import decimals_of, float_texts
 from helpers.data.io import TABLE_RATE_DECIMALS, read_text_table
 from helpers.data.names import match_key, match_keys
-from helpers.data.text_arrays import TEXT, choose, sort_order
-from helpers.data.units import Number, per_sq_mi_to_per_km2
+from helpers.data.table_facts import COUNTED, ESTIMATED, estimated_rows, source_decimals
+from helpers.data.units import Number, per_sq_mi_to_per_km2, require_non_negative, require_positive
+from helpers.data.units import implied_area as implied_area  # re-exported beside the other formulas
 from helpers.data.values import Interval, printed_interval, printed_step
 from helpers.errors import ParameterError
 from helpers.paths import resolve
@@ -28,34 +27,17 @@ from helpers.paths import resolve
 PER = 1000.0  # rates are per 1,000 people
 
 
-def _require(value: Number, name: str, *, zero_ok: bool) -> None:
-    """Raise ParameterError if any of ``value`` is negative (or zero unless ``zero_ok``); NaN passes."""
-    arr = np.asarray(value, dtype=float)
-    ok = np.isnan(arr) | ((arr >= 0) if zero_ok else (arr > 0))
-    if not ok.all():
-        rule = "must not be negative" if zero_ok else "must be positive"
-        raise ParameterError(f"{name} {rule}, got {float(arr[~ok].ravel()[0]):g}")
-
-
-def _require_positive(value: Number, name: str) -> None:
-    _require(value, name, zero_ok=False)
-
-
-def _require_non_negative(value: Number, name: str) -> None:
-    _require(value, name, zero_ok=True)
-
-
 def per_thousand(cameras: Number, population: Number) -> Number:
     """Cameras per 1,000 people."""
-    _require_non_negative(cameras, "cameras")
-    _require_positive(population, "population")
+    require_non_negative(cameras, "cameras")
+    require_positive(population, "population")
     return cameras / population * PER
 
 
 def per_area(cameras: Number, area: Number) -> Number:
     """Cameras per unit of area (the unit of ``area``: sq mi gives per sq mi)."""
-    _require_non_negative(cameras, "cameras")
-    _require_positive(area, "area")
+    require_non_negative(cameras, "cameras")
+    require_positive(area, "area")
     return cameras / area
 
 
@@ -66,23 +48,16 @@ def per_km2_from_sq_mi(cameras: Number, area_sq_mi: Number) -> Number:
 
 def implied_population(cameras: Number, rate_per_1000: Number) -> Number:
     """Population for which ``cameras`` gives ``rate_per_1000``."""
-    _require_non_negative(cameras, "cameras")
-    _require_positive(rate_per_1000, "rate per 1,000")
+    require_non_negative(cameras, "cameras")
+    require_positive(rate_per_1000, "rate per 1,000")
     return cameras / rate_per_1000 * PER
 
 
 def implied_cameras(rate_per_1000: Number, population: Number) -> Number:
     """Cameras that ``rate_per_1000`` means for ``population``."""
-    _require_non_negative(rate_per_1000, "rate per 1,000")
-    _require_positive(population, "population")
+    require_non_negative(rate_per_1000, "rate per 1,000")
+    require_positive(population, "population")
     return rate_per_1000 * population / PER
-
-
-def implied_area(cameras: Number, density: Number) -> Number:
-    """Area for which ``cameras`` gives ``density`` (same area unit as the density)."""
-    _require_non_negative(cameras, "cameras")
-    _require_positive(density, "density")
-    return cameras / density
 
 
 def city_density(rate_per_1000: Number, people_per_sq_mi: Number) -> Number:
@@ -92,8 +67,8 @@ def city_density(rate_per_1000: Number, people_per_sq_mi: Number) -> Number:
     The one definition behind the audit's recomputation of the article's Chinese cities and every scenario's
     city estimates (`helpers.analysis.scenarios.city_estimates`, the sensitivity step).
     """
-    _require_non_negative(rate_per_1000, "rate per 1,000")
-    _require_non_negative(people_per_sq_mi, "people per square mile")
+    require_non_negative(rate_per_1000, "rate per 1,000")
+    require_non_negative(people_per_sq_mi, "people per square mile")
     return rate_per_1000 * people_per_sq_mi / PER
 
 
@@ -139,72 +114,24 @@ def derived_city_figures(figures: pd.DataFrame) -> pd.DataFrame:
 
 NUMERIC = ("cameras", "population", "stated_per_1000", "stated_per_sq_mi")
 AREA_OUTLIER_FACTOR = 3.0  # implied areas above this multiple of the median are flagged
-COUNTED = "counted"
-ESTIMATED = "estimated (one national rate)"
 REFORMATTED = ("number_format", "thousands_separator")  # cleaning-log rules whose 'before' is the printed text
-
-
-_KEYS: dict[tuple, tuple[pd.Series, np.ndarray]] = {}  # buffer of a city column -> (that column, its match keys)
-_KEYS_KEPT = 4
-
-
-def _buffer(column: pd.Series) -> tuple | None:
-    """Where a column's values live (addresses, length, dtype), or None when that cannot be told."""
-    arrow = getattr(column.array, "_pa_array", None)
-    if arrow is not None:  # Arrow strings (pandas 3): the buffers of every chunk
-        chunks = tuple((c.offset, *(b.address if b is not None else 0 for b in c.buffers())) for c in arrow.chunks)
-        return chunks, len(column), str(column.dtype)
-    masked = getattr(column.array, "_mask", None)
-    if isinstance(masked, np.ndarray):  # nullable integers and booleans: values and mask
-        data = column.array._data
-        return data.__array_interface__["data"][0], masked.__array_interface__["data"][0], len(data), str(column.dtype)
-    values = getattr(column.array, "_ndarray", None)
-    if not isinstance(values, np.ndarray):
-        return None
-    face = values.__array_interface__
-    return face["data"][0], len(values), face["strides"], str(values.dtype)
-
-
-def city_keys(column: pd.Series) -> np.ndarray:
-    """`match_key` of every name of ``column`` (`helpers.data.names.match_keys`: Arrow kernels, no Python per name),
-    kept for the column's buffer.
-
-    The kept entry holds the column itself, so under pandas' copy-on-write any later change to the frame's
-    column writes to a new buffer (a new entry), and a buffer is never freed and reused while its entry is kept.
-    """
-    where = _buffer(column)
-    if where is not None and where in _KEYS:
-        return _KEYS[where][1]
-    keys = match_keys(column)
-    if where is not None:
-        while len(_KEYS) >= _KEYS_KEPT:
-            _KEYS.pop(next(iter(_KEYS)))
-        _KEYS[where] = (column, keys)
-    return keys
 
 
 def find_city(cities: pd.DataFrame, name: str) -> pd.Series | None:
     """The first row of ``cities`` whose city matches ``name`` (accents, case, 'City' ignored), or None."""
-    hits = np.flatnonzero(city_keys(cities["city"]) == match_key(name))
+    hits = np.flatnonzero(match_keys(cities["city"]) == match_key(name))
     return None if not len(hits) else cities.iloc[hits[0]]
 
 
-def _formatted(values: pd.Series) -> pd.Series:
-    """``FLOAT_FORMAT`` of every value, "" where missing, without a Python call per cell for a float column
-    (`helpers.data.float_text.format_floats`, infinities as Python writes them)."""
-    if values.dtype.kind != "f" or values.empty:
-        return values.map(lambda v: "" if pd.isna(v) else FLOAT_FORMAT % v)
-    return pd.Series(format_floats(values.to_numpy(dtype=float), infinities=True), index=values.index, dtype=TEXT)
+def printed_otherwise(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The text of each numeric cell printed otherwise than ``FLOAT_FORMAT`` of its value ("9.43M", "691,000"),
+    missing elsewhere: one column per `NUMERIC` column, indexed as ``cities``.
 
-
-def _logged_texts(cities: pd.DataFrame, log: pd.DataFrame | None) -> dict[str, np.ndarray]:
-    """{numeric column: the text each cell was printed as where the cleaning log has one, None elsewhere}.
-
-    Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise ("9.43M", "691,000")
-    with its text in ``before``; a value set by a correction keeps its own (exact) text. The log is matched
-    to the rows by (source, row) index lookups, not row by row.
+    Cleaning writes a number as ``FLOAT_FORMAT`` and logs every cell printed otherwise with its text in
+    ``before`` (rules `REFORMATTED`; the last logged text of a cell wins); a value set by a correction keeps its
+    own (exact) text. The log's rows are matched to the table's by (source, row).
     """
-    found = {c: np.full(len(cities), None, dtype=object) for c in NUMERIC}
+    found = pd.DataFrame(np.nan, index=cities.index, columns=list(NUMERIC), dtype=object)
     if log is None or not len(log):
         return found
     log = log.astype({"row": int})
@@ -212,35 +139,20 @@ def _logged_texts(cities: pd.DataFrame, log: pd.DataFrame | None) -> dict[str, n
     corrected = log[log["rule"].astype(str).str.startswith("value_correction")]
     printed = log[log["rule"].isin(REFORMATTED) & log["column"].isin(NUMERIC)]
     printed = printed[~pd.MultiIndex.from_frame(printed[keys]).isin(pd.MultiIndex.from_frame(corrected[keys]))]
-    printed = printed.drop_duplicates(keys, keep="last")  # the last logged text of a cell wins
-    if printed.empty:
-        return found
+    texts = printed.drop_duplicates(keys, keep="last").pivot(index=["source", "row"], columns="column",
+                                                              values="before")
     rows = pd.MultiIndex.from_arrays([cities["source"], cities["source_row"].astype(int)])
-    for col in NUMERIC:
-        cells = printed[printed["column"] == col]
-        if len(cells):
-            at = pd.MultiIndex.from_arrays([cells["source"], cells["row"]]).get_indexer(rows)
-            found[col][at >= 0] = cells["before"].to_numpy(dtype=object)[at[at >= 0]]
+    found = texts.reindex(index=rows, columns=list(NUMERIC)).astype(object)
+    found.index, found.columns.name = cities.index, None
     return found
 
 
 def printed_texts(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
     """The text each numeric cell of ``cities`` was printed as: ``FLOAT_FORMAT`` of its value, or the text the
     cleaning log keeps for a cell printed otherwise (`printed_otherwise`)."""
-    texts = pd.DataFrame({c: _formatted(cities[c]) for c in NUMERIC}, index=cities.index)
-    if log is None or not len(log):
-        return texts
-    for col, found in _logged_texts(cities, log).items():
-        texts[col] = (found := pd.Series(found, index=cities.index)).where(found.notna(), texts[col])
-    return texts
-
-
-def printed_otherwise(cities: pd.DataFrame, log: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The text of each numeric cell printed otherwise than ``FLOAT_FORMAT`` of its value ("9.43M", "691,000",
-    from the cleaning log), missing elsewhere: what `cell_intervals` needs besides the values, without a text for
-    every cell (`printed_texts` fills in the rest)."""
-    return pd.DataFrame({c: pd.Series(found, index=cities.index, dtype=object)
-                         for c, found in _logged_texts(cities, log).items()}, index=cities.index)
+    logged = printed_otherwise(cities, log)
+    return pd.DataFrame({c: logged[c].where(logged[c].notna(), float_texts(cities[c])).astype("str")
+                         for c in NUMERIC}, index=cities.index)
 
 
 def read_printed(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -252,24 +164,9 @@ def read_printed(cleaning_dir: str | Path, cities: pd.DataFrame | None) -> pd.Da
     return printed_otherwise(cities, read_text_table(path) if path.is_file() else None)
 
 
-def _plain_decimals(texts: np.ndarray) -> np.ndarray:
-    """Decimals of each text that is a plain decimal number ("120", "73.31", ".5"), -1 for any other text.
-
-    These are what `printed_step` reads as ``10 ** -decimals``; with numpy's string functions (numpy 2) a column
-    of them is read without a Python call per cell. Without them every text is left to `printed_step` (-1).
-    """
-    strings = getattr(np, "strings", None)
-    if strings is None or not len(texts):
-        return np.full(len(texts), -1)
-    arr = np.asarray(texts, dtype=np.dtypes.StringDType())  # a non-text cell becomes its repr: not plain
-    dots = strings.count(arr, ".")
-    plain = (dots <= 1) & strings.isdecimal(strings.replace(arr, ".", "", 1)) & ~strings.endswith(arr, ".")
-    decimals = np.where(dots == 1, strings.str_len(arr) - strings.find(arr, ".") - 1, 0)
-    return np.where(plain, decimals, -1)
-
-
-def _steps(texts: pd.Series) -> pd.Series:
-    """Printed step of each text (0 for text this project prints itself that printed_step cannot read)."""
+def text_steps(texts: pd.Series) -> pd.Series:
+    """`printed_step` of each printed text, each distinct text read once: NaN for an empty text, 0 for a text
+    this project prints itself that gives no step ("-4", "1e+15", "third", a bound)."""
     def step(text: str) -> float:
         if not text:
             return np.nan
@@ -279,29 +176,22 @@ def _steps(texts: pd.Series) -> pd.Series:
             return 0.0
         return 0.0 if np.isnan(value) else value
 
-    values = texts.to_numpy(dtype=object)
-    decimals = _plain_decimals(values)
-    plain = decimals >= 0
-    powers = np.array([10.0**-d for d in range(int(decimals.max(initial=0)) + 1)])
-    out = np.where(plain, powers[np.maximum(decimals, 0)], np.nan)
-    rest = pd.Series(values[~plain])
-    unique = {t: step(t) for t in rest.unique()}
-    out[~plain] = rest.map(unique).to_numpy(dtype=float)
-    return pd.Series(out, index=texts.index, dtype=float)
+    return texts.map({t: step(t) for t in texts.unique()}).astype(float)
 
 
-def _value_steps(values: np.ndarray) -> np.ndarray:
-    """`_steps` of ``FLOAT_FORMAT`` of each value (NaN where missing), each distinct value formatted once; a whole
-    number below 1e10 is printed to its last digit (step 1) without formatting it."""
-    values = np.asarray(values, dtype=float)
-    out = np.full(len(values), np.nan)
-    whole = ~np.signbit(values) & (values < 1e10) & (values == np.floor(values))  # NaN compares False
-    out[whole] = 1.0
-    rest = ~whole & ~np.isnan(values)
-    if rest.any():
-        codes, distinct = pd.factorize(values[rest])
-        out[rest] = _steps(_formatted(pd.Series(distinct, dtype=float))).to_numpy()[codes]
-    return out
+def value_steps(values: pd.Series) -> pd.Series:
+    """The printed step of each value written as ``FLOAT_FORMAT``: 1 for a whole number below 1e10 (printed to its
+    last digit), else 10^-decimals of a plain decimal text ("73.31": 0.01), 0 for a text with a sign or an exponent,
+    NaN where missing (`text_steps` of those texts)."""
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    whole = ~np.signbit(numbers) & (numbers < 1e10) & (numbers == np.floor(numbers))  # NaN compares False
+    texts = float_texts(values[~whole])
+    decimals = decimals_of(texts)
+    steps = decimals.map({d: 10.0**-d for d in decimals.unique()}).astype(float)  # Python's powers, as printed_step's
+    steps = steps.where(texts.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?"), 0.0).where(texts != "")
+    out = np.ones(len(numbers))
+    out[~whole] = steps.to_numpy(dtype=float)
+    return pd.Series(out, index=values.index)
 
 
 def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -312,80 +202,37 @@ def cell_intervals(cities: pd.DataFrame, printed: pd.DataFrame | None = None) ->
     """
     out = pd.DataFrame(index=cities.index)
     for col in NUMERIC:
-        step = _value_steps(cities[col].to_numpy(dtype=float))
+        step = value_steps(cities[col])
         if printed is not None:
-            texts = printed[col] if printed.index.equals(cities.index) else printed[col].reindex(cities.index)
-            given = texts.notna().to_numpy()
-            if given.any():
-                step[given] = _steps(texts[given].astype(str)).to_numpy()
-        half = pd.Series(step / 2, index=cities.index)
-        out[f"{col}_low"] = cities[col] - half
-        out[f"{col}_high"] = cities[col] + half
+            texts = printed[col].reindex(cities.index)
+            given = texts.notna()
+            step[given] = text_steps(texts[given].astype(str))
+        out[f"{col}_low"] = cities[col] - step / 2
+        out[f"{col}_high"] = cities[col] + step / 2
     return out
-
-
-def source_decimals(values: pd.Series, default: int = 2) -> int:
-    """Decimal places a column of printed figures carries (its largest), ``default`` for an empty column."""
-    present = pd.Series(values.dropna().unique())  # each distinct value once
-    if present.empty:
-        return default
-    strings = getattr(np, "strings", None)
-    if strings is None or present.dtype.kind != "f":
-        decimals = present.map(lambda v: len((FLOAT_FORMAT % v).partition(".")[2]) if "e" not in FLOAT_FORMAT % v
-                               else 6)
-        return int(min(decimals.max(), 6))
-    arr = np.asarray(_formatted(present).to_numpy(dtype=object), dtype=np.dtypes.StringDType())
-    dot = strings.find(arr, ".")
-    decimals = np.where(dot >= 0, strings.str_len(arr) - dot - 1, 0)
-    decimals = np.where(strings.find(arr, "e") >= 0, 6, decimals)
-    return int(min(decimals.max(), 6))
 
 
 def verdicts_of(checkable: pd.Series, agrees: pd.Series) -> pd.Series:
     """`verdict` of every row at once: the verdict of each of the four (checkable, agrees) cases, picked by row."""
     c, a = checkable.to_numpy(dtype=bool), agrees.to_numpy(dtype=bool)
     cases = [verdict(checkable=ci, agrees=ai) for ci in (False, True) for ai in (False, True)]
-    return choose(2 * c + a, cases, checkable.index)
+    return _labels(2 * c + a, cases, checkable.index)
 
 
-_DENSITIES: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # key -> (inputs, views of them), result
-_DENSITIES_KEPT = 2
-
-
-def _densities_key(cities: pd.DataFrame, printed: pd.DataFrame | None) -> tuple | None:
-    """The inputs of `city_densities` told apart by identity and by the buffers of their columns (copy-on-write: a
-    changed column has a new buffer), or None when a buffer cannot be told."""
-    frames = [cities] if printed is None else [cities, printed]
-    where = tuple(_buffer(f[c]) for f in frames for c in f.columns)
-    if None in where:
-        return None
-    return id(cities), id(printed), tuple(map(tuple, (f.columns for f in frames))), where
+def _labels(codes: np.ndarray, labels: list[str], index: pd.Index) -> pd.Series:
+    """A text column whose row i is ``labels[codes[i]]``."""
+    return pd.Series(np.array(labels, dtype=object)[codes], index=index, dtype="str")
 
 
 def city_densities(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
                    country: str | None = None) -> pd.DataFrame:
-    """`densities_of` the table, computed once for the same ``cities``, ``printed`` and ``country`` (a step asks
-    several times: the audit, the method table, the ranking, every scenario); each call gets its own
-    (copy-on-write) frame. ``country`` (an ISO3 code): only that country's rows, each as in the whole table's
-    densities, without computing the others (a row's densities depend on its own cells, its country's rows and the
-    decimals of the table's stated rates)."""
-    key = _densities_key(cities, printed)
-    key = None if key is None else (*key, country)
-    if key is not None and key in _DENSITIES:
-        return _DENSITIES[key][1].copy(deep=False)
+    """`densities_of` the table; with ``country`` (an ISO3 code) only that country's rows, each as in the whole
+    table's densities (a row's densities depend on its own cells, its country's rows and the decimals of the
+    table's stated rates)."""
     if country is None:
-        out = densities_of(cities, printed)
-    else:
-        rows = cities["country_code"].eq(country).to_numpy()
-        out = densities_of(cities[rows], printed, rate_decimals=table_rate_decimals(cities))
-    if key is not None:
-        while len(_DENSITIES) >= _DENSITIES_KEPT:
-            _DENSITIES.pop(next(iter(_DENSITIES)))
-        # the inputs kept alive (their ids and buffers are not reused), and views of them, so that under copy-on-write
-        # a later write to their cells goes to new buffers (a new key)
-        _DENSITIES[key] = ((cities, printed, cities.copy(deep=False),
-                            None if printed is None else printed.copy(deep=False)), out)
-    return out.copy(deep=False)
+        return densities_of(cities, printed)
+    rows = cities["country_code"].eq(country).to_numpy()
+    return densities_of(cities[rows], printed, rate_decimals=table_rate_decimals(cities))
 
 
 def table_rate_decimals(cities: pd.DataFrame) -> int:
@@ -419,7 +266,7 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
     out["per_1000_high"] = iv["cameras_high"] / pop_low * PER
     checkable = out[["per_1000", "stated_per_1000"]].notna().all(axis=1)
     basis = np.where(out["per_1000"].notna(), 0, np.where(out["stated_per_1000"].notna(), 1, 2))
-    out["per_1000_basis"] = choose(basis, ["cameras / population", "as printed", ""], out.index)
+    out["per_1000_basis"] = _labels(basis, ["cameras / population", "as printed", ""], out.index)
     as_printed = out["per_1000"].isna() & out["stated_per_1000"].notna()  # a table of rates only: use its figure
     out.loc[as_printed, "per_1000"] = out.loc[as_printed, "stated_per_1000"]
     out.loc[as_printed, "per_1000_low"] = iv.loc[as_printed, "stated_per_1000_low"]
@@ -437,26 +284,13 @@ def densities_of(cities: pd.DataFrame, printed: pd.DataFrame | None = None, *,
     out["people_per_sq_mi_high"] = iv["population_high"] * iv["stated_per_sq_mi_high"] / iv["cameras_low"].where(
         iv["cameras_low"] > 0)
     decimals = table_rate_decimals(cities) if rate_decimals is None else rate_decimals
-    out["basis"] = choose(estimated_rows(out, decimals).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
+    out["basis"] = _labels(estimated_rows(out, decimals).to_numpy(dtype=int), [COUNTED, ESTIMATED], out.index)
     return out
-
-
-def estimated_rows(densities: pd.DataFrame, decimals: int | None = None) -> pd.Series:
-    """True for the rows of a country whose rows (two or more, in one table) all carry one rate per 1,000 at the
-    table's printed precision (``decimals``: by default `source_decimals` of the stated rates): a national rate
-    applied to every city, an estimate, not a count."""
-    decimals = source_decimals(densities["stated_per_1000"]) if decimals is None else decimals
-    rate = densities["stated_per_1000"].fillna(densities.get("per_1000", pd.Series(np.nan, index=densities.index)))
-    rounded = rate.round(decimals)
-    keys = [densities["source"], densities["country_code"]] if "source" in densities else [densities["country_code"]]
-    groups = rounded.groupby(keys)
-    one_rate = groups.transform("nunique").eq(1) & groups.transform("count").ge(2)
-    return (one_rate & rounded.notna()).astype(bool)
 
 
 def rank_at_precision(values: pd.Series, decimals: int) -> pd.Series:
     """Rank, 1 = largest, with values equal at ``decimals`` places sharing the better rank (NaN unranked)."""
-    return descending_ranks(values.round(decimals))[0]
+    return values.round(decimals).rank(ascending=False, method="min").astype("Int64")
 
 
 def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
@@ -468,10 +302,11 @@ def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
     out = densities.copy(deep=False)  # copy-on-write
     counted = out["basis"].eq(COUNTED) if "basis" in out else pd.Series(True, index=out.index)
     for col, stated in (("per_1000", "stated_per_1000"), ("per_sq_mi", "stated_per_sq_mi")):
-        decimals = source_decimals(out[stated])
-        overall, within = descending_ranks(out[col].where(counted).round(decimals), out["country_code"])
-        out[f"rank_{col}"], out[f"rank_{col}_in_country"] = overall, within
-    return out.take(sort_order(out, ["rank_per_1000", "city"])).reset_index(drop=True)
+        values = out[col].where(counted).round(source_decimals(out[stated]))
+        out[f"rank_{col}"] = values.rank(ascending=False, method="min").astype("Int64")
+        out[f"rank_{col}_in_country"] = values.groupby(out["country_code"]).rank(
+            ascending=False, method="min").astype("Int64")
+    return out.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").reset_index(drop=True)
 
 
 def check_summary(densities: pd.DataFrame) -> str:

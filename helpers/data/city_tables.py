@@ -1,8 +1,8 @@
 """Read public city CCTV tables of any known or mapped layout into the canonical city table, vectorized.
 
 Every change, correction, dropped row and warning goes to the cleaning log with the file line and
-column. Per-row Python runs only for the few cells that are not plain numbers, and for the unique
-country names, so a million-row table cleans in seconds.
+column. Columns are read with pandas' string methods; Python runs once per distinct country name, city name
+the gazetteer knows, or cell that is not a plain number.
 """
 
 from __future__ import annotations
@@ -16,20 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow as arrow
-import pyarrow.compute as pc
 import yaml
 
-from helpers.analysis.density import ESTIMATED, estimated_rows, implied_area
 from helpers.data.checksums import sha256, verify
 from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.data.countries import resolve_country
 from helpers.data.io import HEADER_LINES, read_text_table, validate
-from helpers.data.names import key_array, match_key, match_keys
-from helpers.data.number_cells import Numbers, read_numbers, reformatted
-from helpers.data.number_cells import canonical_numbers as canonical_numbers  # re-exported, as parse_numbers
-from helpers.data.number_cells import parse_numbers as parse_numbers
+from helpers.data.names import match_key, match_keys
+from helpers.data.number_cells import read_numbers, reformatted, stripped
 from helpers.data.schemas import CITIES
+from helpers.data.table_facts import ESTIMATED, estimated_rows
 from helpers.data.table_options import (
     CANONICAL,
     NUMERIC,
@@ -39,17 +35,15 @@ from helpers.data.table_options import (
     load_corrections,
     local_file,
 )
-from helpers.data.text_arrays import TEXT, as_arrow, mask, stripped
-from helpers.data.units import sq_mi_to_km2
+from helpers.data.units import implied_area, sq_mi_to_km2
 from helpers.errors import ParameterError, RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
 LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
 REQUIRED = ("city", "country")
-# Python's whitespace (str.isspace) in RE2: ASCII space and controls, Unicode separators, NEL
-_WS = r"[\s\p{Z}\x0b\x1c-\x1f\x85]"
-# a cell that _tidy changes has one of: a space at an end, two spaces, other whitespace (_WS), a curly apostrophe
-_UNTIDY = r"^ | $|  |[^\S ]|[^\P{Z} ]|[\x0b\x1c-\x1f\x85\x{2018}\x{2019}]"
+# Python's whitespace (every character whose str.isspace() is true: none is above U+3000), as a character class
+# both Python's and Arrow's (RE2) regular expressions read alike
+_WS = "[" + "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "]+"
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
 _CITIES_DISTINCT = copy.deepcopy(CITIES)
 _CITIES_DISTINCT.unique = None
@@ -121,18 +115,10 @@ def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str
 # --- cells --------------------------------------------------------------------------------------
 
 def _tidy(texts: pd.Series) -> pd.Series:
-    """Curly apostrophes made straight, runs of whitespace made one space, ends stripped (Arrow kernels)."""
-    return pd.Series(_tidied(as_arrow(texts))[0], index=texts.index, dtype=TEXT)
-
-
-def _tidied(text: arrow.Array) -> tuple[arrow.Array, np.ndarray]:
-    """(`_tidy` of the texts, where a text may have changed): only the texts that match _UNTIDY are tidied."""
-    untidy = mask(pc.match_substring_regex(text, _UNTIDY))
-    if not untidy.any():
-        return text, untidy
-    some = pc.replace_substring(pc.replace_substring(text.filter(arrow.array(untidy)), "\u2019", "'"), "\u2018", "'")
-    some = pc.utf8_trim(pc.replace_substring_regex(some, _WS + "+", " "), " ")
-    return pc.replace_with_mask(text, arrow.array(untidy), some), untidy
+    """Curly apostrophes made straight, runs of whitespace made one space, ends stripped; missing cells as ""."""
+    texts = texts.astype("str").fillna("").str.replace("\u2019", "'", regex=False).str.replace("\u2018", "'",
+                                                                                                 regex=False)
+    return texts.str.replace(_WS, " ", regex=True).str.strip(" ")
 
 
 # --- one table ----------------------------------------------------------------------------------
@@ -157,32 +143,25 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     problems: list[tuple[int, str, str]] = []  # (line, header, reason)
     for canon in REQUIRED:
         header = columns[canon]
-        text = as_arrow(raw[header])
-        tidy, untidy = _tidied(text)
-        changed = untidy.copy()
-        some, was = tidy.filter(arrow.array(untidy)), text.filter(arrow.array(untidy))
-        changed[untidy] = mask(pc.and_(pc.not_equal(some, was), pc.not_equal(some, "")))
-        log.add_many(source, lines[changed], canon, _series(text, changed), _series(tidy, changed), "strip_whitespace")
-        problems += [(ln, header, "value is missing") for ln in lines[mask(pc.equal(tidy, ""))]]
-        df[canon] = pd.Series(tidy, index=raw.index, dtype=TEXT)
+        text = raw[header].astype("str").fillna("")
+        tidy = _tidy(text)
+        changed = tidy.ne(text) & tidy.ne("")
+        log.add_many(source, lines[changed], canon, text[changed], tidy[changed], "strip_whitespace")
+        problems += [(ln, header, "value is missing") for ln in lines[tidy.eq("")]]
+        df[canon] = tidy
     df = _apply_names(df, fixes, source, log)
     df = _drop_rows(df, fixes, source, log)
-    kept = arrow.array(raw.index.get_indexer(df.index))  # the rows the corrections did not drop
     for canon in NUMERIC:
         if canon not in columns:
             df[canon] = np.nan
             continue
         header, rows = columns[canon], df["source_row"]
-        text = as_arrow(raw[header]) if len(df) == len(raw) else as_arrow(raw[header]).take(kept)
-        shown = stripped(text)
+        shown = stripped(raw.loc[df.index, header])  # the rows the corrections did not drop
         numbers = read_numbers(shown)
-        problems += [(ln, header, why) for ln, why in zip(rows.iloc[numbers.odd], numbers.problems, strict=True)
-                     if why]
-        negative = numbers.value < 0 if canon != "crime_index" else np.zeros(len(rows), dtype=bool)
-        problems += [(ln, header, f"{t!r} is negative")
-                     for ln, t in zip(rows[negative], text.filter(arrow.array(negative)).to_pylist(), strict=True)]
-        log.add_many(source, rows[numbers.marker], canon, _series(shown, numbers.marker), "", "missing_marker")
-        log_reformatted(log, source, rows, canon, shown, numbers)
+        bad = numbers.problem.ne("")
+        problems += list(zip(rows[bad], [header] * int(bad.sum()), numbers.problem[bad], strict=True))
+        log.add_many(source, rows[numbers.marker], canon, shown[numbers.marker], "", "missing_marker")
+        log_reformatted(log, source, rows, canon, shown, numbers.value)
         df[canon] = numbers.value
     df = _apply_values(df, fixes, source, log)
     df, country_problems = _resolve_countries(df, columns["country"], source, log)
@@ -201,32 +180,22 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
 def _schema(df: pd.DataFrame) -> pa.DataFrameSchema:
     """CITIES, without its (source, city, country) uniqueness check where it cannot fail: one table's rows (one
     source) whose city names are all distinct. Its other checks and errors are the same."""
-    return _CITIES_DISTINCT if len(pc.unique(as_arrow(df["city"]))) == len(df) else CITIES
+    return _CITIES_DISTINCT if df["city"].is_unique else CITIES
 
 
-def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: arrow.Array,
-                    numbers: Numbers) -> None:
+def log_reformatted(log: CleaningLog, source: str, lines: pd.Series, column: str, shown: pd.Series,
+                    value: pd.Series) -> None:
     """Log each number whose text is not how the project writes it ("1,234" -> "1234", "2.50" -> "2.5"):
     `helpers.data.number_cells.reformatted`; texts with a comma are logged after the others, as thousands_separator."""
-    at, texts, written = reformatted(shown, numbers)
-    comma = mask(pc.match_substring(texts, ","))
-    for rule, rows in (("number_format", ~comma), ("thousands_separator", comma)):
-        log.add_many(source, lines.iloc[at[rows]], column, _series(texts, rows), _series(written, rows), rule)
+    cells = reformatted(shown, value)
+    comma = cells["text"].str.contains(",", regex=False)
+    for rule, rows in (("number_format", cells[~comma]), ("thousands_separator", cells[comma])):
+        log.add_many(source, lines[rows.index], column, rows["text"], rows["written"], rule)
 
 
-def _series(texts: arrow.Array, rows: np.ndarray) -> pd.Series:
-    """The texts of the rows (a boolean mask) as a text Series, for the log."""
-    return pd.Series(texts.filter(arrow.array(rows)), dtype=TEXT)
-
-
-def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
-    """True for the rows whose every cell is empty or whitespace (each column looked at only where the ones
-    before it were blank)."""
-    blank = np.ones(len(raw), dtype=bool)
-    for column in raw.columns:
-        at = np.flatnonzero(blank)
-        blank[at] = mask(pc.equal(stripped(as_arrow(raw[column]).take(at)), ""))
-    return blank
+def _blank_rows(raw: pd.DataFrame) -> pd.Series:
+    """True for the rows whose every cell is empty or whitespace."""
+    return pd.concat([stripped(raw[c]).eq("") for c in raw.columns], axis=1).all(axis=1)
 
 
 def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: CleaningLog) -> pd.DataFrame:
@@ -240,7 +209,7 @@ def _apply_names(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleanin
 
 
 def _row_mask(df: pd.DataFrame, line: int | None, city: str | None, country: str | None) -> pd.Series:
-    rows = pd.Series(True, index=df.index)  # not `mask`: that is helpers.data.text_arrays.mask here
+    rows = pd.Series(True, index=df.index)
     if line is not None:
         rows &= df["source_row"].eq(line)
     if city is not None:
@@ -276,8 +245,8 @@ def _apply_values(df: pd.DataFrame, fixes: Corrections, source: str, log: Cleani
 def _resolve_countries(df: pd.DataFrame, header: str, source: str,
                        log: CleaningLog) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """ISO codes for the unique country names; rows whose country is unknown become problems."""
-    encoded = pc.dictionary_encode(as_arrow(df["country"]))  # one pass over the rows; the rest is per distinct name
-    at, names = encoded.indices.to_numpy(), encoded.dictionary.to_pylist()
+    at, names = pd.factorize(df["country"].fillna(""))  # one pass over the rows; the rest is per distinct name
+    names = names.tolist()
     resolved, unknown = {}, {}
     for name in names:
         if not name:
@@ -293,10 +262,8 @@ def _resolve_countries(df: pd.DataFrame, header: str, source: str,
     log.add_many(source, df["source_row"][renamed], "country", df["country"][renamed],
                  pd.Series(name[at[renamed]], index=df.index[renamed]),
                  pd.Series(rule[at[renamed]], index=df.index[renamed]))
-    df["country_code"] = pd.Series(arrow.array(code, arrow.large_string()).take(encoded.indices), index=df.index,
-                                   dtype=TEXT)
-    df["country"] = pd.Series(arrow.array(name.tolist(), arrow.large_string()).take(encoded.indices), index=df.index,
-                              dtype=TEXT)
+    df["country_code"] = pd.Series(np.array(code, dtype=object)[at], index=df.index, dtype="str")
+    df["country"] = pd.Series(name[at], index=df.index, dtype="str")
     bad = np.array([n in unknown for n in name], dtype=bool)[at]
     problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], name[at[bad]], strict=True)]
     return df, problems
@@ -355,24 +322,20 @@ def gazetteer() -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
 
 
 @cache
-def _damaged_keys() -> arrow.Array:
-    """The match keys of the gazetteer's damaged names, for Arrow's ``is_in``."""
-    return arrow.array(sorted({key for _, key in gazetteer()[0]}), arrow.large_string())
+def _damaged_keys() -> frozenset[str]:
+    """The match keys of the gazetteer's damaged names."""
+    return frozenset(key for _, key in gazetteer()[0])
 
 
 def damaged_names(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
     """Warn about city names that are a known accented name with its accented letters lost ('Medelln'),
     and not a name of their own (so 'Brasilia' and 'Xian' pass).
 
-    Only ASCII names can be such names; their keys are matched with the damaged ones by Arrow, so Python sees only
-    the rows of the few names the gazetteer knows."""
+    Only ASCII names can be such names; their keys (`match_keys`) are looked up among the damaged ones at once, so
+    Python sees only the rows of the few names the gazetteer knows."""
     damaged, valid = gazetteer()
-    city = as_arrow(df["city"])
-    ascii_names = mask(pc.string_is_ascii(city))
-    suspect = np.zeros(len(df), dtype=bool)
-    suspect[ascii_names] = mask(pc.is_in(key_array(city.filter(arrow.array(ascii_names))),
-                                         value_set=_damaged_keys()))
-    rows = df.loc[suspect, ["source_row", "country_code", "city"]]
+    suspect = df["city"].str.isascii() & pd.Series(match_keys(df["city"]), index=df.index).isin(_damaged_keys())
+    rows = df.loc[suspect.to_numpy(dtype=bool), ["source_row", "country_code", "city"]]
     warnings = []
     for code, city in rows[["country_code", "city"]].drop_duplicates().itertuples(index=False, name=None):
         key = (code, match_key(city))
@@ -404,7 +367,7 @@ def scale_warnings(df: pd.DataFrame, columns: dict[str, str], source: str, log: 
 
 
 def estimated_warnings(df: pd.DataFrame, source: str, log: CleaningLog) -> list[str]:
-    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.analysis.density.estimated_rows`)."""
+    """Warn about a country whose rows all carry one rate per 1,000 (`helpers.data.table_facts.estimated_rows`)."""
     rates = df.assign(per_1000=df["cameras"] / df["population"] * 1000)
     flagged = estimated_rows(rates)
     warnings = []

@@ -11,15 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.data.countries import resolve_country
-from helpers.data.float_text import FORMAT
+from helpers.data.csv_files import FLOAT_FORMAT, write_csv
 from helpers.data.io import HEADER_LINES, validate
 from helpers.data.schemas import ARTICLE_FIGURES_CLEAN, CITIES
 from helpers.data.values import parse_cell
 from helpers.paths import resolve
-from helpers.report.tables import write_csv
 
 LOG_COLUMNS = ["source", "row", "column", "before", "after", "rule"]
-FLOAT_FORMAT = FORMAT  # "%.10g"
 
 
 @dataclass

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow as arrow
-import pyarrow.compute as pacompute
-import pyarrow.csv as pacsv
 
 from helpers.data.checksums import SUMS_FILE, verify
 from helpers.data.schemas import ARTICLE_FIGURES_CLEAN, CITIES
-from helpers.data.text_arrays import TEXT
+from helpers.data.table_facts import source_decimals
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
@@ -23,17 +17,10 @@ HEADER_LINES = 1  # a data row's file line = its 1-based row number + HEADER_LIN
 
 
 def read_text_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV with every cell as text (blank cells become missing), keeping blank lines.
-
-    A plain file (a header of distinct names, no blank line) is parsed by Arrow's multithreaded reader, which
-    gives the same table as pandas' reader many times faster; any other file, and any file Arrow refuses, is
-    read by pandas, whose errors name the fault.
-    """
+    """Read a CSV with every cell as text (blank cells become missing), keeping blank lines; pandas' errors name
+    the fault."""
     path = resolve(path)
     try:
-        fast = _read_arrow(path)
-        if fast is not None:
-            return fast
         return pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False,
             encoding="utf-8-sig",
@@ -44,35 +31,6 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
         raise RawDataError(f"{relative(path)}: the file is empty (no header row, no data)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise RawDataError(f"{relative(path)}: cannot be read as UTF-8 CSV ({exc})") from None
-
-
-def _read_arrow(path: Path) -> pd.DataFrame | None:
-    """The table as pandas reads it, via Arrow; None when the file is not plain enough to be sure of that."""
-    data = path.read_bytes()
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    if not data or data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data:
-        return None  # blank lines keep their place (pandas reads them as empty rows); empty files get pandas' error
-    try:
-        end = data.find(b"\n")
-        header = next(csv.reader([(data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")]))
-    except (UnicodeDecodeError, csv.Error, StopIteration):
-        return None
-    if len(set(header)) != len(header) or not all(h.strip() for h in header) or any('"' in h for h in header):
-        return None  # pandas renames repeated and empty headers
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, arrow.large_string()),
-                                                 null_values=[""], strings_can_be_null=True,
-                                                 quoted_strings_can_be_null=True),
-        )
-    except (arrow.ArrowInvalid, arrow.ArrowKeyError):
-        return None
-    if table.column_names != header:
-        return None
-    return table.to_pandas(types_mapper={arrow.large_string(): TEXT}.get)
 
 
 def _where(index: object) -> str:
@@ -136,8 +94,7 @@ def duplicate_rows(df: pd.DataFrame) -> list[tuple[object, object]]:
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.DataFrame:
     """Validate ``df`` against ``schema``; raise one RawDataError listing every problem.
 
-    ``df`` is coerced in place and returned (every caller passes a frame of its own): a copy of a million-row
-    table costs more than the checks."""
+    ``df`` is coerced in place and returned (every caller passes a frame of its own)."""
     problems = [f"{_where(index)}: duplicates {_where(first)}" for index, first in duplicate_rows(df)]
     try:
         out = schema.validate(df, lazy=True, inplace=True)
@@ -152,30 +109,7 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, source: str) -> pd.Da
 
 def load_table(path: str | Path, schema: pa.DataFrameSchema) -> pd.DataFrame:
     """Read a CSV as text and return it validated and typed by ``schema``."""
-    return validate(_numbers_first(read_text_table(path), schema), schema, relative(resolve(path)))
-
-
-_ARROW_NUMBERS = {"float64": arrow.float64(), "int64": arrow.int64()}
-
-
-def _numbers_first(df: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """Text columns the schema types as float or int, converted by Arrow's kernels where every cell converts.
-
-    A column with a cell Arrow cannot convert (or a missing integer) is left as text, for the schema to coerce
-    and to name the cell at fault, as it always did.
-    """
-    for name, column in schema.columns.items():
-        target = _ARROW_NUMBERS.get(str(column.dtype))
-        if target is None or name not in df.columns or not isinstance(df[name].dtype, pd.StringDtype):
-            continue
-        try:
-            numbers = pacompute.cast(arrow.array(df[name], type=arrow.large_string()), target)
-        except (arrow.ArrowInvalid, arrow.ArrowNotImplementedError):
-            continue
-        if numbers.null_count and target == arrow.int64():
-            continue
-        df[name] = numbers.to_numpy(zero_copy_only=False)
-    return df
+    return validate(read_text_table(path), schema, relative(resolve(path)))
 
 
 def load_raw(name: str, schema: pa.DataFrameSchema, folder: Path = DATA_RAW) -> pd.DataFrame:
@@ -211,13 +145,19 @@ def load_processed(processed_dir: str | Path, country: str | None = None
 
 def _load_cities(path: Path, country: str | None) -> pd.DataFrame:
     text = read_text_table(path)
-    rates = _numbers_first(text[["stated_per_1000"]].copy(), CITIES)["stated_per_1000"] if (
+    rates = _floats(text["stated_per_1000"]) if (
         country is not None and {"stated_per_1000", "country_code"} <= set(text.columns)) else None
-    if rates is None or rates.dtype.kind != "f":  # a cell the schema will name: validate every row
-        return validate(_numbers_first(text, CITIES), CITIES, relative(path))
-    from helpers.analysis.density import source_decimals  # (density imports this module)
-
+    if rates is None:  # a cell the schema will name: validate every row
+        return validate(text, CITIES, relative(path))
     rows = text[text["country_code"].eq(country).fillna(False).to_numpy(dtype=bool)]
-    cities = validate(_numbers_first(rows, CITIES), CITIES, relative(path))
+    cities = validate(rows, CITIES, relative(path))
     cities.attrs[TABLE_RATE_DECIMALS] = source_decimals(rates)
     return cities
+
+
+def _floats(texts: pd.Series) -> pd.Series | None:
+    """The column as floats, None when a cell is not a number (the schema names it)."""
+    try:
+        return texts.astype(float)
+    except (ValueError, TypeError):
+        return None

@@ -7,12 +7,6 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-import pyarrow as arrow
-import pyarrow.compute as pc
-
-from helpers.data.text_arrays import as_arrow, mask
-
-_KEY = r"^[a-z0-9]+(?: [a-z0-9]+)*$"  # a lower-cased name that is already its own key (unless it ends in " city")
 
 
 def match_key(name: str) -> str:
@@ -27,36 +21,16 @@ def match_key(name: str) -> str:
 
 
 def match_keys(names: pd.Series | list[str]) -> np.ndarray:
-    """`match_key` of every name at once, as an object array (`key_array`); missing names give ""."""
-    return np.asarray(key_array(names).to_numpy(zero_copy_only=False), dtype=object)
+    """`match_key` of every name at once, as an object array; missing names give "".
 
-
-def key_array(names: pd.Series | list[str]) -> arrow.Array:
-    """`match_key` of every name at once, as an Arrow string array; missing names give "".
-
-    ASCII names go through Arrow string kernels (`match_key`'s steps, lower case, only a-z, 0-9 and spaces kept,
-    runs of spaces made one, ends stripped, a trailing " city" removed; after the second step only spaces are
-    left, so Python's and RE2's ``\\s`` agree). A lower-cased name that is already a key (words of a-z and 0-9
-    joined by single spaces, not ending in " city") is its own key and skips those steps. Other names are keyed
-    by `match_key` itself, once per distinct name: Arrow's Unicode tables are newer than Python's, so their NFKD
-    can differ.
+    ASCII names go through pandas' string methods (`match_key`'s steps: lower case, only a-z, 0-9 and spaces kept,
+    runs of spaces made one, ends stripped, a trailing " city" removed); other names through `match_key` itself,
+    once per distinct name.
     """
-    text = as_arrow(names)
-    lower, other = pc.ascii_lower(text), ~mask(pc.string_is_ascii(text))
-    steps = ~other & (~mask(pc.match_substring_regex(lower, _KEY)) | mask(pc.ends_with(lower, " city")))
-    keys = lower
-    if steps.any():
-        keys = pc.replace_with_mask(lower, arrow.array(steps), _ascii_keys(lower.filter(arrow.array(steps))))
+    names = pd.Series(names, dtype="str").fillna("")
+    keys = (names.str.lower().str.replace(r"[^a-z0-9 ]+", "", regex=True).str.replace(r" +", " ", regex=True)
+            .str.strip(" ").str.replace(r" city$", "", regex=True))
+    other = ~names.str.isascii()
     if other.any():
-        names = text.filter(arrow.array(other))
-        distinct = pc.unique(names)
-        keyed = arrow.array([match_key(n) for n in distinct.to_pylist()], arrow.large_string())
-        keys = pc.replace_with_mask(keys, arrow.array(other), keyed.take(pc.index_in(names, value_set=distinct)))
-    return keys
-
-
-def _ascii_keys(lower: arrow.Array) -> arrow.Array:
-    """`match_key`'s steps on lower-cased ASCII names, by Arrow kernels."""
-    keys = pc.replace_substring_regex(lower, r"[^a-z0-9 ]+", "")
-    keys = pc.utf8_trim(pc.replace_substring_regex(keys, r" +", " "), " ")
-    return pc.replace_substring_regex(keys, r" city$", "")
+        keys[other] = names[other].map({name: match_key(name) for name in names[other].unique()})
+    return keys.to_numpy(dtype=object)

@@ -1,4 +1,5 @@
-"""Units of the project's quantities: area conversion, the share's one unit, and the precision each column is stored at.
+"""Units of the project's quantities: area conversion, the share's one unit, the implied area, and the precision each
+column is stored at.
 
 One unit per quantity: areas in square miles (km² beside them, converted here), rates per 1,000 people,
 densities per square mile, and China's share of the world's cameras as a fraction (0.54, never 54): the
@@ -11,6 +12,8 @@ import math
 
 import numpy as np
 import pandas as pd
+
+from helpers.errors import ParameterError
 
 # 1 international mile = 1.609344 km exactly, so 1 sq mi = 1.609344**2 km².
 KM2_PER_SQ_MI: float = 1.609344**2
@@ -37,6 +40,32 @@ def per_sq_mi_to_per_km2(density_per_sq_mi: Number) -> Number:
 def per_km2_to_per_sq_mi(density_per_km2: Number) -> Number:
     """Convert a density per km² to the same density per square mile."""
     return density_per_km2 * KM2_PER_SQ_MI
+
+
+def _require(value: Number, name: str, *, zero_ok: bool) -> None:
+    """Raise ParameterError if any of ``value`` is negative (or zero unless ``zero_ok``); NaN passes."""
+    arr = np.asarray(value, dtype=float)
+    ok = np.isnan(arr) | ((arr >= 0) if zero_ok else (arr > 0))
+    if not ok.all():
+        rule = "must not be negative" if zero_ok else "must be positive"
+        raise ParameterError(f"{name} {rule}, got {float(arr[~ok].ravel()[0]):g}")
+
+
+def require_positive(value: Number, name: str) -> None:
+    """Raise ParameterError if any of ``value`` is zero or negative (a quantity divided by); NaN passes."""
+    _require(value, name, zero_ok=False)
+
+
+def require_non_negative(value: Number, name: str) -> None:
+    """Raise ParameterError if any of ``value`` is negative (a count or a rate); NaN passes."""
+    _require(value, name, zero_ok=True)
+
+
+def implied_area(cameras: Number, density: Number) -> Number:
+    """Area for which ``cameras`` gives ``density`` (same area unit as the density)."""
+    require_non_negative(cameras, "cameras")
+    require_positive(density, "density")
+    return cameras / density
 
 
 def to_project_unit(value: float, unit: str) -> float:

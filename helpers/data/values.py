@@ -100,13 +100,6 @@ class Interval:
         """True when the two intervals share at least one value (agreement within rounding)."""
         return self.low <= other.high and other.low <= self.high
 
-    def contains(self, x: float) -> bool:
-        return self.low <= x <= self.high
-
-    def widened(self, half: float) -> Interval:
-        """The interval grown by ``half`` at both ends."""
-        return Interval(self.low - half, self.high + half)
-
 
 def printed_step(text: object) -> float:
     """The unit of the last printed digit: "9.43M" 1e4, "372.8" 0.1, "6,220" 1, "54 percent" 1.

@@ -8,7 +8,6 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from helpers.data.text_arrays import sort_order
 from helpers.report.figures import CHINA, DUMBBELL_ROWS, ELSEWHERE, GRID, RASTER_POINTS
 from helpers.report.marks import (
     binned,
@@ -195,7 +194,7 @@ def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) 
     the median and ``factor`` x the median drawn; the largest areas labelled. ``df``: city, area_sq_mi, in_china.
     More than `BIN_POINTS` cities: each row is counts per cell of `GRID` log-spaced cells (`binned_note`)."""
     data = df.loc[df["area_sq_mi"] > 0, ["city", "area_sq_mi", "in_china"]]  # only these columns are sorted
-    data = data.take(sort_order(data, ["area_sq_mi", "city"])).reset_index(drop=True)
+    data = data.sort_values(["area_sq_mi", "city"], kind="mergesort").reset_index(drop=True)
     row = np.where(data["in_china"], 1.0, 0.0)
     top = data.nlargest(label_top, "area_sq_mi")
     if binned(len(data)):

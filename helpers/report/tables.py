@@ -19,28 +19,19 @@ table of a million rows is written in seconds.
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as arrow
-import pyarrow.compute as pc
 
-from helpers.atomic import atomic_path, write_text
-from helpers.data.float_text import FORMAT, format_floats
-from helpers.data.text_arrays import text_offsets, text_scalar
+from helpers.atomic import write_text
+from helpers.data.csv_files import to_csv as to_csv  # re-exported: the data table of `save_table`
+from helpers.data.csv_files import write_csv
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
 from helpers.report.table_views import CAP, COMMON, DEFAULT_CAP, HEADERS, INTERNAL, View, view_for
 
-CSV_FLOAT = FORMAT  # "%.10g"
-CSV_CHUNK_ROWS = 100_000  # rows made into CSV text at a time
-CSV_THREADS = 2  # threads making the pieces of a large CSV
 MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
 LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
 LATEX_PACKAGES = ("booktabs", "siunitx", "longtable", "tabularx", "xltabular", "array")
@@ -207,46 +198,10 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
     return Presentation(_headers(view, columns), md_cells, tex_cells, numeric, groups, len(frame), len(df))
 
 
-# --- CSV ---------------------------------------------------------------------------------------------------------
-
-def _csv_column(s: pd.Series) -> arrow.Array:
-    """The column's CSV cells as Arrow strings (no missing: ""), quoted where they hold a quote, comma or newline."""
-    if pd.api.types.is_bool_dtype(s):  # nullable booleans (pandas' "boolean") leave missing cells empty
-        flags = s.to_numpy(dtype=bool, na_value=False)
-        out = arrow.array(np.where(s.isna().to_numpy(), "", np.where(flags, "true", "false")), arrow.large_string())
-    elif pd.api.types.is_float_dtype(s):
-        out = format_floats(s.to_numpy(dtype=float, na_value=np.nan))
-    elif pd.api.types.is_integer_dtype(s):
-        out = pc.fill_null(pc.cast(arrow.array(s, from_pandas=True), arrow.large_string()), "")
-    else:
-        try:
-            out = arrow.array(s if isinstance(s.dtype, pd.StringDtype) else s.astype(object), arrow.large_string(),
-                              from_pandas=True)
-        except (arrow.ArrowInvalid, arrow.ArrowTypeError):  # cells of several types (rare)
-            out = arrow.array(_mixed(s.astype(object).to_numpy()), arrow.large_string())
-        out = pc.fill_null(out, "")
-        quote = pc.match_substring_regex(out, r'[",\n]')
-        if pc.any(quote).as_py():
-            quoted = pc.binary_join_element_wise(text_scalar('"'), pc.replace_substring(out, '"', '""'),
-                                                 text_scalar('"'), text_scalar(""))
-            out = pc.if_else(quote, quoted, out)
-    return out.combine_chunks() if isinstance(out, arrow.ChunkedArray) else out
+# CSV files: helpers.data.csv_files (`to_csv`, `write_csv`, imported above).
 
 
-def _mixed(values: np.ndarray) -> np.ndarray:
-    """Object cells of several types (rare: a column of text and numbers): each as the CSV writes its type."""
-    def one(x: object) -> str:
-        if isinstance(x, bool | np.bool_):
-            return "true" if x else "false"
-        if isinstance(x, float | np.floating):
-            return "" if np.isnan(x) else CSV_FLOAT % float(x)
-        return "" if x is None or x is pd.NA else str(x)
-    return np.array([one(x) for x in values], dtype=object)
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if re.search(r'[",\n]', text) else text
-
+# --- Markdown ----------------------------------------------------------------------------------------------------
 
 def _join(columns: list[np.ndarray], sep: str) -> np.ndarray:
     if not columns:
@@ -256,49 +211,6 @@ def _join(columns: list[np.ndarray], sep: str) -> np.ndarray:
         line = line + sep + col
     return line
 
-
-def _csv_lines(part: pd.DataFrame) -> memoryview:
-    """The UTF-8 bytes of ``part``'s CSV lines: cells made a column at a time, joined into lines by Arrow, each
-    line ending with "\\n"."""
-    lines = pc.binary_join_element_wise(*[_csv_column(part[c]) for c in part.columns], text_scalar(","))
-    lines = pc.binary_join_element_wise(lines, text_scalar(""), text_scalar("\n"))  # each line and its "\n"
-    offsets = text_offsets(lines)
-    return memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]]
-
-
-def csv_pieces(df: pd.DataFrame, rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes | memoryview]:
-    """The CSV's UTF-8 bytes in pieces: the header, then ``rows`` lines at a time (`_csv_lines`), in order.
-
-    A table of several pieces has them made by `CSV_THREADS` threads (Arrow's and NumPy's kernels release the GIL),
-    at most that many ahead of the one written, so memory stays bounded.
-    """
-    yield (",".join(_quoted(str(c)) for c in df.columns) + "\n").encode()
-    parts = (df.iloc[start:start + rows] for start in range(0, len(df), rows))
-    if len(df) <= rows:
-        yield from map(_csv_lines, parts)
-        return
-    with ThreadPoolExecutor(CSV_THREADS, thread_name_prefix="csv") as pool:
-        ahead = deque(pool.submit(_csv_lines, part) for part in islice(parts, CSV_THREADS))
-        while ahead:
-            piece = ahead.popleft().result()
-            ahead.extend(pool.submit(_csv_lines, part) for part in islice(parts, 1))
-            yield piece
-
-
-def to_csv(df: pd.DataFrame) -> str:
-    """CSV text: every column, floats at 10 significant digits, booleans true/false, "\\n" line ends."""
-    return b"".join(csv_pieces(df)).decode("utf-8")
-
-
-def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
-    """Write `to_csv`'s text to ``path`` atomically, piece by piece; return the path."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        for piece in csv_pieces(df):
-            fh.write(piece)
-    return Path(path)
-
-
-# --- Markdown ----------------------------------------------------------------------------------------------------
 
 def to_markdown(df: pd.DataFrame, caption: str, view: View | None = None) -> str:
     """A GitHub-flavoured Markdown presentation table, numbers right-aligned, the caption first."""
