@@ -370,13 +370,31 @@ def test_bad_city_table_publishes_nothing(project, outputs, fault):
     assert snapshot(outputs) == before
 
 
-def test_edited_city_table_is_rerun_and_republished(project, outputs):
-    table = project / "mytable.csv"
-    table.write_text(TABLE, encoding="utf-8")
-    check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
-    assert ",691000," in (outputs / "01_data_cleaning/cities.csv").read_text()
-    table.write_text(TABLE.replace("691000", "700000"), encoding="utf-8")  # London's camera count
-    text = check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
+@pytest.fixture(scope="module")
+def with_table(baseline, tmp_path_factory) -> Path:
+    """A copy of the baseline with a two-city table (mytable.csv) published over the article-only outputs; its
+    city results appear in 02_density and tables only."""
+    root = tmp_path_factory.mktemp("faults") / "with_table"
+    shutil.copytree(baseline, root, symlinks=True)
+    (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
+    check(run(root, "-p", "city_tables=[mytable.csv]", article=False), 0)
+    assert ",691000," in (root / "outputs/01_data_cleaning/cities.csv").read_text()
+    city_files = [p for p in snapshot(root / "outputs") if re.search(r"/city_densities\.", p)]
+    assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
+    return root
+
+
+@pytest.fixture
+def tabled(with_table, tmp_path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(with_table, copy, symlinks=True)
+    return copy
+
+
+def test_edited_city_table_is_rerun_and_republished(tabled):
+    outputs = tabled / "outputs"
+    (tabled / "mytable.csv").write_text(TABLE.replace("691000", "700000"), encoding="utf-8")  # London's cameras
+    text = check(run(tabled, "-p", "city_tables=[mytable.csv]", article=False), 0)
     assert status(text, "01_data_cleaning") == "ran"
     for rel in ("01_data_cleaning/cities.csv", "02_density/city_densities.csv", "tables/city_densities.csv"):
         published = (outputs / rel).read_text()
@@ -384,16 +402,12 @@ def test_edited_city_table_is_rerun_and_republished(project, outputs):
     assert_consistent(outputs)
 
 
-def test_article_only_run_removes_the_city_table_results(project, outputs):
-    before = snapshot(outputs)
-    (project / "mytable.csv").write_text(TABLE, encoding="utf-8")
-    check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
-    city_files = [p for p in snapshot(outputs) if re.search(r"/city_densities\.", p)]
-    assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
-    text = check(run(project), 0)
+def test_article_only_run_removes_the_city_table_results(baseline, tabled):
+    outputs = tabled / "outputs"
+    text = check(run(tabled), 0)
     assert status(text, "01_data_cleaning") == "ran"
     assert not [p for p in snapshot(outputs) if re.search(r"/city_densities\.", p)]
-    assert snapshot(outputs) == before  # same inputs as the baseline: the same tree
+    assert snapshot(outputs) == snapshot(baseline / "outputs")  # same inputs as the baseline: the same tree
     assert_consistent(outputs)
 
 
@@ -417,16 +431,26 @@ def test_scenario_gone_from_the_file_is_gone_from_the_outputs(project, outputs, 
 
 
 # ----------------------------------------------------------------------------- failing notebooks
-@pytest.mark.parametrize("engine", ["python", pytest.param("kernel", marks=pytest.mark.slow)])
-def test_failing_cell_mid_batch_publishes_nothing(project, outputs, engine):
+def test_failing_cell_mid_batch_publishes_nothing(project, outputs):
     before = snapshot(outputs)
     edit_cells(project, "04_compare", lambda cells: cells.insert(4, code_cell('raise RuntimeError("boom")')))
     # the message counts cells of the source notebook from 0, markdown included (helpers.pipeline.engines.cell_message)
-    check(run(project, engine=engine), 1, "notebooks/04_compare.ipynb failed in cell 4", "RuntimeError: boom",
-          "nothing published")
+    check(run(project), 1, "notebooks/04_compare.ipynb failed in cell 4", "RuntimeError: boom", "nothing published")
     assert snapshot(outputs) == before
-    if engine == "kernel":
-        assert (outputs / "failed/04_compare.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_failing_cell_in_a_kernel_publishes_nothing_and_keeps_the_executed_notebook(tiny):
+    outputs = tiny / "outputs"
+    before = snapshot(outputs)
+    path = tiny / "nb/b.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"].insert(2, code_cell('raise RuntimeError("boom")'))  # after the markdown title and parameters cell
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    # the kernel engine reruns a and b (the engine is part of every run's key); b fails in its cell 2
+    check(tiny_run(tiny, engine="kernel"), 1, "nb/b.ipynb failed in cell 2", "RuntimeError: boom", "nothing published")
+    assert snapshot(outputs) == before
+    assert (outputs / "failed/b.ipynb").is_file()
 
 
 def test_failing_scenario_leaves_the_published_scenarios_alone(project, outputs):

@@ -83,7 +83,7 @@ def test_any_change_goes_the_full_way(project, change):
     outputs = project / "outputs"
     args: tuple[str, ...] = ()
     if change == "helper":
-        with open(project / "helpers" / "units.py", "a") as fh:
+        with open(project / "helpers" / "paths.py", "a") as fh:
             fh.write("\n# a comment changes the code digest\n")
     elif change == "notebook":
         path = project / "notebooks" / "04_compare.ipynb"
