@@ -235,6 +235,12 @@ def tiny_run(project: Path, *args: str, engine: str = "python", prefix: tuple[st
 
 
 # ----------------------------------------------------------------------------- fixtures
+def copy_of(tree: Path, dest: Path) -> Path:
+    """A copy of a project with its published outputs, for one test to change."""
+    shutil.copytree(tree, dest, symlinks=True)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> Path:
     """A copy of the project's tracked files with a published article-only baseline in its outputs/."""
@@ -254,9 +260,7 @@ def baseline(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def project(baseline, tmp_path) -> Path:
-    copy = tmp_path / "project"
-    shutil.copytree(baseline, copy, symlinks=True)
-    return copy
+    return copy_of(baseline, tmp_path / "project")
 
 
 @pytest.fixture
@@ -282,9 +286,7 @@ def tiny_baseline(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def tiny(tiny_baseline, tmp_path) -> Path:
-    copy = tmp_path / "tiny"
-    shutil.copytree(tiny_baseline, copy, symlinks=True)
-    return copy
+    return copy_of(tiny_baseline, tmp_path / "tiny")
 
 
 # ----------------------------------------------------------------------------- scenarios.yml and raw files
@@ -374,8 +376,7 @@ def test_bad_city_table_publishes_nothing(project, outputs, fault):
 def with_table(baseline, tmp_path_factory) -> Path:
     """A copy of the baseline with a two-city table (mytable.csv) published over the article-only outputs; its
     city results appear in 02_density and tables only."""
-    root = tmp_path_factory.mktemp("faults") / "with_table"
-    shutil.copytree(baseline, root, symlinks=True)
+    root = copy_of(baseline, tmp_path_factory.mktemp("faults") / "with_table")
     (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
     check(run(root, "-p", "city_tables=[mytable.csv]", article=False), 0)
     assert ",691000," in (root / "outputs/01_data_cleaning/cities.csv").read_text()
@@ -386,9 +387,7 @@ def with_table(baseline, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def tabled(with_table, tmp_path) -> Path:
-    copy = tmp_path / "project"
-    shutil.copytree(with_table, copy, symlinks=True)
-    return copy
+    return copy_of(with_table, tmp_path / "project")
 
 
 def test_edited_city_table_is_rerun_and_republished(tabled):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ("--engine", "python", "--jobs", "2", "-p", "city_tables=[]")
 PROBE = ("import runpy, sys\n"
