@@ -180,9 +180,9 @@ class Engine:
             _kill(pid)
 
     def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
-               preload: Iterable[str] = ()) -> None:
-        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come, importing ``preload``. The base
-        engine ignores it."""
+               preload: Iterable[str] = (), first: Iterable[str] = ()) -> None:
+        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come, importing ``preload`` (``first``: what
+        the next one imports). The base engine ignores it."""
 
     def close(self) -> None:
         """Release what the engine holds between runs (kernels started ahead). Safe to call twice."""
@@ -253,6 +253,8 @@ class KernelPool:
         self._cwd: Path | None = None
         self._workdir: Path | None = None
         self._preload: tuple[str, ...] = ()
+        self._first: tuple[str, ...] = ()  # the imports of the first kernel launched
+        self._launched = 0
         self._count = 0
         self._warming = 0  # kernels launched and not yet up
         self._cores = os.cpu_count() or 1
@@ -268,12 +270,16 @@ class KernelPool:
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     # -- hints and hand-outs
-    def expect(self, notebooks: int, cwd: Path | None, workdir: Path | None, preload: Iterable[str]) -> None:
+    def expect(self, notebooks: int, cwd: Path | None, workdir: Path | None, preload: Iterable[str],
+               first: Iterable[str] = ()) -> None:
+        """Keep kernels started for the ``notebooks`` runs to come, each importing ``preload``; the first kernel the
+        pool launches imports only ``first`` (the next run's imports, when given), so that run can start sooner."""
         with self._lock:
             self._outstanding = max(0, notebooks)
             self._cwd = cwd or self._cwd
             self._workdir = workdir or self._workdir
             self._preload = tuple(preload) or self._preload
+            self._first = tuple(first) or self._first
             self._fill()
 
     def _fill(self) -> None:
@@ -297,8 +303,10 @@ class KernelPool:
                 self._launch(kernel)
 
     def _launch(self, kernel: PooledKernel) -> None:
+        imports = self._first if self._first and not self._launched else self._preload
         self._warming += 1
-        kernel.warming = self._run(self._warm(kernel, self._preload))
+        self._launched += 1
+        kernel.warming = self._run(self._warm(kernel, imports))
         kernel.warming.add_done_callback(lambda f: self._warmed(kernel, f))
 
     def _warmed(self, kernel: PooledKernel, done: Future) -> None:
@@ -439,8 +447,8 @@ class KernelEngine(Engine):
         super().stop()
 
     def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
-               preload: Iterable[str] = ()) -> None:
-        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else ())
+               preload: Iterable[str] = (), first: Iterable[str] = ()) -> None:
+        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else (), first if self.warm else ())
 
     def close(self) -> None:
         self.pool.close()

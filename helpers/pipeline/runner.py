@@ -65,7 +65,7 @@ class Runner:
         self._env: str | None = None
         self.inputs = {s.id: file_inputs(pipeline, s) for s in pipeline.steps}
         self._busy: set[str] = set()  # runs handed to the engine and not yet back
-        self._preload: tuple[str, ...] | None = None  # every notebook's imports
+        self._preload: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (the first notebook's imports, all)
 
     def _forced_ids(self) -> set[str]:
         if "*" in self.options.force:
@@ -227,10 +227,14 @@ class Runner:
         if not notebooks:
             return
         left = [s for s in pending if s.spec.is_notebook] + [s for s in notebooks if s.id in self._busy]
-        if self._preload is None:
-            self._preload = notebook_imports(dict.fromkeys(self.pipeline.path(s.spec.run) for s in notebooks))
+        if self._preload is None:  # the next notebook's imports first (its kernel need not wait for the others')
+            head = next((s for s in notebooks if s.id in self._busy), notebooks[0])
+            first = notebook_imports([self.pipeline.path(head.spec.run)])
+            rest = notebook_imports(dict.fromkeys(self.pipeline.path(s.spec.run) for s in notebooks))
+            self._preload = (first, tuple(dict.fromkeys(first + rest)))
         cwd = self.pipeline.path((left or notebooks)[0].spec.run).parent
-        self.engine.expect(len(left), cwd, self.staging / ".work" / ".pool", self._preload)
+        first, preload = self._preload
+        self.engine.expect(len(left), cwd, self.staging / ".work" / ".pool", preload, first)
 
     def run(self) -> dict[str, Result]:
         """Execute what changed (publishing is `publish`'s). Raises Interrupted on a signal."""
