@@ -72,7 +72,7 @@ bench: kernel ## Time the runner (papermill CLI, plain Python), then first-time 
 bench-setup: $(STAMP) ## Time first-time set-up, pip (the old way) against uv: fresh venvs, interleaved repeats, medians
 	$(BIN)/python bench/bench_setup.py
 
-bench-scale: $(STAMP) ## Time cleaning, densities and tables on 10k-1M-row synthetic tables (peak memory), then the runner
+bench-scale: $(STAMP) ## Time cleaning, densities and tables on 10k-100k-row synthetic tables (peak memory), then the runner (100k vs real)
 	$(BIN)/python bench/bench_runner.py --scale
 
 lint: $(STAMP) ## Check style with ruff

@@ -22,38 +22,26 @@ from helpers.paths import PROJECT_ROOT
 
 REFERENCE = r'''
 import sys
-from pathlib import Path
-from typing import Any
 
 from helpers.pipeline.engines import KERNEL, Engine, Execution, StepFailure, cell_message
 from helpers.pipeline.run import main
 
 
 class PapermillReference(Engine):
-    """A fresh kernel per notebook started by papermill itself, as the runner did before the pool."""
+    """A fresh kernel per notebook started by papermill itself (its output to this process's), as the runner did
+    before the pool."""
 
     name = "kernel"  # the same run keys as the default engine
 
     def notebook(self, job: Execution) -> None:
         import papermill
-        from jupyter_client.manager import AsyncKernelManager
         from papermill.exceptions import PapermillExecutionError
-
-        engine = self
-
-        class Logged(AsyncKernelManager):
-            async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-                with open(job.log, "ab") as log:
-                    kw.update(stdout=log, stderr=log)
-                    await super()._async_launch_kernel(kernel_cmd, **kw)
-                engine._started(self.provisioner.process.pid)
 
         try:
             papermill.execute_notebook(
                 str(job.target), str(job.output), parameters=job.parameters, kernel_name=KERNEL,
                 progress_bar=False, log_output=False, cwd=None, resources={"metadata": {"path": str(job.cwd)}},
-                kernel_manager_class=Logged, shutdown_kernel="immediate",
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                shutdown_kernel="immediate", extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except PapermillExecutionError as exc:
             raise StepFailure(cell_message(job.output, exc.cell_index, exc.exec_count, exc.ename, exc.evalue))
 

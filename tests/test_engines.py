@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from helpers.pipeline.engines import (
     notebook_imports,
     preload_code,
 )
-from helpers.pipeline.run import coalesce_streams, environment_digest, normalize_executed
+from helpers.pipeline.executed import coalesce_streams, normalize_executed
+from helpers.pipeline.records import environment_digest
 
 META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}}
@@ -50,8 +52,8 @@ def test_notebook_imports_lists_top_level_imports_in_order(tmp_path):
                   "from helpers.report.tables import save_table\nimport os, json\nif True:\n    import never_here\n"
                   "from . import relative")
     assert notebook_imports([nb, tmp_path / "missing.ipynb"]) == (
-        "pandas", "helpers", "helpers.audit", "helpers.density", "helpers.tables", "helpers.tables.save_table",
-        "os", "json")
+        "pandas", "helpers", "helpers.audit", "helpers.density", "helpers.report.tables",
+        "helpers.report.tables.save_table", "os", "json")
 
 
 def test_preload_code_imports_and_leaves_no_name_behind():
@@ -79,7 +81,7 @@ def test_coalesce_streams_joins_only_consecutive_outputs_of_one_stream():
 def test_environment_digest_is_stable_and_package_versions_are_the_metadata_ones():
     from importlib import metadata
 
-    from helpers.pipeline.run import PACKAGES, package_versions
+    from helpers.pipeline.quick import PACKAGES, package_versions
 
     assert environment_digest() == environment_digest()
     versions = package_versions()
@@ -106,9 +108,9 @@ def test_no_rfc3987_syntax_and_notebooks_still_validate(tmp_path):
 
 
 # Threads of a fresh interpreter importing Jupyter modules at once, as the runner's do (a notebook's run imports
-# papermill, the fork server's start reads the kernelspec, a pool thread makes a kernel manager, the HTML writer
-# warms nbconvert). Plain imports this way failed 4 times in 8 ("partially initialized module
-# 'jupyter_client.manager'", or _DeadlockError); the runner crashed so when only notebook 02 re-ran.
+# papermill, a pool thread makes a kernel manager, the HTML writer warms nbconvert). Plain imports this way failed
+# 4 times in 8 ("partially initialized module 'jupyter_client.manager'", or _DeadlockError); the runner crashed so
+# when only notebook 02 re-ran.
 RACE = ("import sys, threading\n"
         "from helpers.pipeline.engines import jupyter_module\n"
         "names = ['papermill', 'jupyter_client.kernelspec', 'jupyter_client.manager', 'nbconvert']\n"
@@ -138,9 +140,9 @@ def test_the_runner_imports_jupyter_modules_only_through_jupyter_module():
 
     jupyter = {"papermill", "nbclient", "jupyter_client", "nbformat", "nbconvert"}
     found = []
-    for module in ("pipeline/engines", "pipeline/run", "pipeline/kernel_forks", "report/gather", "pipeline/sweep",
-                   "pipeline/publish"):
-        path = Path(__file__).resolve().parents[1] / "helpers" / f"{module}.py"
+    helpers = Path(__file__).resolve().parents[1] / "helpers"
+    for path in [*sorted((helpers / "pipeline").glob("*.py")), helpers / "report" / "gather.py"]:
+        module = path.relative_to(helpers).with_suffix("").as_posix()
         for func in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for node in ast.walk(func):
@@ -209,16 +211,19 @@ def test_pooled_kernels_are_fresh_and_leave_no_trace(tmp_path):
     assert "image/png" in json.dumps(first)  # the inline figure is there
 
 
+def wait_for(condition, what: str, seconds: float = 60) -> None:
+    """Poll ``condition`` (a state of other processes, which send no event) until true; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {seconds:.0f} s"
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_stop_kills_running_and_waiting_kernels_at_once(tmp_path):
     engine = KernelEngine(2)
-    nb = notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
+    nb = notebook(tmp_path / "slow.ipynb", "import pathlib, time\npathlib.Path('running').touch()\ntime.sleep(60)")
     engine.expect(3, tmp_path, tmp_path / ".pool", ("json",))
-    deadline = time.monotonic() + 60
-    while len(engine._pids) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    import threading
-
     errors: list[BaseException] = []
 
     def work() -> None:
@@ -229,15 +234,12 @@ def test_stop_kills_running_and_waiting_kernels_at_once(tmp_path):
 
     thread = threading.Thread(target=work)
     thread.start()
-    time.sleep(2)
-    pids = list(engine._pids)
-    assert len(pids) >= 2  # the running kernel and at least one started ahead
-    start = time.monotonic()
+    wait_for((tmp_path / "running").exists, "the notebook did not start")
+    wait_for(lambda: len(engine.processes()) >= 2, "no kernel was started ahead")
+    pids = engine.processes()  # the running kernel and at least one started ahead
     engine.stop()
     thread.join(timeout=10)
-    while [p for p in pids if alive(p)] and time.monotonic() - start < 5:
-        time.sleep(0.05)
-    assert not [p for p in pids if alive(p)], "kernels outlived stop()"
+    wait_for(lambda: not [p for p in pids if alive(p)], "kernels outlived stop()", 5)
     assert not thread.is_alive() and errors and isinstance(errors[0], StepFailure)
 
 
@@ -245,15 +247,10 @@ def test_stop_kills_running_and_waiting_kernels_at_once(tmp_path):
 def test_close_kills_kernels_started_ahead_and_not_used(tmp_path):
     engine = KernelEngine(2)
     engine.expect(5, tmp_path, tmp_path / ".pool", ())
-    deadline = time.monotonic() + 60
-    while len(engine._pids) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    pids = list(engine._pids)
+    wait_for(lambda: len(engine.processes()) >= 2, "two kernels were not started ahead")
+    pids = engine.processes()
     engine.close()
-    deadline = time.monotonic() + 5
-    while [p for p in pids if alive(p)] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pids and not [p for p in pids if alive(p)]
+    wait_for(lambda: not [p for p in pids if alive(p)], "kernels outlived close()", 5)
     assert sorted(p.name for p in (tmp_path / ".pool").iterdir())[0].startswith(f"pool-{os.getpid()}-")
 
 

@@ -1,10 +1,13 @@
-"""Fault injection for the batch runner (`python -m helpers.run`), end to end, in throwaway copies of the project.
+"""Fault injection for the batch runner (`python -m helpers.run`), end to end, in throwaway copies of a project.
 
-A module fixture copies the git-tracked files (not outputs/) to a tmp folder and publishes a baseline there
-with the fast "python" engine and no city table; each test copies that baseline and runs the runner in the
-copy as a subprocess (``PYTHONPATH`` = the copy, so ``helpers`` and its paths are the copy's). Every case
-checks the exit status, a message naming the fault, and that the published outputs are byte-identical
-afterwards (or, where a change must be published, that it replaced the old files completely).
+Faults of the project's own inputs (scenarios.yml, raw files, options, city tables, notebooks) run in a copy of the
+project: a module fixture copies the git-tracked files (not outputs/) to a tmp folder and publishes a baseline there
+with the fast "python" engine and no city table; each test copies that baseline and runs the runner in the copy as a
+subprocess (``PYTHONPATH`` = the copy, so ``helpers`` and its paths are the copy's). Faults of the runner's own
+machinery (records, journal, locks, a full or read-only disk, signals, kill -9) run the same command line on a tiny
+project of two notebooks (`TINY_DRIVER`), whose runs take a fraction of a second. Every case checks the exit status,
+a message naming the fault, and that the published outputs are byte-identical afterwards (or, where a change must
+be published, that it replaced the old files completely).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ("-p", "city_tables=[]")  # the baseline's parameters: every run passes them unless the case changes them
 SKIPPED_AT_ROOT = {"run-record.json", "failed"}  # besides dot-entries: not part of the published tree
@@ -151,22 +157,90 @@ def alive(pid: int) -> bool:
         return False
 
 
+def wait_for(condition, what: str, seconds: float = 30) -> None:
+    """Poll ``condition`` (a state of other processes, which send no event) until true; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds:.0f} s")
+        time.sleep(0.05)
+
+
 def start_and_wait(project: Path, *args: str, engine: str) -> subprocess.Popen:
-    """Start the runner and return once a run's process is up (its log exists in the staging folder)."""
-    proc = subprocess.Popen(command(*args, engine=engine), cwd=project, env=env(project), text=True,
+    """Start the tiny project's runner (its first run held by the ``pause`` file) and return once that run's process
+    is up: its log exists in the staging folder and the runner has a child process."""
+    (project / "pause").touch()
+    proc = subprocess.Popen(tiny_command(*args, engine=engine), cwd=project, env=env(project), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     work = project / "outputs/.staging/.work"
-    deadline = time.monotonic() + 30
-    while not list(work.glob("*/kernel.log")) and not list(work.glob("*/*/kernel.log")):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no run started within 30 s: {proc.communicate()}")
-        time.sleep(0.05)
-    time.sleep(0.5)  # let the run's process get going
+
+    def started() -> bool:
+        if proc.poll() is not None:
+            pytest.fail(f"the runner ended: {proc.communicate()}")
+        return bool(list(work.glob("*/kernel.log")) and descendants(proc.pid))
+
+    try:
+        wait_for(started, "no run started")
+    except BaseException:
+        proc.kill()
+        raise
     return proc
 
 
+# ----------------------------------------------------------------------------- the tiny project
+# Two notebooks: a writes 100 * size characters (and waits while a file named ``pause`` exists in the project), b
+# writes how many characters a wrote. Its step table and command line are in driver.py: `helpers.pipeline.run.main`
+# with the table as the pipeline.
+TINY_NOTEBOOKS = {  # name: (parameters cell, code)
+    "a": ("size = 1\noutput_dir = None",
+          "import time\nfrom pathlib import Path\nROOT = Path.cwd().parent\n"
+          "if (ROOT / 'pause').exists():\n    time.sleep(600)\n"
+          "Path(ROOT, output_dir, 'a.txt').write_text('a' * (100 * size))"),
+    "b": ("a_dir = None\noutput_dir = None",
+          "from pathlib import Path\nROOT = Path.cwd().parent\n"
+          "Path(ROOT, output_dir, 'b.txt').write_text(str(len(Path(ROOT, a_dir, 'a.txt').read_text())))"),
+}
+TINY_DRIVER = """\
+import sys
+from pathlib import Path
+
+from helpers.pipeline.run import main
+from helpers.pipeline.runs import expand
+from helpers.pipeline.steps import Param, StepSpec
+
+ROOT = Path(__file__).resolve().parent
+TABLE = (StepSpec("a", "nb/a.ipynb", parameters={"size": Param(1, int, "a.txt holds 100 * size characters")}),
+         StepSpec("b", "nb/b.ipynb", uses={"a_dir": "a"}))
+
+
+def pipeline(outputs_dir="outputs"):
+    return expand(TABLE, [], ROOT, outputs_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:], factory=pipeline))
+"""
+NB_META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+           "language_info": {"name": "python"}}
+
+
+def tiny_command(*args: str, engine: str = "python") -> list[str]:
+    return [sys.executable, "driver.py", "--engine", engine, "--jobs", "2", *args]
+
+
+def tiny_run(project: Path, *args: str, engine: str = "python", prefix: tuple[str, ...] = (),
+             **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, *tiny_command(*args, engine=engine)], cwd=project, env=env(project),
+                          capture_output=True, text=True, timeout=300, **kw)
+
+
 # ----------------------------------------------------------------------------- fixtures
+def copy_of(tree: Path, dest: Path) -> Path:
+    """A copy of a project with its published outputs, for one test to change."""
+    shutil.copytree(tree, dest, symlinks=True)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> Path:
     """A copy of the project's tracked files with a published article-only baseline in its outputs/."""
@@ -186,14 +260,33 @@ def baseline(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def project(baseline, tmp_path) -> Path:
-    copy = tmp_path / "project"
-    shutil.copytree(baseline, copy, symlinks=True)
-    return copy
+    return copy_of(baseline, tmp_path / "project")
 
 
 @pytest.fixture
 def outputs(project) -> Path:
     return project / "outputs"
+
+
+@pytest.fixture(scope="module")
+def tiny_baseline(tmp_path_factory) -> Path:
+    """The tiny project with a published baseline (size 1: a.txt of 100 characters, b.txt "100")."""
+    root = tmp_path_factory.mktemp("faults") / "tiny"
+    for name, (params, code) in TINY_NOTEBOOKS.items():
+        cells = [new_markdown_cell(f"# {name}"), new_code_cell(params, metadata={"tags": ["parameters"]}),
+                 new_code_cell(code)]
+        (root / "nb").mkdir(parents=True, exist_ok=True)
+        nbformat.write(new_notebook(cells=cells, metadata=NB_META), root / "nb" / f"{name}.ipynb")
+    (root / "driver.py").write_text(TINY_DRIVER, encoding="utf-8")
+    check(tiny_run(root), 0)
+    assert (root / "outputs/b/b.txt").read_text() == "100"
+    assert_consistent(root / "outputs")
+    return root
+
+
+@pytest.fixture
+def tiny(tiny_baseline, tmp_path) -> Path:
+    return copy_of(tiny_baseline, tmp_path / "tiny")
 
 
 # ----------------------------------------------------------------------------- scenarios.yml and raw files
@@ -279,13 +372,28 @@ def test_bad_city_table_publishes_nothing(project, outputs, fault):
     assert snapshot(outputs) == before
 
 
-def test_edited_city_table_is_rerun_and_republished(project, outputs):
-    table = project / "mytable.csv"
-    table.write_text(TABLE, encoding="utf-8")
-    check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
-    assert ",691000," in (outputs / "01_data_cleaning/cities.csv").read_text()
-    table.write_text(TABLE.replace("691000", "700000"), encoding="utf-8")  # London's camera count
-    text = check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
+@pytest.fixture(scope="module")
+def with_table(baseline, tmp_path_factory) -> Path:
+    """A copy of the baseline with a two-city table (mytable.csv) published over the article-only outputs; its
+    city results appear in 02_density and tables only."""
+    root = copy_of(baseline, tmp_path_factory.mktemp("faults") / "with_table")
+    (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
+    check(run(root, "-p", "city_tables=[mytable.csv]", article=False), 0)
+    assert ",691000," in (root / "outputs/01_data_cleaning/cities.csv").read_text()
+    city_files = [p for p in snapshot(root / "outputs") if re.search(r"/city_densities\.", p)]
+    assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
+    return root
+
+
+@pytest.fixture
+def tabled(with_table, tmp_path) -> Path:
+    return copy_of(with_table, tmp_path / "project")
+
+
+def test_edited_city_table_is_rerun_and_republished(tabled):
+    outputs = tabled / "outputs"
+    (tabled / "mytable.csv").write_text(TABLE.replace("691000", "700000"), encoding="utf-8")  # London's cameras
+    text = check(run(tabled, "-p", "city_tables=[mytable.csv]", article=False), 0)
     assert status(text, "01_data_cleaning") == "ran"
     for rel in ("01_data_cleaning/cities.csv", "02_density/city_densities.csv", "tables/city_densities.csv"):
         published = (outputs / rel).read_text()
@@ -293,16 +401,12 @@ def test_edited_city_table_is_rerun_and_republished(project, outputs):
     assert_consistent(outputs)
 
 
-def test_article_only_run_removes_the_city_table_results(project, outputs):
-    before = snapshot(outputs)
-    (project / "mytable.csv").write_text(TABLE, encoding="utf-8")
-    check(run(project, "-p", "city_tables=[mytable.csv]", article=False), 0)
-    city_files = [p for p in snapshot(outputs) if re.search(r"/city_densities\.", p)]
-    assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
-    text = check(run(project), 0)
+def test_article_only_run_removes_the_city_table_results(baseline, tabled):
+    outputs = tabled / "outputs"
+    text = check(run(tabled), 0)
     assert status(text, "01_data_cleaning") == "ran"
     assert not [p for p in snapshot(outputs) if re.search(r"/city_densities\.", p)]
-    assert snapshot(outputs) == before  # same inputs as the baseline: the same tree
+    assert snapshot(outputs) == snapshot(baseline / "outputs")  # same inputs as the baseline: the same tree
     assert_consistent(outputs)
 
 
@@ -326,16 +430,26 @@ def test_scenario_gone_from_the_file_is_gone_from_the_outputs(project, outputs, 
 
 
 # ----------------------------------------------------------------------------- failing notebooks
-@pytest.mark.parametrize("engine", ["python", pytest.param("kernel", marks=pytest.mark.slow)])
-def test_failing_cell_mid_batch_publishes_nothing(project, outputs, engine):
+def test_failing_cell_mid_batch_publishes_nothing(project, outputs):
     before = snapshot(outputs)
     edit_cells(project, "04_compare", lambda cells: cells.insert(4, code_cell('raise RuntimeError("boom")')))
     # the message counts cells of the source notebook from 0, markdown included (helpers.pipeline.engines.cell_message)
-    check(run(project, engine=engine), 1, "notebooks/04_compare.ipynb failed in cell 4", "RuntimeError: boom",
-          "nothing published")
+    check(run(project), 1, "notebooks/04_compare.ipynb failed in cell 4", "RuntimeError: boom", "nothing published")
     assert snapshot(outputs) == before
-    if engine == "kernel":
-        assert (outputs / "failed/04_compare.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_failing_cell_in_a_kernel_publishes_nothing_and_keeps_the_executed_notebook(tiny):
+    outputs = tiny / "outputs"
+    before = snapshot(outputs)
+    path = tiny / "nb/b.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["cells"].insert(2, code_cell('raise RuntimeError("boom")'))  # after the markdown title and parameters cell
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    # the kernel engine reruns a and b (the engine is part of every run's key); b fails in its cell 2
+    check(tiny_run(tiny, engine="kernel"), 1, "nb/b.ipynb failed in cell 2", "RuntimeError: boom", "nothing published")
+    assert snapshot(outputs) == before
+    assert (outputs / "failed/b.ipynb").is_file()
 
 
 def test_failing_scenario_leaves_the_published_scenarios_alone(project, outputs):
@@ -382,41 +496,46 @@ def test_parameters_cell_out_of_step_with_the_table_is_refused(project, outputs,
     assert snapshot(outputs) == before
 
 
-# ----------------------------------------------------------------------------- damaged outputs folder
-def test_corrupt_manifest_is_rewritten(project, outputs):
+# ----------------------------------------------------------------------------- damaged outputs folder (tiny project)
+def test_corrupt_manifest_is_rewritten(tiny):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
     (outputs / "manifest.json").write_text("{garbage", encoding="utf-8")
-    text = check(run(project), 0)
-    assert status(text, "gather") == "skipped-unchanged"
+    text = check(tiny_run(tiny), 0)
+    assert status(text, "b") == "skipped-unchanged"
     assert snapshot(outputs) == before
 
 
-def test_corrupt_run_record_reruns_that_step(project, outputs):
+def test_corrupt_run_record_reruns_that_step(tiny):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
-    (outputs / ".cache/02_density.json").write_text("{garbage", encoding="utf-8")
-    text = check(run(project), 0, "warning: outputs/.cache/02_density.json is unreadable")
-    assert status(text, "02_density") == "ran"
-    assert json.loads((outputs / ".cache/02_density.json").read_text())["files"]
+    (outputs / ".cache/a.json").write_text("{garbage", encoding="utf-8")
+    text = check(tiny_run(tiny), 0, "warning: outputs/.cache/a.json is unreadable")
+    assert status(text, "a") == "ran"
+    assert json.loads((outputs / ".cache/a.json").read_text())["files"]
     assert snapshot(outputs) == before
     assert_consistent(outputs)
 
 
 @pytest.mark.parametrize("leftover", ["staging_and_trash", "journal_cut_short"])
-def test_leftovers_of_a_killed_run_are_cleared(project, outputs, leftover):
+def test_leftovers_of_a_killed_run_are_cleared(tiny, leftover):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
     if leftover == "staging_and_trash":
-        for junk in (".staging/02_density/junk", ".trash/0/junk"):
+        for junk in (".staging/a/junk", ".trash/0/junk"):
             (outputs / junk).parent.mkdir(parents=True)
             (outputs / junk).write_text("junk")
     else:  # never committed (its write was cut short): dropped
-        (outputs / ".journal.json").write_text('{"moves": [[".staging/02_density", "02_d')
-    check(run(project), 0, *(["finished publishing an interrupted run"] if leftover != "staging_and_trash" else []))
+        (outputs / ".journal.json").write_text('{"moves": [[".staging/a", "a')
+    check(tiny_run(tiny), 0, *(["finished publishing an interrupted run"] if leftover != "staging_and_trash" else []))
     assert snapshot(outputs) == before
     assert_consistent(outputs)
 
 
 KILL_DURING_PUBLICATION = """
 import os, sys
+sys.path.insert(0, os.getcwd())
+from driver import pipeline
 from helpers.pipeline import publish, run
 left = int(sys.argv.pop(1))  # os.replace calls of the publication allowed before the process dies
 real_replace, real_carry_out = os.replace, publish._carry_out
@@ -433,64 +552,67 @@ def carry_out(*args):  # after the journal (the commit point) is written
     real_carry_out(*args)
 
 publish._carry_out = carry_out
-sys.exit(run.main(sys.argv[1:]))
+sys.exit(run.main(sys.argv[1:], factory=pipeline))
 """
 
 
 @pytest.mark.parametrize("moves_done", [0, 1, 3])
-def test_journal_of_a_killed_publication_is_finished(project, outputs, tmp_path, moves_done):
-    before = snapshot(outputs)
+def test_journal_of_a_killed_publication_is_finished(tiny, tmp_path, moves_done):
+    outputs = tiny / "outputs"
     script = tmp_path / "killed.py"
     script.write_text(KILL_DURING_PUBLICATION, encoding="utf-8")
-    args = ["--engine", "python", "--jobs", "2", *ARTICLE, "-p", "approx_tolerance=0.06"]
-    killed = subprocess.run([sys.executable, str(script), str(moves_done), *args], cwd=project, env=env(project),
-                            capture_output=True, text=True, timeout=600)
+    args = ["--engine", "python", "--jobs", "2", "-p", "size=2"]
+    killed = subprocess.run([sys.executable, str(script), str(moves_done), *args], cwd=tiny, env=env(tiny),
+                            capture_output=True, text=True, timeout=300)
     assert killed.returncode == 9 and (outputs / ".journal.json").is_file(), killed.stderr[-3000:]
-    text = check(run(project, "-p", "approx_tolerance=0.06"), 0, "finished publishing an interrupted run")
-    assert {status(text, s) for s in ("02_density", "gather")} == {"skipped-unchanged"}  # published by the journal
+    text = check(tiny_run(tiny, "-p", "size=2"), 0, "finished publishing an interrupted run")
+    assert {status(text, s) for s in ("a", "b")} == {"skipped-unchanged"}  # published by the journal
     after = snapshot(outputs)
-    assert after["02_density/claims_audit.json"] != before["02_density/claims_audit.json"]  # records the 0.06
-    assert after["tables/claims_audit.csv"] == after["02_density/claims_audit.csv"]
+    assert after["a/a.txt"] == b"a" * 200  # 100 * size characters, size 2
+    assert after["b/b.txt"] == b"200"  # the length of a.txt: b's run from the same publication
     assert_consistent(outputs)
 
 
-def test_folder_that_is_not_an_outputs_folder_is_refused(project, outputs, tmp_path):
-    before = snapshot(outputs)
+def test_folder_that_is_not_an_outputs_folder_is_refused(tiny, tmp_path):
+    before = snapshot(tiny / "outputs")
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("precious", encoding="utf-8")
-    check(run(project, "--outputs", str(mine)), 2, f"{mine} is not empty", "not an outputs folder")
+    check(tiny_run(tiny, "--outputs", str(mine)), 2, f"{mine} is not empty", "not an outputs folder")
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "precious"
-    assert snapshot(outputs) == before
+    assert snapshot(tiny / "outputs") == before
 
 
-def test_other_outputs_root_leaves_the_project_outputs_alone(project, outputs, tmp_path):
+def test_other_outputs_root_leaves_the_project_outputs_alone(tiny, tmp_path):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
     other = tmp_path / "o2"
-    check(run(project, "--outputs", str(other)), 0, f"run record: {other}/run-record.json")
+    check(tiny_run(tiny, "--outputs", str(other)), 0, f"run record: {other}/run-record.json")
     assert snapshot(outputs) == before
     assert snapshot(other) == before  # same inputs and engine: the same published tree
     assert_consistent(other)
 
 
-def test_second_runner_on_the_same_outputs_is_refused(project, outputs):
+def test_second_runner_on_the_same_outputs_is_refused(tiny):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
     with open(outputs / ".lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = run(project, "-p", "approx_tolerance=0.06")  # something would run
+        result = tiny_run(tiny, "-p", "size=2")  # something would run
     check(result, 2, "another runner is using outputs (lock outputs/.lock)")
     assert snapshot(outputs) == before
 
 
-# ----------------------------------------------------------------------------- the file system says no
-def test_disk_full_publishes_nothing_and_names_the_path(project, outputs):
+# ----------------------------------------------------------------------------- the file system says no (tiny project)
+def test_disk_full_publishes_nothing_and_names_the_path(tiny):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
 
-    def small_files() -> None:
+    def small_files() -> None:  # the executed notebooks' HTML copies are larger than this
         resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes then fail with EFBIG instead of killing
 
-    result = run(project, "-p", "approx_tolerance=0.06", preexec_fn=small_files)  # 02_density must rerun
+    result = tiny_run(tiny, "-p", "size=2", preexec_fn=small_files)  # a and b must rerun
     check(result, 1, "File too large", "nothing published")
     problems = "\n".join(ln for ln in result.stderr.splitlines() if ln.startswith(("FAILED", "error")))
     named = r"outputs/[\w./-]+\S*: .*File too large|File too large: '[^']*outputs/[\w./-]+"  # path first or last
@@ -524,12 +646,13 @@ def writable_again(outputs: Path) -> None:
 
 @pytest.mark.parametrize("writable, path", [((), r"outputs/\.lock"), (("", ".lock"), r"outputs/\w+")],
                          ids=["all_read_only", "step_folders_read_only"])
-def test_read_only_outputs_publish_nothing(project, outputs, writable, path):
+def test_read_only_outputs_publish_nothing(tiny, writable, path):
     prefix = unprivileged()
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
     read_only(outputs, writable)
     try:
-        result = run(project, "-p", "approx_tolerance=0.06", prefix=prefix)  # 02_density must rerun
+        result = tiny_run(tiny, "-p", "size=2", prefix=prefix)  # a and b must rerun
     finally:
         writable_again(outputs)
     check(result, 1)
@@ -537,25 +660,27 @@ def test_read_only_outputs_publish_nothing(project, outputs, writable, path):
     assert snapshot(outputs) == before
 
 
-def test_failed_publication_leaves_a_consistent_tree(project, outputs):
+def test_failed_publication_leaves_a_consistent_tree(tiny):
     """Publication fails after its journal is written; the next runner must not record files that never arrived."""
     prefix = unprivileged()
+    outputs = tiny / "outputs"
     read_only(outputs, ("", ".lock"))
     try:
-        result = run(project, "-p", "approx_tolerance=0.06", prefix=prefix)
+        result = tiny_run(tiny, "-p", "size=2", prefix=prefix)
     finally:
         writable_again(outputs)
     assert result.returncode == 1 and re.search(r"outputs/\w+: Permission denied", result.stderr), result.stderr
-    check(run(project, "-p", "approx_tolerance=0.06", "--dry-run"), 0, "02_density")
+    check(tiny_run(tiny, "-p", "size=2", "--dry-run"), 0, "a: would run")
     assert_consistent(outputs)
 
 
-# ----------------------------------------------------------------------------- signals
+# ----------------------------------------------------------------------------- signals (tiny project)
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
-def test_signal_stops_the_run_and_publishes_nothing(project, outputs, sig, code):
+def test_signal_stops_the_run_and_publishes_nothing(tiny, sig, code):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
-    proc = start_and_wait(project, "--force", engine="kernel")
+    proc = start_and_wait(tiny, "--force", engine="kernel")
     kernels = descendants(proc.pid)
     proc.send_signal(sig)
     try:
@@ -567,26 +692,23 @@ def test_signal_stops_the_run_and_publishes_nothing(project, outputs, sig, code)
     assert "interrupted: nothing published" in stderr
     assert not (outputs / ".staging").exists()
     assert snapshot(outputs) == before
-    deadline = time.monotonic() + 3
-    while [p for p in kernels if alive(p)] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [p for p in kernels if alive(p)], "kernels outlived the runner"
+    wait_for(lambda: not [p for p in kernels if alive(p)], "kernels outlived the runner", 3)
 
 
-def test_kill_9_mid_run_then_next_run_recovers(project, outputs):
+def test_kill_9_mid_run_then_next_run_recovers(tiny):
+    outputs = tiny / "outputs"
     before = snapshot(outputs)
-    proc = start_and_wait(project, "--force", engine="python")
+    proc = start_and_wait(tiny, "--force", engine="python")
     orphans = descendants(proc.pid)
     proc.kill()
     proc.communicate()
     for pid in orphans:  # the killed runner's notebook processes (own sessions) would write on into staging
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while [p for p in orphans if alive(p)] and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: not [p for p in orphans if alive(p)], "the killed runner's processes did not end", 10)
     assert (outputs / ".staging").exists()
-    text = check(run(project), 0)
-    assert status(text, "02_density") == "skipped-unchanged"  # nothing of the killed run was published
+    (tiny / "pause").unlink()
+    text = check(tiny_run(tiny), 0)
+    assert status(text, "a") == "skipped-unchanged"  # nothing of the killed run was published
     assert snapshot(outputs) == before
     assert_consistent(outputs)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ("--engine", "python", "--jobs", "2", "-p", "city_tables=[]")
 PROBE = ("import runpy, sys\n"
@@ -77,41 +78,41 @@ def test_nothing_changed_is_answered_quickly_with_what_the_full_check_says(proje
     assert path_taken(run(project)) == "QUICK"  # the full no-change run stored its answer again
 
 
-@pytest.mark.parametrize("change", ["helper", "notebook", "raw", "published", "stray", "record", "staging", "args",
-                                    "force", "bad_jobs"])
+def append(path: Path, text: str) -> None:
+    with open(path, "a") as fh:
+        fh.write(text)
+
+
+def edit_notebook(path: Path) -> None:
+    path.write_text(path.read_text().replace('"# ', '"#  ', 1))
+
+
+CHANGES = {  # what each case changes in the project (its outputs folder at project/outputs)
+    "helper": lambda project: append(project / "helpers" / "paths.py", "\n# a comment changes the code digest\n"),
+    "notebook": lambda project: edit_notebook(project / "notebooks" / "04_compare.ipynb"),
+    "raw": lambda project: append(project / "data" / "raw" / "scenarios.yml", "\n"),
+    "published": lambda project: append(project / "outputs" / "04_compare" / "04_compare.html", "\n"),
+    "stray": lambda project: (project / "outputs" / "stray.txt").write_text("left by hand"),
+    "record": lambda project: (project / "outputs" / ".cache" / "gather.json").write_text("{"),
+    "staging": lambda project: (project / "outputs" / ".staging").mkdir(),
+}
+OTHER_ARGS = {  # cases that change only the command line
+    "args": ("-p", "approx_tolerance=0.06"),  # another command line, and another value
+    "force": ("--force", "gather"),  # a forced step reruns even when nothing changed
+    "bad_jobs": ("--jobs", "0"),  # a usage error the full runner reports (exit 2)
+}
+
+
+@pytest.mark.parametrize("change", [*CHANGES, *OTHER_ARGS])
 def test_any_change_goes_the_full_way(project, change):
-    outputs = project / "outputs"
-    args: tuple[str, ...] = ()
-    if change == "helper":
-        with open(project / "helpers" / "units.py", "a") as fh:
-            fh.write("\n# a comment changes the code digest\n")
-    elif change == "notebook":
-        path = project / "notebooks" / "04_compare.ipynb"
-        path.write_text(path.read_text().replace('"# ', '"#  ', 1))
-    elif change == "raw":
-        with open(project / "data" / "raw" / "scenarios.yml", "a") as fh:
-            fh.write("\n")
-    elif change == "published":
-        with open(outputs / "04_compare" / "04_compare.html", "a") as fh:
-            fh.write("\n")
-    elif change == "stray":
-        (outputs / "stray.txt").write_text("left by hand")
-    elif change == "record":
-        (outputs / ".cache" / "gather.json").write_text("{")
-    elif change == "staging":
-        (outputs / ".staging").mkdir()
-    elif change == "force":
-        args = ("--force", "gather")  # a forced step reruns even when nothing changed
-    elif change == "bad_jobs":
-        args = ("--jobs", "0")  # a usage error the full runner reports (exit 2)
-    else:
-        args = ("-p", "approx_tolerance=0.06")  # another command line, and another value
-    result = run(project, *args)
+    if change in CHANGES:
+        CHANGES[change](project)
+    result = run(project, *OTHER_ARGS.get(change, ()))
     assert path_taken(result) == "FULL", result.stderr[-3000:]
     if change == "raw":
         assert result.returncode == 2 and "data/raw/scenarios.yml has changed" in result.stderr
     if change == "stray":
-        assert result.returncode == 0 and not (outputs / "stray.txt").exists()
+        assert result.returncode == 0 and not (project / "outputs" / "stray.txt").exists()
     if change == "bad_jobs":
         assert result.returncode == 2 and "--jobs must be at least 1" in result.stderr
 

@@ -16,8 +16,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from helpers.data.checksums import sha256
+from helpers.pipeline.checks import check_notebooks
 from helpers.pipeline.engines import Engine, Execution, indexed_cells
-from helpers.pipeline.run import FAILED, RAN, SKIPPED, Options, Runner, check_notebooks, main, normalize_executed
+from helpers.pipeline.executed import normalize_executed
+from helpers.pipeline.records import FAILED, RAN, SKIPPED, Options
+from helpers.pipeline.run import main
+from helpers.pipeline.runner import Runner
 from helpers.pipeline.runs import Pipeline, PipelineError, expand
 from helpers.pipeline.steps import Param, StepSpec
 
@@ -103,8 +108,7 @@ def test_first_run_publishes_every_folder_and_a_stable_manifest(project):
     assert (out / "s" / "y" / "s.txt").read_text() == "y"
     assert not (out / ".staging").exists()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["runs"]["a"]["inputs"] == {"data/in.txt": __import__("helpers.data.checksums").data.checksums.sha256(
-        project / "data" / "in.txt")}
+    assert manifest["runs"]["a"]["inputs"] == {"data/in.txt": sha256(project / "data" / "in.txt")}
     before = tree(out)
     assert run(project)[0] == 0  # nothing changed: the same bytes, manifest included
     assert tree(out) == before

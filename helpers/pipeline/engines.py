@@ -14,23 +14,21 @@ never imports ``rfc3987_syntax`` (see `lean_jupyter_imports`).
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 import importlib
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
-
-from helpers.pipeline.kernel_forks import AVAILABLE, ForkServer
+from typing import Any, BinaryIO
 
 KERNEL = "python3"
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
@@ -156,15 +154,22 @@ class Engine:
         self._lock = threading.Lock()
         self.stopped = threading.Event()
 
-    def _started(self, pid: int) -> None:
+    def started(self, pid: int) -> None:
+        """Remember a process this engine started (killed at once if the engine was stopped)."""
         with self._lock:
             self._pids.add(pid)
         if self.stopped.is_set():
             _kill(pid)
 
-    def _ended(self, pid: int) -> None:
+    def ended(self, pid: int) -> None:
+        """Forget a process that has ended."""
         with self._lock:
             self._pids.discard(pid)
+
+    def processes(self) -> set[int]:
+        """The ids of the live processes this engine started (kernels, plain Python runs)."""
+        with self._lock:
+            return set(self._pids)
 
     def stop(self) -> None:
         """Kill every process this engine started (and their process groups); later starts die at once."""
@@ -175,9 +180,9 @@ class Engine:
             _kill(pid)
 
     def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
-               preload: Iterable[str] = (), first: int = 0) -> None:
-        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come, importing ``preload`` (the first
-        ``first`` of them the next notebook's). The base engine ignores it."""
+               preload: Iterable[str] = (), first: Iterable[str] = ()) -> None:
+        """A hint: ``notebooks`` notebook runs (in ``cwd``) are still to come, importing ``preload`` (``first``: what
+        the next one imports). The base engine ignores it."""
 
     def close(self) -> None:
         """Release what the engine holds between runs (kernels started ahead). Safe to call twice."""
@@ -215,11 +220,13 @@ def call_function(job: Execution) -> None:
 class PooledKernel:
     """A kernel started (and warmed) for one notebook run; ``ready`` resolves once it can take the run."""
 
-    km: Any  # a jupyter_client AsyncKernelManager
+    km: Any  # a jupyter_client AsyncKernelManager, handed to papermill once started
     cwd: Path
     log: Path
+    output: BinaryIO  # the kernel's stdout and stderr (``log``, opened when the kernel is made)
     ready: Future = field(default_factory=Future)
-    warming: Future | None = None  # the warm-up task on the pool's event loop
+    warming: Future | None = None  # the start-and-warm task on the pool's event loop
+    pid: int | None = None
 
 
 class KernelPool:
@@ -230,33 +237,32 @@ class KernelPool:
     left free by the running ones (at least one), so warming never slows the run on the critical path much; a run
     that needs a kernel not yet launched launches it at once. A kernel's own output goes to a file in ``workdir``,
     renamed to the run's log when the run takes it. Starting, warming and reaping happen on one event loop in a
-    daemon thread; `KernelEngine.stop` kills every kernel the pool started.
+    daemon thread, through jupyter_client's public API only (`AsyncKernelManager.start_kernel`, a client's
+    ``wait_for_ready`` and a silent ``execute``, ``shutdown_kernel``); `KernelEngine.stop` kills every kernel the
+    pool started.
     """
 
     def __init__(self, engine: Engine, size: int, kernel_name: str = KERNEL,
-                 arguments: tuple[str, ...] = KERNEL_ARGUMENTS, fork: bool = True) -> None:
+                 arguments: tuple[str, ...] = KERNEL_ARGUMENTS) -> None:
         self.engine, self.size, self.kernel_name = engine, max(0, size), kernel_name
-        self.fork = fork and AVAILABLE  # forked from a server holding the pre-imports (kernel_forks)
-        self.forks: Any = None  # that server, made when the pre-imports are first known
-        self._environment: dict[str, str] | None = None  # the kernels' environment, fixed with the server
-        self.arguments = [*arguments, HISTORY_ARGUMENT]
-        self._cond = threading.Condition()
+        self.arguments = [*arguments, HISTORY_ARGUMENT]  # the command line nbclient would give the kernel
+        self._lock = threading.Lock()
         self._waiting: list[PooledKernel] = []  # started (or starting), not taken
         self._outstanding = 0  # notebook runs still to come (the last hint, less the runs done since)
         self._active = 0  # kernels taken and not yet released
         self._cwd: Path | None = None
         self._workdir: Path | None = None
         self._preload: tuple[str, ...] = ()
+        self._first: tuple[str, ...] = ()  # the imports of the first kernel launched
+        self._launched = 0
         self._count = 0
         self._warming = 0  # kernels launched and not yet up
         self._cores = os.cpu_count() or 1
-        self._loop: Any = None  # an asyncio event loop, imported on first use
+        self._loop: Any = None  # an asyncio event loop, made on first use
         self._loop_lock = threading.Lock()
 
     # -- the event loop thread
     def _run(self, coro: Any) -> Future:
-        import asyncio
-
         with self._loop_lock:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
@@ -265,28 +271,26 @@ class KernelPool:
 
     # -- hints and hand-outs
     def expect(self, notebooks: int, cwd: Path | None, workdir: Path | None, preload: Iterable[str],
-               first: int = 0) -> None:
-        with self._cond:
+               first: Iterable[str] = ()) -> None:
+        """Keep kernels started for the ``notebooks`` runs to come, each importing ``preload``; the first kernel the
+        pool launches imports only ``first`` (the next run's imports, when given), so that run can start sooner."""
+        with self._lock:
             self._outstanding = max(0, notebooks)
             self._cwd = cwd or self._cwd
             self._workdir = workdir or self._workdir
             self._preload = tuple(preload) or self._preload
-            if self.fork and self._preload and self.forks is None and self.size:
-                # Every kernel gets this environment: modules this process imports later cannot change it
-                # (importing pandera sets SPARK_LOCAL_IP and PYARROW_IGNORE_TIMEZONE), so each matches the server's.
-                self._environment = dict(os.environ)
-                self.forks = ForkServer(self._preload, first)
-                if self._cwd is not None:
-                    self.forks.start_ahead(self.kernel_name, self._cwd, self._environment)
+            self._first = tuple(first) or self._first
             self._fill()
 
     def _fill(self) -> None:
-        """Start kernels until enough are waiting (called with the lock held)."""
+        """Make kernels until enough are waiting, and launch some (called with the lock held)."""
         if self._cwd is None or self._workdir is None:
             return
         want = min(self.size, self._outstanding - self._active)
         while len(self._waiting) < want and not self.engine.stopped.is_set():
-            self._waiting.append(self._start(self._cwd, launch=False))
+            self._count += 1
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            self._waiting.append(self._kernel(self._cwd, self._workdir / f"pool-{os.getpid()}-{self._count}.log"))
         self._launch_some()
 
     def _launch_some(self) -> None:
@@ -299,37 +303,39 @@ class KernelPool:
                 self._launch(kernel)
 
     def _launch(self, kernel: PooledKernel) -> None:
+        imports = self._first if self._first and not self._launched else self._preload
         self._warming += 1
-        kernel.warming = self._run(self._warm(kernel, self._preload))
+        self._launched += 1
+        kernel.warming = self._run(self._warm(kernel, imports))
         kernel.warming.add_done_callback(lambda f: self._warmed(kernel, f))
 
     def _warmed(self, kernel: PooledKernel, done: Future) -> None:
-        with self._cond:
+        with self._lock:
             self._warming -= 1
             self._launch_some()
         _settle(kernel.ready, done)
 
-    def _start(self, cwd: Path, log: Path | None = None, launch: bool = True) -> PooledKernel:
-        if log is None:
-            assert self._workdir is not None
-            self._workdir.mkdir(parents=True, exist_ok=True)
-            self._count += 1
-            log = self._workdir / f"pool-{os.getpid()}-{self._count}.log"
-        kernel = PooledKernel(_kernel_manager(self.engine, self.kernel_name, log, self.forks), cwd, log)
-        if launch:
-            with self._cond:
-                self._launch(kernel)
-        return kernel
+    def _kernel(self, cwd: Path, log: Path) -> PooledKernel:
+        """A kernel manager for one kernel in ``cwd`` whose output goes to ``log`` (not started yet)."""
+        AsyncKernelManager = jupyter_module("jupyter_client.manager").AsyncKernelManager
+        return PooledKernel(AsyncKernelManager(kernel_name=self.kernel_name), cwd, log, open(log, "ab"))
 
     async def _warm(self, kernel: PooledKernel, preload: tuple[str, ...]) -> None:
         km = kernel.km
-        environment = {} if self._environment is None else {"env": dict(self._environment)}
-        await km.start_kernel(extra_arguments=list(self.arguments), cwd=str(kernel.cwd), **environment)
+        try:
+            if self.engine.stopped.is_set():
+                raise StepFailure("interrupted")
+            await km.start_kernel(extra_arguments=list(self.arguments), cwd=str(kernel.cwd),
+                                  stdout=kernel.output, stderr=kernel.output)
+        finally:
+            kernel.output.close()  # the kernel holds its own copy
+        kernel.pid = km.provisioner.pid
+        self.engine.started(kernel.pid)
         kc = km.client()
         kc.start_channels(hb=False)
         try:
             await kc.wait_for_ready(timeout=START_TIMEOUT)
-            if preload and not km.forked:  # silent: no execution count, nothing published, nothing in the history
+            if preload:  # silent: no execution count, nothing published, nothing in the history
                 reply = await kc.execute(preload_code(preload), silent=True, store_history=False,
                                          allow_stdin=False, reply=True, timeout=START_TIMEOUT)
                 if reply["content"].get("status") != "ok":
@@ -338,100 +344,83 @@ class KernelPool:
             kc.stop_channels()
 
     def take(self, cwd: Path, log: Path) -> PooledKernel:
-        """A started kernel in ``cwd`` for one run (waits for it to be up; of several starting, the first up); its
-        log becomes ``log``."""
-        self._first_up(cwd)
-        with self._cond:
+        """A started kernel in ``cwd`` for one run (of several starting, the first up, else the first launched),
+        once it is up; its log becomes ``log``."""
+        with self._lock:
             if self.engine.stopped.is_set():
                 raise StepFailure("interrupted")
             self._active += 1
-            matching = [k for k in self._waiting if k.cwd == cwd]
-            match = next((k for k in matching if k.ready.done()), matching[0] if matching else None)
-            if match is not None:
-                self._waiting.remove(match)
-                if match.warming is None:  # not launched yet: this run needs it now
-                    self._launch(match)
+            kernel = self._pick(cwd)
+            if kernel is None:
+                log.parent.mkdir(parents=True, exist_ok=True)
+                kernel = self._kernel(cwd, log)
+                self._launch(kernel)
             self._fill()
-        if match is None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            match = self._start(cwd, log)
-        elif match.log != log:
+        if kernel.log != log:
             try:
-                os.replace(match.log, log)  # the kernel keeps writing to the same file under its new name
-                match.log = log
+                os.replace(kernel.log, log)  # the kernel keeps writing to the same file under its new name
+                kernel.log = log
             except OSError:
-                log.write_text(f"kernel log: {match.log}\n", encoding="utf-8")
+                log.write_text(f"kernel log: {kernel.log}\n", encoding="utf-8")
+        self._wait_ready(kernel)
+        return kernel
+
+    def _pick(self, cwd: Path) -> PooledKernel | None:
+        """The waiting kernel for ``cwd`` that is up (else the first), launched now if it was not (lock held)."""
+        matching = [k for k in self._waiting if k.cwd == cwd]
+        kernel = next((k for k in matching if k.ready.done()), matching[0] if matching else None)
+        if kernel is not None:
+            self._waiting.remove(kernel)
+            if kernel.warming is None:  # not launched yet: this run needs it now
+                self._launch(kernel)
+        return kernel
+
+    def _wait_ready(self, kernel: PooledKernel) -> None:
         try:
             while not self.engine.stopped.is_set():
                 try:
-                    match.ready.result(timeout=0.1)
-                    break
+                    kernel.ready.result(timeout=0.1)
+                    return
                 except TimeoutError:
                     continue
-            else:
-                raise StepFailure("interrupted")
+            raise StepFailure("interrupted")
         except BaseException as exc:
-            self.release(match)
+            self.release(kernel)
             if self.engine.stopped.is_set():
                 raise StepFailure("interrupted") from exc
             raise StepFailure(f"kernel {self.kernel_name!r} did not start: {type(exc).__name__}: "
                               f"{' '.join(str(exc).split())}") from exc
-        return match
-
-    def _first_up(self, cwd: Path) -> None:
-        """Wait while two or more kernels for ``cwd`` are starting and none is up yet (they may come up in any order:
-        the fork server forks the first one early)."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.engine.stopped.is_set() and time.monotonic() < deadline:
-            with self._cond:
-                starting = [k for k in self._waiting if k.cwd == cwd and k.warming is not None]
-                if len(starting) < 2 or any(k.ready.done() for k in starting):
-                    return
-            time.sleep(0.02)
 
     def release(self, kernel: PooledKernel) -> None:
         """Kill a kernel after its run (it is never reused) and reap it in the background."""
-        with self._cond:
+        with self._lock:
             self._active = max(0, self._active - 1)
             self._outstanding = max(0, self._outstanding - 1)
         self._reap(kernel)
 
     def _reap(self, kernel: PooledKernel) -> None:
-        if kernel.km.pid is not None:
-            _kill(kernel.km.pid)
-        if kernel.warming is not None and not kernel.warming.done():
+        if kernel.pid is not None:
+            _kill(kernel.pid)  # at once: shutting down waits on the event loop
+        if kernel.warming is None:
+            kernel.output.close()
+        elif not kernel.warming.done():
             kernel.warming.cancel()
 
         async def reap() -> None:
-            import asyncio
-
-            km = kernel.km
-            process = getattr(km.provisioner, "process", None) if km.provisioner else None
-            if process is not None:
-                _kill(process.pid)
-                for _ in range(250):
-                    if process.poll() is not None:
-                        break
-                    await asyncio.sleep(0.02)
-            for kc in km.clients:
-                kc.stop_channels()
             with contextlib.suppress(Exception):
-                await km.cleanup_resources()
-            if km.pid is not None:
-                self.engine._ended(km.pid)
+                await kernel.km.shutdown_kernel(now=True)  # waits for the process, removes its connection file
+            if kernel.pid is not None:
+                self.engine.ended(kernel.pid)
 
         self._run(reap())
 
     def close(self) -> None:
         """Kill every kernel started ahead and not taken."""
-        with self._cond:
+        with self._lock:
             spare, self._waiting = self._waiting, []
             self._outstanding = 0
-            forks, self.forks = self.forks, None
         for kernel in spare:
             self._reap(kernel)
-        if forks is not None:
-            forks.close()
 
 
 def _settle(target: Future, done: Future) -> None:
@@ -443,92 +432,23 @@ def _settle(target: Future, done: Future) -> None:
         target.set_result(None)
 
 
-@cache
-def _kernel_manager_class() -> type:
-    AsyncKernelManager = jupyter_module("jupyter_client.manager").AsyncKernelManager
-
-    class StepKernelManager(AsyncKernelManager):
-        """Writes the kernel's stdout and stderr to ``log_file``, registers its process with ``engine``, and
-        remembers the clients made for it (their channels are stopped after the run)."""
-
-        engine: Engine
-        log_file: Path
-        forks: Any = None  # a helpers.pipeline.kernel_forks.ForkServer, or None
-        forked = False  # True once forked by it: it holds the server's imports, no warm-up request is sent
-        pid: int | None = None
-        clients: list[Any]
-
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            if self.engine.stopped.is_set():
-                raise StepFailure("interrupted")
-            if self.forks is not None:
-                import asyncio
-
-                forked = await asyncio.get_running_loop().run_in_executor(
-                    None, self.forks.launch, kernel_cmd, kw.get("env"), kw.get("cwd") or os.getcwd(), self.log_file)
-                if forked is not None:
-                    self._adopt(forked, kw.get("cwd"))
-            log = open(self.log_file, "ab")  # noqa: SIM115 - closed once the kernel has started
-            try:
-                kw.update(stdout=log, stderr=log)
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-            finally:
-                log.close()
-            self.pid = self.provisioner.process.pid
-            self.engine._started(self.pid)
-
-        def _adopt(self, forked: Any, cwd: str | None) -> None:
-            """Make the provisioner take ``forked`` (a kernel process already running) instead of starting one."""
-            provisioner = self.provisioner
-
-            async def adopted(cmd: list[str], **kw: Any) -> Any:
-                provisioner.process, provisioner.pid, provisioner.pgid = forked, forked.pid, forked.pid
-                provisioner.cwd = cwd
-                return provisioner.connection_info
-
-            provisioner.launch_kernel = adopted
-            self.forked = True
-
-        def client(self, **kw: Any) -> Any:
-            kc = super().client(**kw)
-            self.clients.append(kc)
-            return kc
-
-    return StepKernelManager
-
-
-def _kernel_manager(engine: Engine, kernel_name: str, log: Path, forks: Any = None) -> Any:
-    """A jupyter_client AsyncKernelManager for one kernel whose output goes to ``log`` (forked by ``forks``, a
-    `helpers.pipeline.kernel_forks.ForkServer`, when it can)."""
-    km = _kernel_manager_class()(kernel_name=kernel_name)
-    km.engine, km.log_file, km.clients, km.forks = engine, log, [], forks
-    return km
-
-
 class KernelEngine(Engine):
     """Each notebook in its own fresh kernel (started ahead by a `KernelPool`), through papermill's Python API."""
 
     name = "kernel"
 
-    def __init__(self, jobs: int = 1, warm: bool = True, fork: bool = True) -> None:
+    def __init__(self, jobs: int = 1, warm: bool = True) -> None:
         super().__init__()
         self.warm = warm  # False: each kernel started when its run needs it, nothing imported ahead
-        self.pool = KernelPool(self, jobs if warm else 0, fork=fork)  # fork: from a server holding the imports
+        self.pool = KernelPool(self, jobs if warm else 0)
 
     def stop(self) -> None:
-        import logging
-
         logging.getLogger("papermill").setLevel(logging.CRITICAL)  # "kernel died": we killed it on purpose
         super().stop()
-        with self.pool._cond:
-            self.pool._cond.notify_all()
-            forks = self.pool.forks
-        if forks is not None:
-            forks.close()
 
     def expect(self, notebooks: int, cwd: Path | None = None, workdir: Path | None = None,
-               preload: Iterable[str] = (), first: int = 0) -> None:
-        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else (), first)
+               preload: Iterable[str] = (), first: Iterable[str] = ()) -> None:
+        self.pool.expect(notebooks, cwd, workdir, preload if self.warm else (), first if self.warm else ())
 
     def close(self) -> None:
         self.pool.close()
@@ -602,11 +522,11 @@ class PythonEngine(Engine):
         with open(job.log, "ab") as log:
             proc = subprocess.Popen([sys.executable, "-c", _DRIVER, cells], cwd=job.cwd, stdout=log, stderr=log,
                                     start_new_session=True)
-            self._started(proc.pid)
+            self.started(proc.pid)
             try:
                 code = proc.wait()
             finally:
-                self._ended(proc.pid)
+                self.ended(proc.pid)
         if code != 0:
             if self.stopped.is_set():
                 raise StepFailure("interrupted")

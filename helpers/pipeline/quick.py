@@ -8,13 +8,13 @@ The next ``python -m helpers.run`` with the same command line hashes the same fi
 and the package list are the same, the full check could only say "nothing to do" (its outcome is a function of
 exactly these bytes), so this module says it: the same lines, the same run record, exit 0. Anything else (a
 file changed, added or gone, a journal or staging left by a killed run, another runner holding the lock, other
-options) goes the full way. Only this module and the standard library are imported on this path.
+options) goes the full way. Only this module, `helpers.data.checksums` (the file hashes) and the standard library
+are imported on this path.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import platform
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.atomic import write_text
+from helpers.data.checksums import sha256
 
 QUICK = ".cache/quick.json"
 INPUT_FOLDERS = ("helpers", "notebooks", "data/raw")
@@ -33,15 +34,7 @@ RUNNER_ONLY = {".lock", "run-record.json", QUICK}  # under the outputs root: not
 REFUSE = {"--list", "--dry-run", "--force", "--grid", "--cluster", "-h", "--help"}
 LEFTOVERS = (".journal.json", ".staging", ".trash", "failed")
 ROOT = Path(__file__).resolve().parents[2]
-STATUS = "skipped-unchanged"  # helpers.pipeline.run.SKIPPED
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+STATUS = "skipped-unchanged"  # helpers.pipeline.records.SKIPPED
 
 
 def _tree(folder: Path, skip: set[str] = SKIPPED_PARTS) -> dict[str, str]:
@@ -50,7 +43,7 @@ def _tree(folder: Path, skip: set[str] = SKIPPED_PARTS) -> dict[str, str]:
         dirs[:] = sorted(d for d in dirs if d not in skip)
         for name in sorted(files):
             path = Path(base, name)
-            out[path.relative_to(folder).as_posix()] = _sha256(path)
+            out[path.relative_to(folder).as_posix()] = sha256(path)
     return out
 
 
@@ -74,7 +67,7 @@ def inputs(root: Path, named: list[str]) -> dict[str, Any]:
         files.update({f"{folder}/{k}": v for k, v in _tree(root / folder).items()})
     for rel in (*INPUT_FILES, *named):
         path = root / rel
-        files[rel] = _sha256(path) if path.is_file() else "missing"
+        files[rel] = sha256(path) if path.is_file() else "missing"
     return {"files": files, "python": platform.python_version(), "packages": installed()}
 
 
@@ -160,10 +153,6 @@ def store(root: Path, folder: Path, argv: list[str], named: list[str], before: d
     data = {"argv": decision(argv), "inputs": before, "outputs": outputs(folder), "named": named, "steps": steps,
             "warnings": warnings}
     write_text(folder / QUICK, json.dumps(data, sort_keys=True) + "\n")
-
-
-def forget(folder: Path) -> None:
-    (folder / QUICK).unlink(missing_ok=True)
 
 
 def answer(argv: list[str], err: Any = None, out: Any = None) -> int | None:

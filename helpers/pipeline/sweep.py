@@ -40,21 +40,12 @@ from typing import Any, TextIO
 import yaml
 
 from helpers.atomic import write_text
+from helpers.errors import did_you_mean
 from helpers.pipeline import publish as pub
+from helpers.pipeline.checks import apply_overrides, check_outputs_folder
 from helpers.pipeline.engines import ENGINES, Engine, notebook_imports
-from helpers.pipeline.run import (
-    BLOCKED,
-    FAILED,
-    RAN,
-    SKIPPED,
-    Options,
-    Result,
-    Runner,
-    apply_overrides,
-    check_outputs_folder,
-    discard_staging,
-    exclusive,
-)
+from helpers.pipeline.records import BLOCKED, FAILED, RAN, SKIPPED, Options, Result
+from helpers.pipeline.runner import Runner, discard_staging, exclusive
 from helpers.pipeline.runs import Pipeline, PipelineError, default_pipeline
 
 TABLE, RECORD = "sweep.csv", "sweep.json"
@@ -141,9 +132,7 @@ def swept_ids(pipeline: Pipeline, names: Sequence[str]) -> list[str]:
     declared = {n for s in pipeline.steps for n in s.spec.parameters}
     for name in names:
         if name not in declared:
-            from helpers.pipeline.run import closest
-
-            raise PipelineError(f"--grid {name}: no step declares this parameter{closest(name, declared)} "
+            raise PipelineError(f"--grid {name}: no step declares this parameter{did_you_mean(name, declared)} "
                                 f"(parameters: {', '.join(sorted(declared))})")
     return [s.id for s in pipeline.steps if any(n in s.spec.parameters for n in names)]
 
@@ -162,15 +151,15 @@ def borrowed(pipeline: Pipeline, run_ids: Sequence[str]) -> dict[str, Result]:
         if step.id not in needed:
             continue
         parts = base.key_parts(step)
-        record = base._published(step)
+        record = base.published(step)
         changed = [k for k, v in parts.items() if k != "engine" and record.get("parts", {}).get(k) != v]
-        if not record or changed or base._on_disk(step) != record["files"]:
+        if not record or changed or base.on_disk(step) != record["files"]:
             why = ("never published there" if not record else f"changed: {', '.join(changed)}" if changed
                    else "its published files are missing or modified")
             raise PipelineError(f"the sweep reads {step.id} from {where}, which is not up to date ({why}); run "
                                 f"`python -m helpers.run --outputs {where}` (with the same -p) first")
         base.results[step.id] = Result(step, SKIPPED, key=record["key"], files=record["files"],
-                                       inputs=base._inputs[step.id], parts=parts)
+                                       inputs=base.inputs[step.id], parts=parts)
     return {sid: base.results[sid] for sid in needed}
 
 
