@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -146,6 +147,7 @@ def _reformatted_by_python(cells: list[str]) -> list[tuple[int, str, str]]:
 @given(st.lists(st.one_of(st.from_regex(r"\A[0-9]{1,13}(\.[0-9]{0,6})?\Z"), st.text(alphabet=NUMBER_CHARS, max_size=12),
                           st.sampled_from(EDGE_CELLS)), max_size=30))
 @settings(max_examples=100, deadline=None)
+@pytest.mark.slow
 def test_reformatted_is_the_python_definition(cells):
     _check_reformatted(cells)
 

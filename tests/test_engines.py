@@ -88,6 +88,7 @@ def test_environment_digest_is_stable_and_package_versions_are_the_metadata_ones
     assert {n: versions[n] for n in PACKAGES} == {n: metadata.version(n) for n in PACKAGES}
 
 
+@pytest.mark.slow
 def test_no_rfc3987_syntax_and_notebooks_still_validate(tmp_path):
     """The runner never imports rfc3987_syntax (jsonschema issue 1428); nbformat validates and writes the same."""
     nb = notebook(tmp_path / "a.ipynb", "print('hello')")
@@ -127,6 +128,7 @@ RACE = ("import sys, threading\n"
         "print(errors)\n")
 
 
+@pytest.mark.slow
 def test_jupyter_modules_imported_by_several_threads_at_once_come_whole():
     for _ in range(4):  # each a fresh interpreter: the modules are imported for the first time
         proc = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, check=True)

@@ -40,6 +40,7 @@ def _digests(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 def test_same_figure_same_bytes_in_two_processes(tmp_path):
     runs = []
     for name in ("a", "b"):
@@ -103,6 +104,7 @@ def test_a_large_scatter_is_rasterized_so_svg_and_pdf_stay_small(tmp_path):
     assert paths["pdf"].stat().st_size < 3_000_000
 
 
+@pytest.mark.slow
 def test_a_scatter_beyond_bin_points_is_binned_so_svg_and_pdf_stay_small(tmp_path):
     import matplotlib
     import numpy as np

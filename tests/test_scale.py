@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,7 @@ def tables(draw):
 
 @settings(max_examples=100, deadline=None)
 @given(tables())
+@pytest.mark.slow
 def test_printed_texts_equal_the_row_by_row_version(table):
     cities, log = table
     pd.testing.assert_frame_equal(printed_texts(cities, log), printed_by_row(cities, log))
@@ -224,6 +226,7 @@ def test_bounded_keeps_every_article_city_and_the_highest_table_estimates():
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 6), st.integers(1, 6)), min_size=1, max_size=40), st.booleans())
+@pytest.mark.slow
 def test_notable_equals_the_full_sort(values, smallest):
     from helpers.report.figures import notable
 
@@ -242,6 +245,7 @@ def test_notable_equals_the_full_sort(values, smallest):
 
 @settings(max_examples=50, deadline=None)
 @given(tables())
+@pytest.mark.slow
 def test_cell_intervals_from_the_logged_texts_equal_those_from_every_text(table):
     """`cell_intervals` reads the texts of the logged cells (`printed_otherwise`) and formats each distinct value of
     the others once; the row-by-row definition reads every cell's full text (`printed_by_row`, `steps_by_row`)."""
@@ -318,6 +322,7 @@ def test_one_country_loaded_alone_keeps_the_whole_tables_rate_decimals(tmp_path)
                           st.sampled_from([np.nan, 0.0, 3728.0, 3728.5, 10_004.0]),
                           st.sampled_from([np.nan, 1e4, 1e6, 9.43e6]),
                           st.sampled_from([np.nan, 372.8, 372.81, 1.234, 5.0])), max_size=14), st.booleans())
+@pytest.mark.slow
 def test_one_countrys_densities_equal_those_rows_of_the_whole_table(rows, logged):
     cities = _country_table(rows)
     printed = None

@@ -150,6 +150,7 @@ needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None,
 
 
 @needs_tex
+@pytest.mark.slow
 def test_every_table_compiles(tmp_path):
     """Each presentation table compiles alone with the paper's preamble (paper/build.py names a failing one)."""
     outputs = tmp_path / "outputs"
