@@ -20,7 +20,6 @@ from helpers.analysis.density import (
     city_densities,
     city_density,
     derived_city_figures,
-    implied_area,
     implied_cameras,
     implied_population,
     per_area,
@@ -30,8 +29,10 @@ from helpers.analysis.density import (
     relative_difference,
 )
 from helpers.analysis.verdicts import CONSISTENT, INCONSISTENT, UNCHECKABLE
+from helpers.data.csv_files import to_csv
 from helpers.data.units import (
     KM2_PER_SQ_MI,
+    implied_area,
     km2_to_sq_mi,
     per_km2_to_per_sq_mi,
     per_sq_mi_to_per_km2,
@@ -41,7 +42,6 @@ from helpers.data.units import (
     to_project_unit,
 )
 from helpers.errors import ParameterError
-from helpers.report.tables import to_csv
 
 positive = st.floats(min_value=1e-3, max_value=1e12, allow_nan=False, allow_infinity=False)
 counts = st.floats(min_value=0, max_value=1e10, allow_nan=False, allow_infinity=False)

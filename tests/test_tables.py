@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.data.csv_files import to_csv
 from helpers.errors import ParameterError
 from helpers.paths import OUTPUTS, PROJECT_ROOT
 from helpers.report.table_views import VIEWS, View
-from helpers.report.tables import latex_escape, readable, save_table, to_csv
+from helpers.report.tables import latex_escape, readable, save_table
 
 
 def frame() -> pd.DataFrame:

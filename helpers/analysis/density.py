@@ -19,7 +19,6 @@ from helpers.data.io import TABLE_RATE_DECIMALS, read_text_table
 from helpers.data.names import match_key, match_keys
 from helpers.data.table_facts import COUNTED, ESTIMATED, estimated_rows, source_decimals
 from helpers.data.units import Number, per_sq_mi_to_per_km2, require_non_negative, require_positive
-from helpers.data.units import implied_area as implied_area  # re-exported beside the other formulas
 from helpers.data.values import Interval, printed_interval, printed_step
 from helpers.errors import ParameterError
 from helpers.paths import resolve

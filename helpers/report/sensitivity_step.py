@@ -16,11 +16,12 @@ from helpers.analysis import scenarios
 from helpers.analysis.density import read_printed
 from helpers.analysis.sensitivity import INTERVAL_CITIES, RATE, Result, Setup, run, setup
 from helpers.atomic import write_text
+from helpers.data.csv_files import to_csv
 from helpers.data.io import load_processed
 from helpers.data.scenarios_file import load_spec
 from helpers.data.units import round_columns
 from helpers.paths import resolve
-from helpers.report.tables import save_table, to_csv
+from helpers.report.tables import save_table
 
 BINS = 60  # of the histogram of China's drawn rate
 

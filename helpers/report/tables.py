@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from helpers.atomic import write_text
-from helpers.data.csv_files import to_csv as to_csv  # re-exported: the data table of `save_table`
 from helpers.data.csv_files import write_csv
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
