@@ -25,6 +25,7 @@ from typing import Any
 
 from helpers.atomic import write_text
 from helpers.data.checksums import sha256
+from helpers.paths import PROJECT_ROOT as ROOT  # already imported by checksums: nothing heavier
 
 QUICK = ".cache/quick.json"
 INPUT_FOLDERS = ("helpers", "notebooks", "data/raw")
@@ -33,7 +34,6 @@ SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 RUNNER_ONLY = {".lock", "run-record.json", QUICK}  # under the outputs root: not part of the decision
 REFUSE = {"--list", "--dry-run", "--force", "--grid", "--cluster", "-h", "--help"}
 LEFTOVERS = (".journal.json", ".staging", ".trash", "failed")
-ROOT = Path(__file__).resolve().parents[2]
 STATUS = "skipped-unchanged"  # helpers.pipeline.records.SKIPPED
 
 
