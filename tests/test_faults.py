@@ -150,6 +150,15 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def open_files(pid: int) -> set[str]:
+    """The paths of the files process ``pid`` holds open."""
+    out = set()
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        with contextlib.suppress(OSError):
+            out.add(os.readlink(fd))
+    return out
+
+
 def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
@@ -337,6 +346,12 @@ CLI_FAULTS = {  # id: (arguments, fragments of the message)
     "no_equals": (("-p", "approx_tolerance"), ("-p 'approx_tolerance'", "expected name=value")),
     "unknown_step": (("--force", "nosuch"), ("'nosuch' names no step",)),
     "zero_jobs": (("--jobs", "0"), ("--jobs must be at least 1",)),
+    # argparse would take --forc for --force; the no-change path knows only whole option names (allow_abbrev=False)
+    "abbreviated_option": (("--forc",), ("unrecognized arguments: --forc",)),
+    "abbreviated_parameter_option": (("--par", "seed=1"), ("unrecognized arguments: --par",)),
+    # every file under helpers/ is part of every run's key: outputs there would change every key at every run
+    "outputs_inside_helpers": (("--outputs", "helpers/out"), ("--outputs helpers/out is inside helpers,",)),
+    "outputs_inside_notebooks": (("--outputs", "notebooks/out"), ("--outputs notebooks/out is inside notebooks,",)),
 }
 
 
@@ -345,6 +360,16 @@ def test_command_line_fault_is_refused(project, outputs, fault):
     args, fragments = CLI_FAULTS[fault]
     before = snapshot(outputs)
     check(run(project, *args), 2, *fragments)
+    assert snapshot(outputs) == before
+    assert not list(project.glob("*/out"))  # no outputs root was started anywhere
+
+
+def test_abbreviated_option_is_refused_every_time(project, outputs):
+    """The no-change answer and the full runner read options alike: --forc is refused twice, never 'nothing to
+    do' the second time (before, argparse took it for --force once, then the no-change path answered)."""
+    before = snapshot(outputs)
+    for _ in range(2):
+        check(run(project, "--forc"), 2, "unrecognized arguments: --forc")
     assert snapshot(outputs) == before
 
 
@@ -695,20 +720,27 @@ def test_signal_stops_the_run_and_publishes_nothing(tiny, sig, code):
     wait_for(lambda: not [p for p in kernels if alive(p)], "kernels outlived the runner", 3)
 
 
-def test_kill_9_mid_run_then_next_run_recovers(tiny):
+@pytest.mark.parametrize("engine", ["python", "kernel"])
+def test_kill_9_mid_run_leaves_no_process_and_the_next_run_recovers(tiny, engine):
+    """Every process the runner started ends within 2 s of its kill -9, by itself (a plain run polls its parent,
+    as ipykernel does); the next run, started at once, waits for them (they hold the outputs lock) and publishes
+    nothing of the killed run."""
     outputs = tiny / "outputs"
     before = snapshot(outputs)
-    proc = start_and_wait(tiny, "--force", engine="python")
-    orphans = descendants(proc.pid)
+    proc = start_and_wait(tiny, "--force", engine=engine)
+    children = descendants(proc.pid)
+    lock = str((outputs / ".lock").resolve())
+    assert children and all(lock in open_files(p) for p in children)
     proc.kill()
     proc.communicate()
-    for pid in orphans:  # the killed runner's notebook processes (own sessions) would write on into staging
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not [p for p in orphans if alive(p)], "the killed runner's processes did not end", 10)
-    assert (outputs / ".staging").exists()
+    killed = time.monotonic()
     (tiny / "pause").unlink()
-    text = check(tiny_run(tiny), 0)
+    following = subprocess.Popen(tiny_command(), cwd=tiny, env=env(tiny), text=True, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+    wait_for(lambda: not [p for p in children if alive(p)], "the killed runner's processes did not end", 2)
+    assert time.monotonic() - killed < 2
+    stdout, stderr = following.communicate(timeout=120)
+    text = check(subprocess.CompletedProcess(following.args, following.returncode, stdout, stderr), 0)
     assert status(text, "a") == "skipped-unchanged"  # nothing of the killed run was published
     assert snapshot(outputs) == before
     assert_consistent(outputs)

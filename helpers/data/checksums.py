@@ -60,7 +60,7 @@ def write(folder: Path = DATA_RAW, sums_file: Path = SUMS_FILE) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False)
     parser.add_argument("--write", action="store_true", help="record checksums of data/raw/")
     args = parser.parse_args(argv)
     if args.write:

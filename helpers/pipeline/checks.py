@@ -3,7 +3,7 @@ files' checksums, the files a run's parameters name, and the outputs folder the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -112,11 +112,25 @@ def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
 
 
 
-def check_outputs_folder(root: Path, rel: Callable[[Path], str]) -> None:
-    """Refuse to take over a non-empty folder that is not an outputs folder of this project."""
+CODE_GLOBS = ("helpers/**/*",)  # the code every run's key includes (`Runner.code_digest`)
+
+
+def hashed_folders(pipeline: Pipeline) -> list[Path]:
+    """The folders whose files go into run keys: the code (`CODE_GLOBS`), the notebooks and the raw data."""
+    code = [pipeline.root / pattern.split("/**")[0] for pattern in CODE_GLOBS]
+    notebooks = {pipeline.path(s.spec.run).parent for s in pipeline.steps if s.spec.is_notebook}
+    return [*code, *sorted(notebooks), SUMS_FILE.parent]
+
+
+def check_outputs_folder(root: Path, rel: Callable[[Path], str], hashed: Iterable[Path] = ()) -> None:
+    """Refuse an outputs root inside a folder whose files are hashed into run keys (every run would change every
+    key), and a non-empty folder that is not an outputs folder of this project."""
+    for folder in hashed:
+        if root.resolve().is_relative_to(folder.resolve()):
+            raise PipelineError(f"--outputs {rel(root)} is inside {rel(folder)}, whose files are part of every run's "
+                                "key (each run would change them all); choose a folder outside it")
     if root.is_dir() and any(root.iterdir()):
         marks = [root / pub.MANIFEST, root / pub.CACHE, root / pub.LOCK, root / pub.JOURNAL]
         if not any(m.exists() for m in marks):
             raise PipelineError(f"{rel(root)} is not empty and holds no {pub.MANIFEST}: not an outputs folder of "
                                 "this project (the runner replaces everything in it); choose another --outputs")
-

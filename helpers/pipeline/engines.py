@@ -153,6 +153,9 @@ class Engine:
         self._pids: set[int] = set()
         self._lock = threading.Lock()
         self.stopped = threading.Event()
+        # descriptors every process started inherits: the outputs lock, so that a process outliving a killed
+        # runner (until it notices, within a second) keeps the next runner out of the staging folder it writes to
+        self.pass_fds: tuple[int, ...] = ()
 
     def started(self, pid: int) -> None:
         """Remember a process this engine started (killed at once if the engine was stopped)."""
@@ -325,8 +328,9 @@ class KernelPool:
         try:
             if self.engine.stopped.is_set():
                 raise StepFailure("interrupted")
+            # ipykernel ends itself within a second of the runner's death (JPY_PARENT_PID, set by jupyter_client)
             await km.start_kernel(extra_arguments=list(self.arguments), cwd=str(kernel.cwd),
-                                  stdout=kernel.output, stderr=kernel.output)
+                                  stdout=kernel.output, stderr=kernel.output, pass_fds=self.engine.pass_fds)
         finally:
             kernel.output.close()  # the kernel holds its own copy
         kernel.pid = km.provisioner.pid
@@ -475,7 +479,12 @@ class KernelEngine(Engine):
 
 
 _DRIVER = """\
-import json, sys, traceback
+import json, os, sys, threading, time, traceback
+def _end_with_parent(parent=int(sys.argv[2])):  # as ipykernel does: a run never outlives its runner
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
+threading.Thread(target=_end_with_parent, daemon=True).start()
 import matplotlib
 matplotlib.use("Agg")
 from IPython.display import display  # as in a notebook
@@ -520,8 +529,8 @@ class PythonEngine(Engine):
         nbformat = jupyter_module("nbformat")
         cells = json.dumps(indexed_cells(Path(job.target), job.parameters))
         with open(job.log, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-c", _DRIVER, cells], cwd=job.cwd, stdout=log, stderr=log,
-                                    start_new_session=True)
+            proc = subprocess.Popen([sys.executable, "-c", _DRIVER, cells, str(os.getpid())], cwd=job.cwd, stdout=log,
+                                    stderr=log, start_new_session=True, pass_fds=self.pass_fds)
             self.started(proc.pid)
             try:
                 code = proc.wait()

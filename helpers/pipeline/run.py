@@ -32,7 +32,13 @@ import yaml
 from helpers.errors import ProjectError
 from helpers.pipeline import publish as pub
 from helpers.pipeline import quick, sweep
-from helpers.pipeline.checks import apply_overrides, check_notebooks, check_outputs_folder, check_raw
+from helpers.pipeline.checks import (
+    apply_overrides,
+    check_notebooks,
+    check_outputs_folder,
+    check_raw,
+    hashed_folders,
+)
 from helpers.pipeline.engines import ENGINES, Engine
 from helpers.pipeline.records import BLOCKED, FAILED, RAN, SKIPPED, Interrupted, Options, Result, canonical
 from helpers.pipeline.runner import Runner, discard_staging, exclusive
@@ -81,7 +87,8 @@ def parse_params(items: Iterable[str]) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m helpers.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.run", description=__doc__.split("\n\n")[0],
+                                     allow_abbrev=False)  # one reading of options, the no-change path's too
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help="parameter (YAML value) for every step that declares it; repeatable")
     parser.add_argument("--force", nargs="*", metavar="STEP",
@@ -184,8 +191,10 @@ def _carry_out(call: Invocation) -> int | Finished:
     # what the decision reads, hashed before anything runs (helpers/pipeline/quick.py)
     named = sorted({k for s in pipeline.steps for k in runner.inputs[s.id] if pipeline.path(k).is_file()})
     before = quick.inputs(pipeline.root, named) if remember else {}
-    check_outputs_folder(pipeline.outputs, pipeline.rel)  # before the lock file makes it look like one
-    with exclusive(pipeline.outputs, pipeline.rel):
+    # before the lock file makes it look like one
+    check_outputs_folder(pipeline.outputs, pipeline.rel, hashed_folders(pipeline))
+    with exclusive(pipeline.outputs, pipeline.rel) as lock:
+        runner.engine.pass_fds = (lock.fileno(),)
         if pub.recover(pipeline.outputs):
             print(f"note: finished publishing an interrupted run in {pipeline.rel(pipeline.outputs)}", file=sys.stderr)
         if args.dry_run:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from helpers.atomic import write_text
 from helpers.data.checksums import sha256
 from helpers.pipeline import publish as pub
-from helpers.pipeline.checks import file_inputs
+from helpers.pipeline.checks import CODE_GLOBS, file_inputs
 from helpers.pipeline.engines import ENGINES, Engine, Execution, StepFailure, jupyter_module, notebook_imports
 from helpers.pipeline.executed import HtmlWriter, normalize_executed
 from helpers.pipeline.records import (
@@ -36,7 +36,7 @@ from helpers.pipeline.records import (
 )
 from helpers.pipeline.runs import Pipeline, PipelineError, Step
 
-CODE_GLOBS = ("helpers/**/*",)
+LOCK_WAIT = 3.0  # seconds a runner waits for the outputs lock before saying another one holds it
 
 
 class Runner:
@@ -369,21 +369,27 @@ class Progress:
 
 # ----------------------------------------------------------------------------- the lock and the run record
 @contextmanager
-def exclusive(root: Path, rel: Callable[[Path], str]) -> Any:
-    """Hold ``<root>/.lock`` for the whole run: one runner per outputs folder."""
+def exclusive(root: Path, rel: Callable[[Path], str], wait: float = LOCK_WAIT) -> Any:
+    """Hold ``<root>/.lock`` for the whole run: one runner per outputs folder. The processes a run starts inherit
+    the lock (`Engine.pass_fds`), so after a runner was killed its last processes keep the next runner waiting
+    (``wait`` seconds at most) until they end, instead of writing into its staging folder."""
     try:
         root.mkdir(parents=True, exist_ok=True)
         fh = open(root / pub.LOCK, "a+")  # noqa: SIM115 - held for the whole run
     except OSError as exc:
         raise pub.PublishError(exc.errno, f"cannot write to the outputs folder: {pub.describe(exc, root)}") from None
     with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise PipelineError(f"another runner is using {rel(root)} (lock {rel(root / pub.LOCK)}); "
-                                "wait for it to finish") from None
-        yield
-
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise PipelineError(f"another runner is using {rel(root)} (lock {rel(root / pub.LOCK)}); "
+                                        "wait for it to finish") from None
+                time.sleep(0.1)  # a killed runner's processes end within a second (they poll their parent)
+        yield fh
 
 
 def discard_staging(runner: Runner) -> None:

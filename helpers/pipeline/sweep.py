@@ -42,7 +42,7 @@ import yaml
 from helpers.atomic import write_text
 from helpers.errors import did_you_mean
 from helpers.pipeline import publish as pub
-from helpers.pipeline.checks import apply_overrides, check_outputs_folder
+from helpers.pipeline.checks import apply_overrides, check_outputs_folder, hashed_folders
 from helpers.pipeline.engines import ENGINES, Engine, notebook_imports
 from helpers.pipeline.records import BLOCKED, FAILED, RAN, SKIPPED, Options, Result
 from helpers.pipeline.runner import Runner, discard_staging, exclusive
@@ -223,7 +223,7 @@ def run_combination(task: Task | dict[str, Any], engine: Engine | None = None,
     external = borrowed(pipeline, task.run_ids)
     sub = Pipeline(pipeline.root, tuple(pipeline.get(i) for i in task.run_ids), task.folder)
     folder = Path(task.folder)
-    check_outputs_folder(folder, sub.rel)
+    check_outputs_folder(folder, sub.rel, hashed_folders(sub))
     options = Options(task.params, ("*",) if task.force else (), task.jobs, task.engine, hints=task.hints)
     with exclusive(folder, sub.rel):
         pub.recover(folder)
