@@ -645,6 +645,22 @@ def test_disk_full_publishes_nothing_and_names_the_path(tiny):
     assert snapshot(outputs) == before
 
 
+def test_disk_full_inside_a_notebook_names_the_file(project, outputs):
+    """A write that fails inside a notebook's own code (the project's writers, helpers/atomic.py) names the file
+    being written, not just the error number."""
+    before = snapshot(outputs)
+
+    def small_files() -> None:  # notebook 02's figures are larger than this; its first CSV tables are not
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30000, 30000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    result = run(project, "--force", "02", preexec_fn=small_files)
+    check(result, 1, "notebooks/02_density.ipynb failed", "File too large", "nothing published")
+    # the runner names a staged file as it will be published (runner.py)
+    assert re.search(r"File too large: 'outputs/02_density/[\w.-]+'", result.stderr), result.stderr
+    assert snapshot(outputs) == before
+
+
 def unprivileged() -> tuple[str, ...]:
     """A command prefix that makes permission bits apply (root without capabilities), or skip."""
     if os.geteuid() != 0:
