@@ -27,13 +27,13 @@ def relative(path: str | Path) -> str:
         return str(p)
 
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # the whole name (fullmatch): no final newline
 
 
 def check_file_stem(name: str, kind: str) -> str:
     """Return ``name`` if it is a safe file stem (letters, digits, '_', '-', '.'), else raise ParameterError."""
     from helpers.errors import ParameterError
 
-    if not isinstance(name, str) or not _SAFE_NAME.match(name):
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
         raise ParameterError(f"{kind} name {name!r} must be letters, digits, '_', '-' or '.'")
     return name

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -96,7 +97,7 @@ def status(text: str, step: str) -> str:
     return match.group(1)
 
 
-def replace_in(path: Path, old: str | re.Pattern, new: str) -> str:
+def replace_in(path: Path, old: str | re.Pattern, new: str | Callable[[re.Match], str]) -> str:
     text = path.read_text(encoding="utf-8")
     edited = old.sub(new, text, count=1) if isinstance(old, re.Pattern) else text.replace(old, new, 1)
     assert edited != text, f"{old!r} not found in {path}"
@@ -104,7 +105,8 @@ def replace_in(path: Path, old: str | re.Pattern, new: str) -> str:
     return edited
 
 
-def edit_scenarios(project: Path, old: str | re.Pattern, new: str, *, sums: bool = True) -> str:
+def edit_scenarios(project: Path, old: str | re.Pattern, new: str | Callable[[re.Match], str], *,
+                   sums: bool = True) -> str:
     """Edit data/raw/scenarios.yml; record the new sha256 (`make checksums`) unless ``sums`` is False."""
     edited = replace_in(project / "data/raw/scenarios.yml", old, new)
     if sums:
@@ -211,6 +213,7 @@ TINY_NOTEBOOKS = {  # name: (parameters cell, code)
 }
 TINY_DRIVER = """\
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from helpers.pipeline.run import main
@@ -314,6 +317,22 @@ SCENARIO_FAULTS = {  # id: (old text, new text, marker of the faulty line, expec
     "unknown_figure": ("china_cameras: {figure: china_cameras_high}", "china_cameras: {figure: no_such_figure}",
                        "no_such_figure", "scenarios.high.china_cameras.figure: article figure 'no_such_figure' is "
                                          "not in data/raw/article_figures.csv"),
+    "zero_rate": ("stated_rate: {figure: china_per_1000_high}", "stated_rate: 0", "stated_rate: 0",
+                  "scenarios.high.stated_rate: must be greater than 0; got 0"),
+    "year_in_words": ("  year: 2021", "  year: twenty", "year: twenty", "defaults.year: expected a whole number"),
+    "not_a_number": ("china_cameras: {figure: china_cameras_high}", "china_cameras: .nan", "china_cameras: .nan",
+                     "scenarios.high.china_cameras: expected a finite number; got nan"),
+    # YAML keeps the last of two equal keys: the second `high` would silently replace the first
+    "duplicate_scenario": (HIGH_BLOCK, lambda m: m.group(0) + "  high:  # again\n    china_cameras: 600000000\n",
+                           "# again", "scenarios.high: duplicate key (first on line"),
+    "unknown_population": ("  population: stated", "  population: guessed", "population: guessed",
+                           "defaults.population: unknown population assumption 'guessed'; valid: stated, implied"),
+    "unknown_rule": ("rule: rest_of_world_fixed", "rule: world_grows", "rule: world_grows",
+                     "defaults.world_total.rule: unknown world-total rule 'world_grows'; did you mean 'world_fixed'?"),
+    # 1,000 people in the world cannot hold China's 1.46 billion (the stated population assumption)
+    "world_smaller_than_china": ("  world_population: 7909295151", "  world_population: 1000",
+                                 "world_population: 1000", "defaults.world_population: world_population (1,000) must "
+                                                           "exceed China's population"),
 }
 
 
@@ -352,6 +371,24 @@ CLI_FAULTS = {  # id: (arguments, fragments of the message)
     # every file under helpers/ is part of every run's key: outputs there would change every key at every run
     "outputs_inside_helpers": (("--outputs", "helpers/out"), ("--outputs helpers/out is inside helpers,",)),
     "outputs_inside_notebooks": (("--outputs", "notebooks/out"), ("--outputs notebooks/out is inside notebooks,",)),
+    "outputs_inside_raw_data": (("--outputs", "data/raw/out"), ("--outputs data/raw/out is inside data/raw,",)),
+    "jobs_in_words": (("--jobs", "two"), ("argument --jobs: invalid int value: 'two'",)),
+    "unknown_engine": (("--engine", "docker"), ("argument --engine: invalid choice: 'docker'",)),
+    "table_is_a_folder": (("-p", "city_tables=[helpers]"), ("parameter city_tables", "'helpers'",
+                                                            "not an existing file")),
+    "tables_not_a_list": (("-p", "city_tables=mine.csv"), ("-p city_tables='mine.csv'", "a valid list")),
+    "unknown_step_number": (("--force", "99"), ("'99' names no step; steps: 01_data_cleaning",)),
+    "zero_draws": (("-p", "n_draws=0"), ("-p n_draws=0", "greater than or equal to 1")),
+    "negative_tolerance": (("-p", "approx_tolerance=-0.1"), ("-p approx_tolerance=-0.1", "greater than or equal to 0")),
+    "seed_in_words": (("-p", "seed=abc"), ("-p seed='abc'", "a valid integer")),
+    "grid_without_values": (("--grid", "china_cameras"), ("--grid 'china_cameras': expected NAME=V1,V2,...",)),
+    "grid_empty_values": (("--grid", "china_cameras="), ("--grid 'china_cameras=': expected NAME=V1,V2,...",)),
+    "grid_unknown_parameter": (("--grid", "chinese_cameras=1,2"), ("--grid chinese_cameras: no step declares",
+                                                                    "did you mean 'china_cameras'")),
+    "grid_bad_value": (("--grid", "china_cameras=5e8,-1"), ("--grid china_cameras=-1",)),
+    "cluster_without_grid": (("--cluster", "local"), ("--cluster runs a sweep's combinations: give --grid",)),
+    "sweep_name_with_a_path": (("--grid", "china_cameras=5e8", "--sweep-name", "../x"),
+                               ("--sweep-name '../x': use letters, digits",)),
 }
 
 

@@ -74,6 +74,8 @@ def test_bad_names_are_refused(tmp_path):
     fig, _ = new_figure()
     with pytest.raises(ParameterError, match=r"figure name '\.\./x' must be"):
         save_figure(fig, "../x", caption="c", provenance={}, folder=tmp_path)
+    with pytest.raises(ParameterError, match=r"figure name 'x\\n' must be"):  # `$` would match before the newline
+        save_figure(fig, "x\n", caption="c", provenance={}, folder=tmp_path)
     with pytest.raises(ParameterError, match="figure width must be 'single' or 'double'"):
         new_figure("triple")
 
