@@ -71,6 +71,8 @@ def _parse(path: Path, text: str) -> tuple[yaml.Node | None, object]:
         _refuse_hostile(path, text)
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
+    except ConfigError:  # a ValueError too: _refuse_hostile's own
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = relative(path) + (f" line {mark.line + 1}" if mark else "")
