@@ -87,8 +87,11 @@ def load_mapping(mapping: dict | str | Path | None) -> dict[str, str] | None:
         result = data.get("columns", data) if isinstance(data, dict) else None
     if result is None:
         return None
-    unknown = sorted(set(result) - set(CANONICAL))
-    if unknown or not isinstance(result, dict):
+    if not isinstance(result, dict):
+        raise ParameterError(f"parameter 'column_mapping': expected a mapping of canonical columns "
+                             f"({', '.join(CANONICAL)}) to headers; got {str(result)[:60]!r}")
+    unknown = sorted(str(k) for k in set(result) - set(CANONICAL))
+    if unknown:
         raise ParameterError(f"parameter 'column_mapping': keys {unknown} are not canonical columns; "
                              f"use {', '.join(CANONICAL)}")
     missing = [c for c in REQUIRED if c not in result]

@@ -107,13 +107,16 @@ class TableEntry(_Strict):
 
 
 def _first_error(exc: ValidationError) -> str:
+    """The first of pydantic's errors, on one line (a key or value's line breaks shown as \\n)."""
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         known = [*TableEntry.model_fields, *Corrections.model_fields, *DropRow.model_fields, *ValueFix.model_fields]
         close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
-        return f"{where}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
-    return f"{where}: {err['msg']}" if where else err["msg"]
+        text = f"{where}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+    else:
+        text = f"{where}: {err['msg']}" if where else err["msg"]
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def entries(city_tables: object, column_mapping: object = None) -> list[TableEntry]:
@@ -197,6 +200,6 @@ def load_corrections(entry: TableEntry) -> Corrections:
     if not isinstance(data, dict):
         raise RawDataError(f"{where}: expected a mapping of {', '.join(Corrections.model_fields)}")
     try:
-        return Corrections(**data)
+        return Corrections.model_validate(data)
     except ValidationError as exc:
         raise RawDataError(f"{where}: {_first_error(exc)}") from None
