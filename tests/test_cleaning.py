@@ -322,7 +322,7 @@ def test_a_latin1_table_names_the_line_and_reads_with_its_encoding_option(tmp_pa
     # "á" is byte 0xe1 in latin-1, on line 3 (London's row), which UTF-8 cannot decode there
     path.write_bytes(TWO.replace("London", "Bogotá").encode("latin-1"))
     message = refused(path)
-    assert "t.csv, line 3: byte 0xe1 is not utf-8 text" in message and "encoding: latin-1" in message
+    assert "t.csv, line 3: byte 0xe1 is not UTF-8 text" in message and "encoding: latin-1" in message
     r = read_city_table({"path": str(path), "encoding": "latin-1"})
     assert r.cities["city"].tolist() == ["Taiyuan", "Bogotá"]
 

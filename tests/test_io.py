@@ -151,5 +151,5 @@ def test_a_byte_order_mark_is_dropped_and_other_encodings_are_named(tmp_path):
     assert decode(path) == "a,b\n1,2\n"
     path.write_bytes("a,b\nZürich,2\n".encode("cp1252"))  # ü is 0xfc in cp1252, on line 2
     assert decode(path, "cp1252") == "a,b\nZürich,2\n"
-    with pytest.raises(RawDataError, match=r"t\.csv, line 2: byte 0xfc is not utf-8 text; give the table's encoding"):
+    with pytest.raises(RawDataError, match=r"t\.csv, line 2: byte 0xfc is not UTF-8 text; give the table's encoding"):
         decode(path)

@@ -46,8 +46,8 @@ def decode(path: Path, encoding: str | None = None) -> str:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise RawDataError(
-            f"{relative(path)}, line {line}: byte 0x{data[exc.start]:02x} is not {name} text; give the table's "
-            f"encoding as an option, e.g. {{path: {relative(path)}, encoding: latin-1}} "
+            f"{relative(path)}, line {line}: byte 0x{data[exc.start]:02x} is not {encoding or 'UTF-8'} text; give "
+            f"the table's encoding as an option, e.g. {{path: {relative(path)}, encoding: latin-1}} "
             "(docs/your-own-table.md)") from None
 
 
@@ -107,7 +107,7 @@ def read_table_text(path: Path, *, encoding: str | None = None, drop_ragged: boo
         raise RawDataError(f"{where}, line 1: the header row is blank; the first line must name the columns")
     _check_cells(rows, where)
     width = len(rows[0])
-    ragged = [(n + HEADER_LINES, ",".join(row), f"{len(row)} fields; the header has {width}")
+    ragged = [(n + HEADER_LINES, ",".join(row), f"{len(row)} field{'s' * (len(row) != 1)}; the header has {width}")
               for n, row in enumerate(rows[1:], start=1) if len(row) != width and not _blank(row)]
     if ragged and not drop_ragged:
         line, _, why = ragged[0]
