@@ -12,7 +12,7 @@ from helpers.data.io import load_raw
 from helpers.data.schemas import ARTICLE_FIGURES
 from helpers.data.table_options import entries
 from helpers.data.values import ParsedValue, parse_value_text
-from helpers.errors import ParameterError, RawDataError
+from helpers.errors import ParameterError, ProjectError, RawDataError
 
 HEADER_2021 = ('City,Country,# of CCTV Cameras,# of People,"# of CCTV Cameras per 1,000 People",'
                "Cameras per Square Mile,Crime Index")
@@ -233,3 +233,127 @@ def test_each_table_has_its_own_layout_or_mapping(tmp_path):
                                   "country": "Nation", "cameras": "Cams"}, "edition": "x"}]))
     assert r.cities["source"].tolist() == ["a", "b"]
     assert sources_table(r)[["name", "edition", "rows"]].values.tolist() == [["a", "", 1], ["b", "x", 1]]
+
+
+# --- hostile tables (issue 24): checked before any cell is worked on, each fault one line ----------
+TWO = HEADER_2021 + ("\nTaiyuan,China,465255,3975985,117.02,174.39,34.31\n"  # line 2
+                     "London,England (UK),691000,9425622,73.31,1138.48,53.07\n")  # line 3
+
+
+def refused(path, entry: dict | None = None) -> str:
+    with pytest.raises(RawDataError) as err:
+        read_city_table({"path": str(path), **(entry or {})})
+    assert "\n" not in str(err.value)
+    return str(err.value)
+
+
+def test_a_row_cut_short_is_an_error_naming_its_line(tmp_path):
+    # header line 1, Taiyuan 2, London 3: the truncated Shenyang row is line 4, with 4 of the header's 7 fields
+    path = write(tmp_path, TWO + "Shenyang,China,200000,73\n")
+    assert "t.csv, line 4: 4 fields; the header has 7, a row cut short" in refused(path)
+
+
+def test_a_row_with_an_extra_field_is_an_error_naming_its_line(tmp_path):
+    # London (line 3) gets an eighth field
+    path = write(tmp_path, TWO.replace("53.07\n", "53.07,x\n"))
+    assert "t.csv, line 3: 8 fields; the header has 7" in refused(path)
+
+
+def test_rows_of_another_width_are_dropped_logged_and_counted_on_request(tmp_path):
+    # lines 4 (4 fields) and 5 (8 fields) left out: 2 rows logged under one rule, the two good cities kept
+    path = write(tmp_path, TWO + "Shenyang,China,200000,73\nOsaka,Japan,1,2,3,4,5,6\n")
+    r = read_city_table({"path": str(path), "on_bad_rows": "drop"})
+    assert r.cities["city"].tolist() == ["Taiyuan", "London"]
+    assert r.cities["source_row"].tolist() == [2, 3]
+    dropped = r.log[r.log["rule"].eq("bad_row_dropped: wrong number of fields")]
+    assert dropped[["row", "column", "before"]].values.tolist() == [
+        [4, "*", "Shenyang,China,200000,73"], [5, "*", "Osaka,Japan,1,2,3,4,5,6"]]
+    assert r.log.groupby("rule").size()["bad_row_dropped: wrong number of fields"] == 2
+
+
+def test_a_dropped_row_keeps_the_lines_of_the_rows_after_it(tmp_path):
+    # line 3 (London) is cut short and dropped; Osaka stays line 4 in cities.source_row
+    path = write(tmp_path, TWO.replace(",73.31,1138.48,53.07", "") + "Osaka,Japan,1,2,3,4,5\n")
+    r = read_city_table({"path": str(path), "on_bad_rows": "drop"})
+    assert r.cities[["city", "source_row"]].values.tolist() == [["Taiyuan", 2], ["Osaka", 4]]
+
+
+@pytest.mark.parametrize("text", ["", HEADER_2021, HEADER_2021 + "\n", HEADER_2021 + "\n\n  \n"],
+                         ids=["empty", "header_only", "header_newline", "header_blank_lines"])
+def test_an_empty_file_and_a_header_alone_are_one_case(tmp_path, text):
+    assert refused(write(tmp_path, text)).endswith("t.csv: the table has no data rows (a header row and at least "
+                                                   "one row of values are needed)")
+
+
+@pytest.mark.parametrize(("chars", "ok"), [(1000, True), (1001, False), (1_000_000, False)])
+def test_a_cell_over_1000_characters_names_line_and_column(tmp_path, chars, ok):
+    # London (line 3, column City) renamed to `chars` letters; 1,000 is the bound itself and passes
+    path = write(tmp_path, TWO.replace("London", "L" * chars))
+    if ok:
+        assert read_city_table(str(path)).cities["city"].str.len().max() == 1000
+    else:
+        assert f"t.csv, line 3, column 'City': a cell of {chars:,} characters" in refused(path)
+
+
+def test_a_long_cell_is_refused_even_when_bad_rows_are_dropped(tmp_path):
+    path = write(tmp_path, TWO.replace("England (UK)", "E" * 5000))  # line 3, column Country
+    assert "line 3, column 'Country': a cell of 5,000 characters" in refused(path, {"on_bad_rows": "drop"})
+
+
+def test_a_population_of_zero_is_named_in_plain_words(tmp_path):
+    path = write(tmp_path, TWO.replace("9425622", "0"))  # London, line 3
+    message = refused(path)
+    assert "t.csv, line 3, column '# of People': population must be above 0; got 0" in message
+    assert "greater_than" not in message
+
+
+def test_a_city_given_twice_names_both_lines(tmp_path):
+    # London on line 3 and again on line 4 (the same country after its alias: United Kingdom)
+    path = write(tmp_path, TWO + "London,UK,1,2,3,4,5\n")
+    message = refused(path)
+    assert "line 4, column 'City': the city 'London' (United Kingdom) is also on line 3" in message
+    assert "uniqueness" not in message
+    r = read_city_table({"path": str(path), "on_bad_rows": "drop"})  # the later line is the one left out
+    assert r.cities["source_row"].tolist() == [2, 3]
+
+
+def test_a_latin1_table_names_the_line_and_reads_with_its_encoding_option(tmp_path):
+    path = tmp_path / "t.csv"
+    # "á" is byte 0xe1 in latin-1, on line 3 (London's row), which UTF-8 cannot decode there
+    path.write_bytes(TWO.replace("London", "Bogotá").encode("latin-1"))
+    message = refused(path)
+    assert "t.csv, line 3: byte 0xe1 is not UTF-8 text" in message and "encoding: latin-1" in message
+    r = read_city_table({"path": str(path), "encoding": "latin-1"})
+    assert r.cities["city"].tolist() == ["Taiyuan", "Bogotá"]
+
+
+def test_an_unknown_encoding_is_refused(tmp_path):
+    with pytest.raises(ParameterError, match=r"city_tables'\[0\]: encoding: Value error, unknown encoding 'latin-9x'"):
+        entries([{"path": "t.csv", "encoding": "latin-9x"}])
+
+
+def test_an_unknown_table_name_lists_the_known_ones(tmp_path):
+    with pytest.raises(ParameterError, match=r"'comparitech_2099' is neither an existing file \(comparitech_2099\) "
+                                             r"nor a known public table name \(known: comparitech_2021\)"):
+        read_city_table("comparitech_2099")
+
+
+def test_corrections_with_an_alias_are_refused_naming_the_line(tmp_path):
+    path = write(tmp_path, TWO)
+    fixes = tmp_path / "fix.yml"
+    # the anchor &c is on line 2: refused there, before the alias on line 3 is followed
+    fixes.write_text("country_aliases: {q: Israel}\ncity_names: &c {Medelln: Medellín}\nx: *c\n")
+    with pytest.raises(ProjectError, match=r"fix\.yml line 2: YAML anchors and aliases \(&name, \*name\) are not "
+                                           "allowed"):
+        read_city_table({"path": str(path), "corrections": str(fixes)})
+
+
+def test_a_mapping_file_with_an_alias_bomb_is_refused_at_once(tmp_path):
+    path = write(tmp_path, "Town,Nation\nOsaka,Japan\n")
+    mapping = tmp_path / "map.yml"
+    # 8 levels of 10 aliases: 10^8 values if expanded; the first anchor is on line 1
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+    mapping.write_text("columns: {city: Town, country: Nation}\n" + bomb)
+    with pytest.raises(ProjectError, match=r"map\.yml line 2: YAML anchors and aliases"):
+        read_city_table({"path": str(path), "column_mapping": str(mapping)})

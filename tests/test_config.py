@@ -238,15 +238,85 @@ def test_sensitivity_rules(error, old, new, message):
     assert error(edit(old, new)) == f"{FILE} {message}"
 
 
+NAME_RULE = ("a scenario name must be 1 to 64 characters, start with a letter or digit and contain only letters, "
+             "digits, '_' or '-'")
+
+
 @pytest.mark.parametrize(("new", "message"), [
-    ("  high one:\n", "scenarios.high one: a scenario name must start with a letter or digit and contain only "
-     "letters, digits, '_' or '-'"),
+    ("  high one:\n", f"scenarios.high one: {NAME_RULE}; got 'high one'"),
+    # "high\n" in double quotes is the name high plus a newline; in the one-line message the key's newline is a space
+    ('  "high\\n":\n', f"scenarios.high : {NAME_RULE}; got 'high\\n'"),
+    # show() keeps the first 57 characters of the repr (the quote and 56 h) and adds "..."
+    ("  " + "h" * 65 + ":\n", f"scenarios.{'h' * 65}: {NAME_RULE}; got '{'h' * 56}..."),
+    ("  a/b:\n", f"scenarios.a/b: {NAME_RULE}; got 'a/b'"),
     ("  common:\n", "scenarios.common: 'common' is reserved (the runner's folder for shared steps); "
      "choose another scenario name"),
 ])
 def test_scenario_names(error, new, message):
     # the name `high` is on line 41
     assert error(edit("  high:\n", new)) == f"{FILE} line 41: {message}"
+
+
+def test_a_64_character_scenario_name_is_accepted(project):
+    path = project / "data" / "raw" / "scenarios.yml"
+    path.write_text(edit("  high:\n", "  " + "h" * 64 + ":\n"), encoding="utf-8")
+    spec = load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
+    assert scenario_names(spec) == ["conservative", "h" * 64]
+
+
+# --- hostile YAML (issue 24): refused from the event stream, before any value is built ---------------
+LAST = REAL.count("\n")  # the real file's lines: text appended after it starts on line LAST + 1
+
+
+def test_an_anchor_is_refused_at_its_line(error):
+    # the anchor on conservative's china_cameras (line 39); high's alias (line 43) is never reached
+    text = edit("china_cameras: {figure: china_cameras_conservative}",
+                "china_cameras: &c {figure: china_cameras_conservative}")
+    text = edit("china_cameras: {figure: china_cameras_high}", "china_cameras: *c", text)
+    assert error(text) == (f"{FILE} line 39: YAML anchors and aliases (&name, *name) are not allowed; write the "
+                           "value out in full")
+
+
+def test_an_alias_alone_is_refused_at_its_line(error):
+    assert error(edit("china_cameras: {figure: china_cameras_high}", "china_cameras: *c")).startswith(
+        f"{FILE} line 43: YAML anchors and aliases")
+
+
+def test_an_alias_bomb_is_refused_at_its_first_anchor(error):
+    # eight levels of ten aliases (10^8 leaves if expanded), appended: the first anchor is on line LAST + 1
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+    assert error(REAL + bomb).startswith(f"{FILE} line {LAST + 1}: YAML anchors and aliases")
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(31, False), (32, True)])
+def test_nesting_deeper_than_32_is_refused(error, project, depth, refused):
+    # the file's top mapping is level 1, so `deep:` holding `depth` nested lists reaches level depth + 1
+    text = REAL + "deep: " + "[" * depth + "]" * depth + "\n"
+    if refused:
+        assert error(text) == f"{FILE} line {LAST + 1}: mappings and lists are nested more than 32 levels deep"
+    else:  # read, then refused only as an unknown key
+        assert "deep: unknown key" in error(text)
+
+
+def test_a_file_over_1_mb_is_refused_unread(error):
+    text = REAL + "#" * 1_000_000  # the real file's bytes plus a million: over the bound whatever the file's size
+    size = len(REAL.encode("utf-8")) + 1_000_000
+    assert error(text) == f"{FILE}: {size:,} bytes, more than the 1,000,000 a config file may hold"
+
+
+def test_an_impossible_date_is_a_config_error(error):
+    # YAML reads 2021-02-30 as a date, which does not exist (datetime raises ValueError)
+    assert error(edit("  year: 2021\n", "  year: 2021-02-30\n")) == (
+        f"{FILE}: not valid YAML: day is out of range for month")
+
+
+def test_a_non_utf8_byte_names_its_line(project):
+    path = project / "data" / "raw" / "scenarios.yml"
+    path.write_bytes(edit("  high:\n", "  h\xe9:\n").encode("latin-1"))  # on line 41, as `high` was
+    with pytest.raises(ConfigError) as err:
+        load_spec(path, project / "data" / "raw" / "article_figures.csv", verify_checksum=False)
+    assert str(err.value) == f"{FILE} line 41: not UTF-8 text (invalid continuation byte); save the file as UTF-8"
 
 
 def test_at_least_one_scenario(error):

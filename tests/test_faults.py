@@ -413,7 +413,7 @@ def test_abbreviated_option_is_refused_every_time(project, outputs):
 # ----------------------------------------------------------------------------- city tables
 TABLE_FAULTS = {  # id: (file content or None for no file, exit status, fragments of the message)
     "missing_file": (None, 2, ("parameter city_tables", "'missing_file.csv'", "an existing file")),
-    "empty_file": (b"", 1, ("notebooks/01_data_cleaning.ipynb", "empty_file.csv: the file is empty")),
+    "empty_file": (b"", 1, ("notebooks/01_data_cleaning.ipynb", "empty_file.csv: the table has no data rows")),
     "missing_column": (TABLE.replace(",Crime Index", "").replace(",34.31", "").replace(",53.07", "").encode(), 1,
                        ("missing_column.csv: unknown table layout", "Crime Index")),
     "text_in_number": (TABLE.replace("691000", "lots").encode(), 1,
@@ -796,4 +796,155 @@ def test_kill_9_mid_run_leaves_no_process_and_the_next_run_recovers(tiny, engine
     text = check(subprocess.CompletedProcess(following.args, following.returncode, stdout, stderr), 0)
     assert status(text, "a") == "skipped-unchanged"  # nothing of the killed run was published
     assert snapshot(outputs) == before
+    assert_consistent(outputs)
+
+
+# ----- hostile input (issue 24)
+# Inputs an adversarial user might give: each is refused with a one-line message naming the file, line and (for a
+# cell) column, and nothing is published; the success cases publish exactly what the table says.
+NAME_RULE = "a scenario name must be 1 to 64 characters"
+ALIASES = "YAML anchors and aliases (&name, *name) are not allowed"
+BOMB = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(  # eight levels of ten aliases: 10^8 leaves if expanded
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9))
+END = re.compile(r"\Z")  # appends to scenarios.yml
+HOSTILE_SCENARIOS = {  # id: (old text, new text, marker of the faulty line, expected "<message>" after "line N: ")
+    "name_trailing_newline": ("  high:\n", '  "high\\n":\n', '"high\\n"', f"scenarios.high : {NAME_RULE}"),
+    "name_65_chars": ("  high:\n", f"  {'h' * 65}:\n", "h" * 65, f"scenarios.{'h' * 65}: {NAME_RULE}"),
+    "name_300_chars": ("  high:\n", f"  {'h' * 300}:\n", "h" * 300, f"scenarios.{'h' * 300}: {NAME_RULE}"),
+    "name_with_slash": ("  high:\n", "  hi/gh:\n", "hi/gh", f"scenarios.hi/gh: {NAME_RULE}"),
+    "name_dot_dot": ("  high:\n", '  "..":\n', '"..":', f"scenarios...: {NAME_RULE}"),
+    "anchor_and_alias": ("china_cameras: {figure: china_cameras_high}", "china_cameras: &c {figure: china_cameras_high}"
+                         "\n    x: *c", "&c", ALIASES),
+    "alias_alone": ("china_cameras: {figure: china_cameras_high}", "china_cameras: *c", "*c", ALIASES),
+    "alias_bomb": (END, BOMB, "a0: &a0", ALIASES),
+    "nested_40_deep": (END, "deep: " + "[" * 40 + "]" * 40 + "\n", "deep:",
+                       "mappings and lists are nested more than 32 levels deep"),
+    "impossible_date": ("  year: 2021\n", "  year: 2021-02-30\n", None, "not valid YAML: day is out of range"),
+}
+
+
+@pytest.mark.parametrize("fault", list(HOSTILE_SCENARIOS))
+def test_hostile_scenarios_file_is_refused_naming_the_line(project, outputs, fault):
+    old, new, marker, message = HOSTILE_SCENARIOS[fault]
+    before = snapshot(outputs)
+    edited = edit_scenarios(project, old, new)
+    if marker is None:  # a value that fails after parsing, with no line to name
+        check(run(project), 2, f"data/raw/scenarios.yml: {message}")
+    else:
+        line = next(i for i, text in enumerate(edited.splitlines(), 1) if marker in text)
+        check(run(project), 2, f"data/raw/scenarios.yml line {line}: {message}")
+    assert snapshot(outputs) == before
+
+
+def test_hostile_scenarios_file_over_1_mb_is_refused_unread(project, outputs):
+    before = snapshot(outputs)
+    edited = edit_scenarios(project, END, "#" * 1_000_000 + "\n")  # a comment of a million characters
+    size = len(edited.encode("utf-8"))  # the real file's bytes + 1,000,001
+    check(run(project), 2, f"data/raw/scenarios.yml: {size:,} bytes, more than the 1,000,000 a config file may hold")
+    assert snapshot(outputs) == before
+
+
+def test_hostile_scenarios_file_not_utf8_names_the_line(project, outputs):
+    before = snapshot(outputs)
+    path = project / "data/raw/scenarios.yml"
+    text = path.read_text(encoding="utf-8")
+    line = text[:text.index("  high:\n")].count("\n") + 1  # `high` becomes `hé` (latin-1 0xe9) on its own line
+    path.write_bytes(text.replace("  high:\n", "  h\u00e9:\n").encode("latin-1", "replace"))
+    subprocess.run([sys.executable, "-m", "helpers.data.checksums", "--write"], cwd=project, env=env(project),
+                   check=True, capture_output=True)
+    check(run(project), 2, f"data/raw/scenarios.yml line {line}: not UTF-8 text")
+    assert snapshot(outputs) == before
+
+
+BOGOTA = TABLE.replace("London", "Bogotá")  # "á" is 0xe1 in latin-1, on line 3
+HOSTILE_TABLES = {  # id: (file content, exit status, fragments of the message); the table is <id>.csv
+    # TABLE's lines: header 1, Taiyuan 2, London 3; an appended row is line 4
+    "truncated_last_row": ((TABLE + "Shenyang,China,200000,73\n").encode(), 1,
+                           ("truncated_last_row.csv, line 4: 4 fields; the header has 7",)),
+    "truncated_no_newline": ((TABLE + "Shenyang,China,200000,73").encode(), 1,
+                             ("truncated_no_newline.csv, line 4: 4 fields; the header has 7",)),
+    "extra_field": (TABLE.replace("53.07\n", "53.07,x\n").encode(), 1, ("extra_field.csv, line 3: 8 fields",)),
+    "header_only": (HEADER.encode(), 1, ("header_only.csv: the table has no data rows",)),
+    "header_blank_lines": ((HEADER + "\n  \n").encode(), 1, ("header_blank_lines.csv: the table has no data rows",)),
+    "empty": (b"", 1, ("empty.csv: the table has no data rows",)),
+    "city_2000_chars": (TABLE.replace("London", "L" * 2000).encode(), 1,
+                        ("city_2000_chars.csv, line 3, column 'City': a cell of 2,000 characters",)),
+    "city_1mb": (TABLE.replace("London", "L" * 1_000_000).encode(), 1,
+                 ("city_1mb.csv, line 3, column 'City': a cell of 1,000,000 characters",)),
+    "country_1001_chars": (TABLE.replace("England (UK)", "E" * 1001).encode(), 1,
+                           ("country_1001_chars.csv, line 3, column 'Country': a cell of 1,001 characters",)),
+    "duplicate_city": ((TABLE + "London,UK,1,2,3,4,5\n").encode(), 1,
+                       ("duplicate_city.csv, line 4, column 'City': the city 'London' (United Kingdom) is also on "
+                        "line 3",)),
+    "population_0": (TABLE.replace("9425622", "0").encode(), 1,
+                     ("population_0.csv, line 3, column '# of People': population must be above 0; got 0",)),
+    "latin1": (BOGOTA.encode("latin-1"), 1,
+               ("latin1.csv, line 3: byte 0xe1 is not UTF-8 text", "encoding: latin-1")),
+    # an unclosed quote takes the rest of the file into one field
+    "unclosed_quote": ((TABLE + '"Osaka,Japan,1,2,3,4,5\n').encode(), 1,
+                       ("unclosed_quote.csv, line 4: 1 field; the header has 7",)),
+}
+
+
+@pytest.mark.parametrize("fault", list(HOSTILE_TABLES))
+def test_hostile_city_table_publishes_nothing(project, outputs, fault):
+    content, code, fragments = HOSTILE_TABLES[fault]
+    (project / f"{fault}.csv").write_bytes(content)
+    before = snapshot(outputs)
+    text = check(run(project, "-p", f"city_tables=[{fault}.csv]", article=False), code, *fragments)
+    assert "greater_than" not in text and "uniqueness" not in text
+    assert snapshot(outputs) == before
+
+
+HOSTILE_OPTIONS = {  # id: (files to write, the city_tables value, exit status, fragments of the message)
+    "unknown_table_name": ({}, "[comparitech_2099]", 2,
+                           ("'comparitech_2099' is neither an existing file", "known: comparitech_2021")),
+    "unknown_encoding": ({"t.csv": TABLE}, "[{path: t.csv, encoding: latin-9x}]", 2, ("unknown encoding 'latin-9x'",)),
+    "corrections_alias": ({"t.csv": TABLE, "fix.yml": "city_names: &c {x: y}\ncountry_aliases: *c\n"},
+                          "[{path: t.csv, corrections: fix.yml}]", 1, (f"fix.yml line 1: {ALIASES}",)),
+    "mapping_alias_bomb": ({"t.csv": TABLE, "map.yml": "columns: {city: City, country: Country}\n" + BOMB},
+                           "[{path: t.csv, column_mapping: map.yml}]", 1, (f"map.yml line 2: {ALIASES}",)),
+    "corrections_too_deep": ({"t.csv": TABLE, "fix.yml": "values: " + "[" * 40 + "]" * 40 + "\n"},
+                             "[{path: t.csv, corrections: fix.yml}]", 1,
+                             ("fix.yml line 1: mappings and lists are nested more than 32 levels deep",)),
+    "population_0_by_correction": (
+        {"t.csv": TABLE, "fix.yml": "values: [{city: London, column: population, value: 0, source: a typo}]\n"},
+        "[{path: t.csv, corrections: fix.yml}]", 1, ("t.csv, line 3, column '# of People': population must be above "
+                                                     "0; got 0",)),
+}
+
+
+@pytest.mark.parametrize("fault", list(HOSTILE_OPTIONS))
+def test_hostile_table_option_publishes_nothing(project, outputs, fault):
+    files, value, code, fragments = HOSTILE_OPTIONS[fault]
+    for name, text in files.items():
+        (project / name).write_text(text, encoding="utf-8")
+    before = snapshot(outputs)
+    check(run(project, "-p", f"city_tables={value}", article=False), code, *fragments)
+    assert snapshot(outputs) == before
+
+
+HOSTILE_PUBLISHED = {  # id: (file content, city_tables value, cities published (line: city), logged rule or None)
+    "latin1_with_encoding": (BOGOTA.encode("latin-1"), "[{path: t.csv, encoding: latin-1}]",
+                             {2: "Taiyuan", 3: "Bogotá"}, None),
+    "truncated_row_dropped": ((TABLE + "Shenyang,China,200000,73\n").encode(), "[{path: t.csv, on_bad_rows: drop}]",
+                              {2: "Taiyuan", 3: "London"}, "4,*,\"Shenyang,China,200000,73\",,bad_row_dropped: "
+                                                           "wrong number of fields"),
+    "duplicate_dropped": ((TABLE + "London,UK,1,2,3,4,5\n").encode(), "[{path: t.csv, on_bad_rows: drop}]",
+                          {2: "Taiyuan", 3: "London"}, "4,City,,,bad_row_dropped: the city 'London' (United Kingdom) "
+                                                       "is also on line 3"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_PUBLISHED))
+def test_hostile_table_with_its_option_is_published(project, outputs, case):
+    content, value, cities, logged = HOSTILE_PUBLISHED[case]
+    (project / "t.csv").write_bytes(content)
+    check(run(project, "-p", f"city_tables={value}", article=False), 0)
+    published = (outputs / "01_data_cleaning/cities.csv").read_text(encoding="utf-8").splitlines()
+    columns = published[0].split(",")
+    rows = [dict(zip(columns, line.split(","), strict=False)) for line in published[1:]]
+    assert {int(r["source_row"]): r["city"] for r in rows} == cities
+    if logged is not None:
+        assert logged in (outputs / "01_data_cleaning/cleaning_log.csv").read_text(encoding="utf-8")
     assert_consistent(outputs)

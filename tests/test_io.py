@@ -130,3 +130,26 @@ def test_header_only_file_reads_as_empty_table(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b", encoding="utf-8")  # no newline at all
     assert list(read_text_table(path).columns) == ["a", "b"] and read_text_table(path).empty
+
+
+def test_a_city_tables_text_reads_as_read_text_table_reads_it(tmp_path):
+    from helpers.data.table_text import read_table_text
+
+    # a quoted cell with a comma and a blank line (a row of missing cells, line 3) read alike by both readers
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n"x, y",1\n\n z ,\n', encoding="utf-8")
+    text = read_table_text(path)
+    pd.testing.assert_frame_equal(text.frame, read_text_table(path))
+    assert text.frame["a"].tolist()[0] == "x, y" and text.frame.iloc[1].isna().all() and text.ragged == []
+
+
+def test_a_byte_order_mark_is_dropped_and_other_encodings_are_named(tmp_path):
+    from helpers.data.table_text import decode
+
+    path = tmp_path / "t.csv"
+    path.write_bytes("\ufeffa,b\n1,2\n".encode())
+    assert decode(path) == "a,b\n1,2\n"
+    path.write_bytes("a,b\nZürich,2\n".encode("cp1252"))  # ü is 0xfc in cp1252, on line 2
+    assert decode(path, "cp1252") == "a,b\nZürich,2\n"
+    with pytest.raises(RawDataError, match=r"t\.csv, line 2: byte 0xfc is not UTF-8 text; give the table's encoding"):
+        decode(path)

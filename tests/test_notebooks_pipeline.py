@@ -62,7 +62,7 @@ def test_bad_parameter_stops_at_the_validation_cell(run_notebook, tmp_path):
     with pytest.raises(PapermillExecutionError) as err:
         run_notebook("01_data_cleaning", city_tables=["no_such_table.csv"], output_dir=str(tmp_path / "p"))
     assert err.value.ename == "ParameterError"
-    assert "parameter 'city_tables': 'no_such_table.csv' is neither a known public table" in err.value.evalue
+    assert "parameter 'city_tables': 'no_such_table.csv' is neither an existing file" in err.value.evalue
     assert err.value.cell_index == 3  # title, parameters, injected parameters, then the check
     assert not (tmp_path / "p").exists()  # nothing written
 

@@ -108,7 +108,9 @@ def test_user_population_and_user_scenario(values):
 
 @pytest.mark.parametrize(("name", "kwargs", "message"), [
     ("medium", {}, "parameter 'scenario': unknown scenario 'medium'; valid names: conservative, high"),
-    ("../x", {}, "parameter 'scenario': a scenario name must start with a letter or digit and contain only letters"),
+    ("../x", {}, "parameter 'scenario': a scenario name must be 1 to 64 characters, start with a letter or digit"),
+    ("high\n", {}, "parameter 'scenario': a scenario name must be 1 to 64 characters"),  # "$" let the newline pass
+    ("x" * 65, {"china_cameras": 7e8}, "parameter 'scenario': a scenario name must be 1 to 64 characters"),
     ("common", {"china_cameras": 7e8}, "parameter 'scenario': 'common' is reserved"),
     ("high", {"china_cameras": -1}, "parameter 'china_cameras' must be greater than 0, got -1"),
     ("high", {"china_cameras": "lots"}, "parameter 'china_cameras' must be a number, got 'lots'"),

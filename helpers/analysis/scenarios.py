@@ -71,7 +71,7 @@ def _positive(name: str, override: object, value: Value | None, figures: dict[st
 def _check_name(name: object, defined: Mapping[str, object], china_cameras: object) -> None:
     problem = name_problem(name)
     if problem:
-        raise ParameterError(f"parameter 'scenario': {problem}, got {name!r}")
+        raise ParameterError(f"parameter 'scenario': {problem}")
     if name not in defined and china_cameras is None:
         raise ParameterError(f"parameter 'scenario': unknown scenario {name!r}; valid names: "
                              f"{', '.join(defined)} (or pass china_cameras to define a new one)")

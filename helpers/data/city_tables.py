@@ -12,16 +12,16 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
 from helpers.data.checksums import sha256, verify
 from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
 from helpers.data.countries import resolve_country
-from helpers.data.io import HEADER_LINES, read_text_table, validate
+from helpers.data.io import HEADER_LINES, validate
 from helpers.data.names import match_key, match_keys
 from helpers.data.number_cells import read_numbers, reformatted, stripped
 from helpers.data.schemas import CITIES
@@ -35,7 +35,9 @@ from helpers.data.table_options import (
     load_corrections,
     local_file,
 )
+from helpers.data.table_text import read_table_text
 from helpers.data.units import implied_area, sq_mi_to_km2
+from helpers.data.yaml_config import load_yaml
 from helpers.errors import ParameterError, RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
@@ -45,6 +47,7 @@ REQUIRED = ("city", "country")
 # both Python's and Arrow's (RE2) regular expressions read alike
 _WS = "[" + "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "]+"
 SHOWN_PROBLEMS = 3  # problems spelled out in a stop-on-bad-rows error
+RAGGED_RULE = "bad_row_dropped: wrong number of fields"  # the cleaning log's rule for such a row (on_bad_rows: drop)
 _CITIES_DISTINCT = copy.deepcopy(CITIES)
 _CITIES_DISTINCT.unique = None
 
@@ -68,7 +71,7 @@ def _header_key(text: str) -> str:
 def known_layouts(path: Path = LAYOUTS_FILE) -> dict[str, dict[str, str]]:
     """{layout name: {canonical column: header}} from the layouts file (checksum-verified)."""
     verify(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: Any = load_yaml(path)
     return {name: dict(spec["columns"]) for name, spec in data["layouts"].items()}
 
 
@@ -80,12 +83,15 @@ def load_mapping(mapping: dict | str | Path | None) -> dict[str, str] | None:
         path = resolve(mapping)
         if not path.is_file():
             raise ParameterError(f"parameter 'column_mapping': file {relative(path)} does not exist")
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path) or {}
         result = data.get("columns", data) if isinstance(data, dict) else None
     if result is None:
         return None
-    unknown = sorted(set(result) - set(CANONICAL))
-    if unknown or not isinstance(result, dict):
+    if not isinstance(result, dict):
+        raise ParameterError(f"parameter 'column_mapping': expected a mapping of canonical columns "
+                             f"({', '.join(CANONICAL)}) to headers; got {str(result)[:60]!r}")
+    unknown = sorted(str(k) for k in set(result) - set(CANONICAL))
+    if unknown:
         raise ParameterError(f"parameter 'column_mapping': keys {unknown} are not canonical columns; "
                              f"use {', '.join(CANONICAL)}")
     missing = [c for c in REQUIRED if c not in result]
@@ -130,9 +136,13 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     path = local_file(entry)
     fixes = load_corrections(entry)
     source, where = entry.source, relative(path)
-    raw = read_text_table(path)
+    policy = entry.on_bad_rows or fixes.on_bad_rows or "stop"
+    text = read_table_text(path, encoding=entry.encoding, drop_ragged=policy == "drop")
+    raw = text.frame
     columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
     log, warnings = CleaningLog(), []
+    for line, row, _ in text.ragged:
+        log.add(source, line, "*", row, "", RAGGED_RULE)
     lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
     blank = _blank_rows(raw)
     for line, row in zip(lines[blank], raw[blank].fillna("").astype(str).itertuples(index=False, name=None),
@@ -166,7 +176,8 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     df = _apply_values(df, fixes, source, log)
     df, country_problems = _resolve_countries(df, columns["country"], source, log)
     problems += country_problems
-    df = _bad_rows(df, problems, entry.on_bad_rows or fixes.on_bad_rows or "stop", where, source, log)
+    problems += _value_problems(df, columns)
+    df = _bad_rows(df, problems, policy, where, source, log)
     df = _derive_area(df, source, log)
     warnings += damaged_names(df, source, log)
     warnings += scale_warnings(df, columns, source, log)
@@ -267,6 +278,21 @@ def _resolve_countries(df: pd.DataFrame, header: str, source: str,
     bad = np.array([n in unknown for n in name], dtype=bool)[at]
     problems = [(ln, header, unknown[c]) for ln, c in zip(df["source_row"][bad], name[at[bad]], strict=True)]
     return df, problems
+
+
+def _value_problems(df: pd.DataFrame, columns: dict[str, str]) -> list[tuple[int, str, str]]:
+    """Rows the CITIES schema would refuse, worded with their fix: a population of 0 (a negative one is refused
+    when read), and a city given twice for one country (the later line names the earlier one)."""
+    zero = df["population"].le(0)  # a value of a corrections file counts too, with or without the column
+    problems = [(ln, columns.get("population", "population"), f"population must be above 0; got {FLOAT_FORMAT % v}")
+                for ln, v in zip(df["source_row"][zero], df["population"][zero], strict=True)]
+    named = df[df["country_code"].ne("") & df["city"].ne("")]  # rows without either are reported already
+    first = named.groupby(["city", "country_code"], sort=False)["source_row"].transform("min")
+    again = named["source_row"].ne(first)
+    problems += [(ln, columns["city"], f"the city {city!r} ({country}) is also on line {at}")
+                 for ln, city, country, at in zip(named["source_row"][again], named["city"][again],
+                                                  named["country"][again], first[again], strict=True)]
+    return problems
 
 
 def _bad_rows(df: pd.DataFrame, problems: list[tuple[int, str, str]], policy: str, where: str, source: str,

@@ -14,6 +14,8 @@ from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
 HEADER_LINES = 1  # a data row's file line = its 1-based row number + HEADER_LINES
+# how a table is read with every cell as text: blank cells missing, blank lines kept as rows (so a row's line is known)
+TEXT_CELLS = {"dtype": str, "keep_default_na": False, "na_values": [""], "skip_blank_lines": False}
 
 
 def read_text_table(path: str | Path) -> pd.DataFrame:
@@ -21,10 +23,7 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
     the fault."""
     path = resolve(path)
     try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False,
-            encoding="utf-8-sig",
-        )
+        return pd.read_csv(path, encoding="utf-8-sig", **TEXT_CELLS)
     except FileNotFoundError:
         raise RawDataError(f"{relative(path)}: file not found") from None
     except pd.errors.EmptyDataError:

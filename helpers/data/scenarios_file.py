@@ -23,7 +23,9 @@ from helpers.paths import DATA_RAW, relative
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
 FIGURES_FILE = DATA_RAW / "article_figures.csv"
-SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+MAX_NAME_CHARS = 64  # a scenario name names output folders: short enough for any file system
+# the whole name (re.fullmatch: no trailing newline slips through, as it would past "$")
+SCENARIO_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME_CHARS - 1}}}")
 RESERVED_NAMES = frozenset({"common"})  # the batch runner's folder for steps shared by all scenarios
 IMPLIED = "implied_by: stated_rate"  # what a population assumption {implied_by: stated_rate} validates to
 CONSERVATIVE = "conservative"  # the scenario whose (cameras, stated_rate) an 'implied' population falls back to
@@ -221,8 +223,9 @@ def _text(value: object) -> str:
 
 def name_problem(value: object) -> str | None:
     """What is wrong with ``value`` as a scenario name (it names the scenario's output folders), or None."""
-    if not isinstance(value, str) or not SCENARIO_NAME.match(value):
-        return "a scenario name must start with a letter or digit and contain only letters, digits, '_' or '-'"
+    if not isinstance(value, str) or not SCENARIO_NAME.fullmatch(value):
+        return (f"a scenario name must be 1 to {MAX_NAME_CHARS} characters, start with a letter or digit and contain "
+                f"only letters, digits, '_' or '-'; got {show(value)}")
     if value in RESERVED_NAMES:
         return f"{value!r} is reserved (the runner's folder for shared steps); choose another scenario name"
     return None

@@ -2,7 +2,8 @@
 
     city_tables = ["comparitech_2021", "data/mine.csv",
                    {"path": "data/later.csv", "edition": "2023", "column_mapping": "data/later_columns.yml",
-                    "corrections": "data/later_fixes.yml", "on_bad_rows": "drop", "name": "later"}]
+                    "corrections": "data/later_fixes.yml", "on_bad_rows": "drop", "name": "later",
+                    "encoding": "latin-1"}]
 
 A corrections file (YAML) fixes what a table gets wrong without editing the table; every correction
 is written to the cleaning log:
@@ -21,13 +22,14 @@ This module reads no table (no pandas): the batch runner uses it to hash every f
 
 from __future__ import annotations
 
+import codecs
 import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from helpers.data.yaml_config import load_yaml
 from helpers.errors import ParameterError, RawDataError
 from helpers.paths import relative, resolve
 
@@ -81,6 +83,17 @@ class TableEntry(_Strict):
     column_mapping: dict[str, str] | str | None = None
     corrections: str | None = None
     on_bad_rows: BadRows | None = None
+    encoding: str | None = None  # the file's text encoding (default UTF-8), e.g. "latin-1"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r}; e.g. utf-8, latin-1, cp1252") from None
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> TableEntry:
@@ -94,13 +107,16 @@ class TableEntry(_Strict):
 
 
 def _first_error(exc: ValidationError) -> str:
+    """The first of pydantic's errors, on one line (a key or value's line breaks shown as \\n)."""
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         known = [*TableEntry.model_fields, *Corrections.model_fields, *DropRow.model_fields, *ValueFix.model_fields]
         close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
-        return f"{where}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
-    return f"{where}: {err['msg']}" if where else err["msg"]
+        text = f"{where}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+    else:
+        text = f"{where}: {err['msg']}" if where else err["msg"]
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def entries(city_tables: object, column_mapping: object = None) -> list[TableEntry]:
@@ -138,15 +154,22 @@ def entries(city_tables: object, column_mapping: object = None) -> list[TableEnt
 
 def local_file(entry: TableEntry) -> Path:
     """The entry's CSV on this machine: a known table is fetched (or found in the cache) by its pinned sha256."""
-    from helpers.data.fetch import TABLES, fetch_table
+    from helpers.data.fetch import fetch_table
 
     if entry.table is not None:
         return fetch_table(entry.table)
     path = resolve(entry.path or "")
     if not path.is_file():
-        raise ParameterError(f"parameter 'city_tables': {entry.path!r} is neither a known public table "
-                             f"({', '.join(sorted(TABLES))}) nor an existing file ({path})")
+        raise ParameterError(f"parameter 'city_tables': {not_found(entry.path or '', path)}")
     return path
+
+
+def not_found(given: str, path: Path) -> str:
+    """What an entry's path that names no file is: neither a file nor a known public table, whose names follow."""
+    from helpers.data.fetch import TABLES
+
+    return (f"{given!r} is neither an existing file ({relative(path)}) nor a known public table name "
+            f"(known: {', '.join(sorted(TABLES))})")
 
 
 def named_files(entry: TableEntry) -> dict[str, Path | str]:
@@ -173,13 +196,10 @@ def load_corrections(entry: TableEntry) -> Corrections:
     where = relative(path)
     if not path.is_file():
         raise ParameterError(f"parameter 'city_tables': corrections file {where} does not exist")
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise RawDataError(f"{where}: not valid YAML ({' '.join(str(exc).split())})") from None
+    data: Any = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise RawDataError(f"{where}: expected a mapping of {', '.join(Corrections.model_fields)}")
     try:
-        return Corrections(**data)
+        return Corrections.model_validate(data)
     except ValidationError as exc:
         raise RawDataError(f"{where}: {_first_error(exc)}") from None

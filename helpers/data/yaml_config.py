@@ -1,6 +1,9 @@
 """A YAML config file read for pydantic, and its mistakes worded as one ConfigError line: file, line, dotted key, rule.
 
-`read_yaml` gives the node tree (for line numbers) and the data; `pydantic_problems` words pydantic's errors
+`load_yaml` gives the data of any YAML file the project reads (corrections, column mappings, layouts), `read_yaml`
+the node tree (for line numbers) and the data; both refuse a file over `MAX_YAML_BYTES`, nested deeper than
+`MAX_YAML_DEPTH`, or with an anchor or alias (an alias bomb is refused at its first anchor, before any value is
+built). `pydantic_problems` words pydantic's errors
 (a validator's own message travels as a PydanticCustomError of type "config", see `fail`); `raise_first` raises
 the first problem in file order. `helpers.data.scenarios_file` validates data/raw/scenarios.yml with them.
 """
@@ -19,6 +22,8 @@ from helpers.errors import ConfigError, closest, did_you_mean
 from helpers.paths import relative
 
 Problem = tuple[tuple[str | int, ...], str]  # (location of the key, what is wrong)
+MAX_YAML_BYTES = 1_000_000  # a larger config file is refused unread
+MAX_YAML_DEPTH = 32  # mappings and lists inside each other deeper than this are refused
 
 
 def fail(message: str, *subloc: str | int) -> PydanticCustomError:
@@ -41,12 +46,33 @@ def hint(word: object, options: Iterable[str], *, always: bool = False) -> str:
     return close or (f"; valid: {', '.join(options)}" if options else "")
 
 
+def _refuse_hostile(path: Path, text: str) -> None:
+    """ConfigError at the first anchor, alias, or mapping or list nested deeper than MAX_YAML_DEPTH, read from
+    PyYAML's event stream (no node or value is built, so this takes time in proportion to the text)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        where = f"{relative(path)} line {event.start_mark.line + 1}"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ConfigError(f"{where}: YAML anchors and aliases (&name, *name) are not allowed; write the value "
+                              "out in full")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ConfigError(f"{where}: mappings and lists are nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _parse(path: Path, text: str) -> tuple[yaml.Node | None, object]:
-    """The node tree (for line numbers) and the data yaml.safe_load would return, from one parse."""
+    """The node tree (for line numbers) and the data yaml.safe_load would return, from one parse (after
+    `_refuse_hostile`)."""
     loader = yaml.SafeLoader(text)
     try:
+        _refuse_hostile(path, text)
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
+    except ConfigError:  # a ValueError too: _refuse_hostile's own
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = relative(path) + (f" line {mark.line + 1}" if mark else "")
@@ -54,20 +80,36 @@ def _parse(path: Path, text: str) -> tuple[yaml.Node | None, object]:
         short = f"{exc.context} {problem}" if exc.context and (not problem or problem.startswith("but ")) else problem
         short = " ".join((short or "unreadable").split())
         raise ConfigError(f"{where}: not valid YAML: {short}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # ValueError: e.g. a date 2021-02-30, !!int x
         raise ConfigError(f"{relative(path)}: not valid YAML: {' '.join(str(exc).split())}") from None
     finally:
         loader.dispose()
 
 
-def read_yaml(path: Path, model: type[BaseModel]) -> tuple[yaml.Node, object]:
-    """The node tree and the data of the YAML file ``path``; ConfigError when it is not UTF-8 YAML, is empty (a
-    mapping of ``model``'s keys is expected) or gives a key twice in one mapping."""
+def _text(path: Path) -> str:
+    """The file's text: ConfigError when it is over MAX_YAML_BYTES or not UTF-8."""
+    data = path.read_bytes()
+    if len(data) > MAX_YAML_BYTES:
+        raise ConfigError(f"{relative(path)}: {len(data):,} bytes, more than the {MAX_YAML_BYTES:,} a config file "
+                          "may hold")
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{relative(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    root, data = _parse(path, text)
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{relative(path)} line {line}: not UTF-8 text ({exc.reason}); save the file as "
+                          "UTF-8") from None
+
+
+def load_yaml(path: Path) -> object:
+    """The data of the YAML file ``path`` (None when it is empty): ConfigError (one line, with the file and line)
+    when it is not UTF-8 YAML, too large, too deep, or uses anchors or aliases."""
+    return _parse(path, _text(path))[1]
+
+
+def read_yaml(path: Path, model: type[BaseModel]) -> tuple[yaml.Node, object]:
+    """The node tree and the data of the YAML file ``path``; ConfigError when `load_yaml` would give one, when it is
+    empty (a mapping of ``model``'s keys is expected) or gives a key twice in one mapping."""
+    root, data = _parse(path, _text(path))
     if root is None:
         raise ConfigError(f"{relative(path)}: the file is empty; expected {_expected_mapping(model, ())}")
     duplicates = _duplicates(root)

@@ -80,7 +80,7 @@ def check_raw(root: Path) -> None:
 
 def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
     """{name or path: sha256} of every file named by the run's parameters and every config file it reads."""
-    from helpers.data.table_options import entries, named_files
+    from helpers.data.table_options import entries, named_files, not_found
 
     out: dict[str, str] = {}
     for rel in step.spec.reads:
@@ -105,8 +105,9 @@ def file_inputs(pipeline: Pipeline, step: Step) -> dict[str, str]:
                     out[what] = file
                     continue
                 if not file.is_file():
-                    raise PipelineError(f"parameter city_tables: {what} {pipeline.rel(file)!r} of table "
-                                        f"{entry.source!r} is not an existing file")
+                    raise PipelineError("parameter city_tables: " + (
+                        not_found(entry.path or "", file) if what == "path" else
+                        f"{what} {pipeline.rel(file)!r} of table {entry.source!r} is not an existing file"))
                 out[pipeline.rel(file)] = sha256(file)
     return out
 
