@@ -361,7 +361,7 @@ CLI_FAULTS = {  # id: (arguments, fragments of the message)
     "fractional_n_draws": (("-p", "n_draws=1.9"), ("-p n_draws=1.9", "fractional part")),
     "runner_set_scenario": (("-p", "scenario=x"), ("-p scenario", "set by the runner")),
     "out_of_range": (("-p", "approx_tolerance=2"), ("-p approx_tolerance=2", "less than or equal to 1")),
-    "not_yaml": (("-p", "seed=[1"), ("-p 'seed=[1'", "not valid YAML")),
+    "not_yaml": (("-p", "seed=[1"), ("-p 'seed=[1' line 1: not valid YAML",)),
     "no_equals": (("-p", "approx_tolerance"), ("-p 'approx_tolerance'", "expected name=value")),
     "unknown_step": (("--force", "nosuch"), ("'nosuch' names no step",)),
     "zero_jobs": (("--jobs", "0"), ("--jobs must be at least 1",)),
@@ -387,6 +387,10 @@ CLI_FAULTS = {  # id: (arguments, fragments of the message)
                                                                     "did you mean 'china_cameras'")),
     "grid_bad_value": (("--grid", "china_cameras=5e8,-1"), ("--grid china_cameras=-1",)),
     "cluster_without_grid": (("--cluster", "local"), ("--cluster runs a sweep's combinations: give --grid",)),
+    # anchors and aliases are refused in command-line YAML too (an alias bomb would expand without bound)
+    "alias_in_a_parameter": (("-p", "seed=&a [1]"), ("-p 'seed=&a [1]' line 1: YAML anchors and aliases",)),
+    "alias_in_a_grid": (("--grid", "china_cameras=[&a 5e8, *a]"), ("--grid 'china_cameras=[&a 5e8, *a]' line 1: "
+                                                                   "YAML anchors and aliases",)),
     "sweep_name_with_a_path": (("--grid", "china_cameras=5e8", "--sweep-name", "../x"),
                                ("--sweep-name '../x': use letters, digits",)),
 }

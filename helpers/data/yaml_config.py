@@ -46,12 +46,12 @@ def hint(word: object, options: Iterable[str], *, always: bool = False) -> str:
     return close or (f"; valid: {', '.join(options)}" if options else "")
 
 
-def _refuse_hostile(path: Path, text: str) -> None:
+def _refuse_hostile(source: str, text: str) -> None:
     """ConfigError at the first anchor, alias, or mapping or list nested deeper than MAX_YAML_DEPTH, read from
     PyYAML's event stream (no node or value is built, so this takes time in proportion to the text)."""
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        where = f"{relative(path)} line {event.start_mark.line + 1}"
+        where = f"{source} line {event.start_mark.line + 1}"
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise ConfigError(f"{where}: YAML anchors and aliases (&name, *name) are not allowed; write the value "
                               "out in full")
@@ -63,25 +63,25 @@ def _refuse_hostile(path: Path, text: str) -> None:
             depth -= 1
 
 
-def _parse(path: Path, text: str) -> tuple[yaml.Node | None, object]:
+def _parse(source: str, text: str) -> tuple[yaml.Node | None, object]:
     """The node tree (for line numbers) and the data yaml.safe_load would return, from one parse (after
     `_refuse_hostile`)."""
     loader = yaml.SafeLoader(text)
     try:
-        _refuse_hostile(path, text)
+        _refuse_hostile(source, text)
         root = loader.get_single_node()
         return root, (loader.construct_document(root) if root is not None else None)
     except ConfigError:  # a ValueError too: _refuse_hostile's own
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = relative(path) + (f" line {mark.line + 1}" if mark else "")
+        where = source + (f" line {mark.line + 1}" if mark else "")
         problem = str(exc.problem or "")
         short = f"{exc.context} {problem}" if exc.context and (not problem or problem.startswith("but ")) else problem
         short = " ".join((short or "unreadable").split())
         raise ConfigError(f"{where}: not valid YAML: {short}") from None
     except (yaml.YAMLError, ValueError, OverflowError) as exc:  # ValueError: e.g. a date 2021-02-30, !!int x
-        raise ConfigError(f"{relative(path)}: not valid YAML: {' '.join(str(exc).split())}") from None
+        raise ConfigError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
     finally:
         loader.dispose()
 
@@ -103,13 +103,21 @@ def _text(path: Path) -> str:
 def load_yaml(path: Path) -> object:
     """The data of the YAML file ``path`` (None when it is empty): ConfigError (one line, with the file and line)
     when it is not UTF-8 YAML, too large, too deep, or uses anchors or aliases."""
-    return _parse(path, _text(path))[1]
+    return _parse(relative(path), _text(path))[1]
+
+
+def load_yaml_text(text: str, source: str) -> object:
+    """The data of a short YAML text (a command-line value), checked as `load_yaml` checks a file; ``source``
+    names it in the ConfigError."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(f"{source}: {len(text):,} characters, more than the {MAX_YAML_BYTES:,} a value may hold")
+    return _parse(source, text)[1]
 
 
 def read_yaml(path: Path, model: type[BaseModel]) -> tuple[yaml.Node, object]:
     """The node tree and the data of the YAML file ``path``; ConfigError when `load_yaml` would give one, when it is
     empty (a mapping of ``model``'s keys is expected) or gives a key twice in one mapping."""
-    root, data = _parse(path, _text(path))
+    root, data = _parse(relative(path), _text(path))
     if root is None:
         raise ConfigError(f"{relative(path)}: the file is empty; expected {_expected_mapping(model, ())}")
     duplicates = _duplicates(root)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
+from helpers.data.yaml_config import load_yaml
 from helpers.paths import PROJECT_ROOT
 
 # conda-forge package name -> PyPI name, where they differ.
@@ -65,7 +64,7 @@ def read_requirements_in(path: Path = PROJECT_ROOT / "requirements.in") -> list[
 
 def read_environment(path: Path = PROJECT_ROOT / "environment.yml") -> tuple[dict[str, str], list[str], list[str]]:
     """Return ({PyPI name: pinned version}, channels, pip entries) from environment.yml."""
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = load_yaml(path)
     pins: dict[str, str] = {}
     pip_entries: list[str] = []
     for dep in spec.get("dependencies", []):

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-import yaml
-
+from helpers.data.yaml_config import load_yaml_text
 from helpers.errors import ProjectError
 from helpers.pipeline import publish as pub
 from helpers.pipeline import quick, sweep
@@ -79,10 +78,7 @@ def parse_params(items: Iterable[str]) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise PipelineError(f"-p {item!r}: expected name=value")
-        try:
-            out[name.strip()] = yaml.safe_load(value) if value.strip() else ""
-        except yaml.YAMLError as exc:
-            raise PipelineError(f"-p {item!r}: the value is not valid YAML ({' '.join(str(exc).split())})") from None
+        out[name.strip()] = load_yaml_text(value, f"-p {item!r}") if value.strip() else ""
     return out
 
 

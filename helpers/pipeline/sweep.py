@@ -37,10 +37,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from helpers.atomic import write_text
-from helpers.errors import did_you_mean
+from helpers.data.yaml_config import load_yaml_text
+from helpers.errors import ConfigError, did_you_mean
 from helpers.pipeline import publish as pub
 from helpers.pipeline.checks import apply_overrides, check_outputs_folder, hashed_folders
 from helpers.pipeline.engines import ENGINES, Engine, notebook_imports
@@ -79,15 +78,17 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
         span = re.fullmatch(r"([^:]+):([^:]+):(\d+)", text)
         try:
             if text.startswith("["):
-                values = yaml.safe_load(text)
+                values = load_yaml_text(text, f"--grid {item!r}")
             elif span:
                 lo, hi, num = float(span[1]), float(span[2]), int(span[3])
                 if num < 1:
                     raise ValueError("NUM must be at least 1")
                 values = [lo + (hi - lo) * i / (num - 1) if num > 1 else lo for i in range(num)]
             else:
-                values = [yaml.safe_load(v) if v.strip() else "" for v in text.split(",")]
-        except (yaml.YAMLError, ValueError) as exc:
+                values = [load_yaml_text(v, f"--grid {item!r}") if v.strip() else "" for v in text.split(",")]
+        except ConfigError:  # names the value itself
+            raise
+        except ValueError as exc:
             raise PipelineError(f"--grid {item!r}: {' '.join(str(exc).split())}") from None
         if not isinstance(values, list) or not values:
             raise PipelineError(f"--grid {item!r}: no values")
