@@ -13,6 +13,8 @@ CCTV_DATA_DIR ?= $(wildcard $(abspath ../shared/data))
 export CCTV_DATA_DIR
 # Extra options for the batch runner, e.g. RUN_ARGS="--force --jobs 1".
 RUN_ARGS ?=
+# Test processes for `make test` (pytest-xdist): the suite is CPU-bound, so one per core.
+TEST_WORKERS ?= auto
 # Extra options for JupyterLab, e.g. LAB_ARGS="--allow-root --ip 127.0.0.1 --port 8899 --no-browser".
 LAB_ARGS ?=
 # Extra options for `uv pip compile` in `make lock`, e.g. LOCK_ARGS=--upgrade (by default the lock's versions are kept).
@@ -56,7 +58,7 @@ reproduce: kernel ## Set up .venv, then run every notebook for every scenario in
 
 test: kernel ## Set up .venv, then lint and run the whole test suite (the browser test included)
 	$(BIN)/ruff check $(LINT_PATHS)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load
 
 test-browser: kernel ## Run every notebook in JupyterLab in headless Chromium, in a copy of the project
 	$(BIN)/python -m pytest -m browser tests/test_browser.py

@@ -374,8 +374,8 @@ CLI_FAULTS = {  # id: (arguments, fragments of the message)
     "outputs_inside_raw_data": (("--outputs", "data/raw/out"), ("--outputs data/raw/out is inside data/raw,",)),
     "jobs_in_words": (("--jobs", "two"), ("argument --jobs: invalid int value: 'two'",)),
     "unknown_engine": (("--engine", "docker"), ("argument --engine: invalid choice: 'docker'",)),
-    "table_is_a_folder": (("-p", "city_tables=[helpers]"), ("parameter city_tables", "'helpers'",
-                                                            "not an existing file")),
+    "table_is_a_folder": (("-p", "city_tables=[helpers]"), ("parameter city_tables: 'helpers' is neither an "
+                                                            "existing file", "nor a known public table name",)),
     "tables_not_a_list": (("-p", "city_tables=mine.csv"), ("-p city_tables='mine.csv'", "a valid list")),
     "unknown_step_number": (("--force", "99"), ("'99' names no step; steps: 01_data_cleaning",)),
     "zero_draws": (("-p", "n_draws=0"), ("-p n_draws=0", "greater than or equal to 1")),

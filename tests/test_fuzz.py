@@ -21,6 +21,7 @@ from helpers.data.table_options import TableEntry, load_corrections
 from helpers.errors import ProjectError
 from helpers.paths import DATA_RAW
 
+pytestmark = pytest.mark.slow  # about 15 s: the full suite fuzzes, the edit-test loop does not
 FUZZ = settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 HEADER = ('City,Country,# of CCTV Cameras,# of People,"# of CCTV Cameras per 1,000 People",Cameras per Square Mile,'
           "Crime Index\n")
