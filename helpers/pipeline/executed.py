@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.pipeline.engines import jupyter_module
+from helpers.pipeline.notebook_source import trim_metadata
 
 TIMING_KEYS = ("start_time", "end_time", "duration")
 
@@ -21,9 +22,11 @@ def normalize_executed(nb: dict[str, Any], root: Path, replace: Mapping[str, str
     Drops papermill's timings and output path, makes the input path root-relative, drops cell
     execution timestamps, fixes the injected cell's id, joins consecutive stream outputs of one stream
     (the kernel sends a printed line in one or two messages depending on when its output thread flushes),
-    and rewrites staging folder names (``replace``) to the published ones in every string. Works in place
-    and returns ``nb``.
+    rewrites staging folder names (``replace``) to the published ones in every string, and keeps only the
+    metadata a run writes (`notebook_source.trim_metadata`: nothing JupyterLab added to the source on saving).
+    Works in place and returns ``nb``.
     """
+    trim_metadata(nb)
     meta = nb.get("metadata", {}).get("papermill")
     if isinstance(meta, dict):
         for key in (*TIMING_KEYS, "output_path"):

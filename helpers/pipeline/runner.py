@@ -21,6 +21,7 @@ from helpers.pipeline import publish as pub
 from helpers.pipeline.checks import CODE_GLOBS, file_inputs
 from helpers.pipeline.engines import ENGINES, Engine, Execution, StepFailure, jupyter_module, notebook_imports
 from helpers.pipeline.executed import HtmlWriter, normalize_executed
+from helpers.pipeline.notebook_source import cell_digests, describe_change, read_source, source_digest
 from helpers.pipeline.records import (
     BLOCKED,
     FAILED,
@@ -63,6 +64,7 @@ class Runner:
         self._forced = self._forced_ids()
         self._code: str | None = None
         self._env: str | None = None
+        self._cells: dict[str, list[str]] = {}  # a notebook run's cell digests (notebook_source.cell_digests)
         self.inputs = {s.id: file_inputs(pipeline, s) for s in pipeline.steps}
         self._busy: set[str] = set()  # runs handed to the engine and not yet back
         self._preload: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (the first notebook's imports, all)
@@ -108,10 +110,14 @@ class Runner:
         return self._env
 
     def key_parts(self, step: Step) -> dict[str, str]:
-        target = self.pipeline.path(step.spec.run) if step.spec.is_notebook else None
+        run = step.spec.run
+        if step.spec.is_notebook:  # its source: outputs and what Lab adds on saving are not part of it
+            source = read_source(self.pipeline.path(run))
+            self._cells[step.id] = cell_digests(source)
+            run = source_digest(source)
         upstream = {sid: self.results[sid].digest for ids in step.uses.values() for sid in ids}
         layout = {"owns": step.owns, "uses": {p: list(ids) for p, ids in step.uses.items()}}
-        return {"run": sha256(target) if target else step.spec.run,
+        return {"run": run,
                 "parameters": digest(canonical(step.parameters)),
                 "inputs": digest(canonical(self.inputs[step.id])),
                 "upstream": digest(canonical(upstream)),
@@ -135,7 +141,11 @@ class Runner:
         elif record.get("key") == key:
             why = "published files missing or modified"
         else:
-            why = "changed: " + ", ".join(k for k, v in parts.items() if record.get("parts", {}).get(k) != v)
+            changed = [k for k, v in parts.items() if record.get("parts", {}).get(k) != v]
+            if "run" in changed and step.id in self._cells and isinstance(record.get("cells"), list):
+                source = read_source(self.pipeline.path(step.spec.run))
+                changed[changed.index("run")] = describe_change(step.spec.run, record["cells"], source)
+            why = "changed: " + ", ".join(changed)
         return key, parts, why
 
     # -- executing a run (in a worker thread)
@@ -309,13 +319,20 @@ class Runner:
         ran = [r for r in self.results.values() if r.status == RAN]
         moves = [(f"{pub.STAGING}/{f}", f) for r in ran for f in r.step.folders]
         owned = [f for s in self.pipeline.steps for f in s.folders]
-        files = {f"{pub.CACHE}/{r.step.id}.json": json.dumps({"key": r.key, "parts": r.parts, "files": r.files},
-                                                             indent=1, sort_keys=True) + "\n" for r in ran}
+        files = {f"{pub.CACHE}/{r.step.id}.json": json.dumps(self._record(r), indent=1, sort_keys=True) + "\n"
+                 for r in ran}
         manifest = self.manifest()
         current = self.root / pub.MANIFEST
         if not current.is_file() or current.read_text(encoding="utf-8", errors="replace") != manifest:
             files[pub.MANIFEST] = manifest
         return pub.Plan(moves, pub.obsolete(self.root, owned), files)
+
+    def _record(self, result: Result) -> dict[str, Any]:
+        """What the next run compares: the key and its parts, the files, a notebook's cell digests."""
+        record = {"key": result.key, "parts": result.parts, "files": result.files}
+        if result.step.id in self._cells:
+            record["cells"] = self._cells[result.step.id]
+        return record
 
     def manifest(self) -> str:
         """The committed record: for every run, what it ran, its parameters, input and output sha256s."""
