@@ -37,6 +37,13 @@ define register_kernel
 $(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cctv-density)" $(KERNEL_ENV) >/dev/null
 endef
 
+# JupyterLab (any Lab of this venv) saves notebooks/*.ipynb as their source: no outputs, no metadata Lab adds, so a
+# save leaves `git status` clean (helpers/pipeline/notebook_source.py, lab_pre_save).
+LAB_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.json
+define lab_save_hook
+mkdir -p $(dir $(LAB_CONFIG)) && printf '%s\n' '{"ContentsManager": {"pre_save_hook": "helpers.pipeline.notebook_source.lab_pre_save"}}' > $(LAB_CONFIG)
+endef
+
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	awk '/^uv==/{p=1} p{print} p && !/\\$$/{exit}' requirements.lock > $(VENV)/uv-requirement.txt
@@ -44,6 +51,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip sync -q --python $(BIN)/python --require-hashes --compile-bytecode requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
 	$(register_kernel)
+	$(lab_save_hook)
 	@touch $(STAMP)
 	@echo "environment ready: $(VENV) (kernel 'python3')"
 

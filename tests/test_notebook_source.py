@@ -3,12 +3,16 @@ a save in Lab reruns nothing, and a real change is named cell by cell."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+from pathlib import Path
 
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers.paths import PROJECT_ROOT
-from helpers.pipeline.notebook_source import cell_digests, describe_change, source_of, source_text
+from helpers.pipeline.notebook_source import cell_digests, describe_change, lab_pre_save, source_of, source_text
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -101,3 +105,29 @@ def test_the_runner_reruns_nothing_after_a_lab_save_and_names_an_edited_cell(tmp
     path.write_text(json.dumps(edited), encoding="utf-8")
     code, _, out = run(tmp_path, "--dry-run")
     assert "b: would run (changed: nb/b.ipynb: code of cell 2 changed)" in out, out
+
+
+class Manager:
+    """The part of a jupyter_server contents manager the hook reads."""
+
+    root_dir = str(PROJECT_ROOT)
+
+
+def test_lab_saves_a_project_notebook_as_its_source_and_other_notebooks_as_they_are():
+    stored = json.loads(NOTEBOOKS[2].read_text(encoding="utf-8"))
+    model = {"type": "notebook", "content": lab_saved(stored)}
+    lab_pre_save(model, f"notebooks/{NOTEBOOKS[2].name}", Manager())
+    assert model["content"] == source_of(stored)
+    elsewhere = {"type": "notebook", "content": lab_saved(stored)}
+    lab_pre_save(elsewhere, "scratch/mine.ipynb", Manager())
+    assert elsewhere["content"] == lab_saved(stored)  # the researcher's own notebooks keep their outputs
+
+
+def test_the_venv_jupyter_config_sets_the_hook():
+    """`make` writes the hook into this venv's Jupyter config (so any Lab started from the venv uses it)."""
+    config = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.json"
+    if not config.is_file():
+        pytest.skip(f"{config} is absent: this environment was not set up by `make` (make .venv/.installed)")
+    hook = json.loads(config.read_text())["ContentsManager"]["pre_save_hook"]
+    module, _, name = hook.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is lab_pre_save

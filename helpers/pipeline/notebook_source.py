@@ -2,9 +2,14 @@
 
 JupyterLab adds to a notebook, when it saves, what no run reads: outputs and execution counts, the kernel's full
 ``language_info``, cell flags such as ``scrolled`` or ``collapsed``, widget state. `source_of` leaves them out,
-and the runner compares notebooks by it: a notebook run's key holds `source_digest` (a save in Lab reruns
-nothing), a change is said cell by cell (`describe_change`), and an executed notebook keeps only the metadata a
-run writes (`trim_metadata`), so nothing Lab added to the source reaches the published files.
+and the project keeps its notebooks as their source:
+
+- JupyterLab saves the notebooks of ``notebooks/`` as their source (`lab_pre_save`, the contents manager's
+  ``pre_save_hook``, set by `make` in the venv's Jupyter config): an open notebook still shows its outputs, the
+  file keeps none, so a save in Lab leaves `git status` clean; the outputs of a run are in ``outputs/`` (or
+  ``scratch/`` for other parameter values);
+- the runner keys a notebook run on `source_digest` (a save in Lab reruns nothing), says which cells changed
+  (`describe_change`), and publishes executed notebooks with only the metadata a run writes (`trim_metadata`).
 """
 
 from __future__ import annotations
@@ -88,3 +93,16 @@ def describe_change(name: str, before: list[str], source: dict[str, Any]) -> str
                          else f"cells {first}-{a1 - 1} (as numbered before) removed")
     return f"{name}: " + ("; ".join(words) if words else "its kernel or format changed")
 
+
+def lab_pre_save(model: dict[str, Any], path: str, contents_manager: Any, **kwargs: Any) -> None:
+    """jupyter_server's ``pre_save_hook``: a notebook of the project's ``notebooks/`` folder is saved as its
+    source; any other file is saved as it is."""
+    from helpers.paths import PROJECT_ROOT
+
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    where = (Path(contents_manager.root_dir) / path.lstrip("/")).resolve()
+    if where.parent == (PROJECT_ROOT / "notebooks").resolve():
+        source = source_of(model["content"])
+        model["content"].clear()
+        model["content"].update(source)
