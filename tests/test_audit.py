@@ -18,10 +18,12 @@ from helpers.analysis.audit import (
     cause_statements,
     causes_table,
     claims_audit,
+    claims_by_table,
     editions_differ,
     figure_interval,
     implied_china_populations,
     known_figures,
+    reference_table,
     table_edition,
     verdict_counts,
 )
@@ -334,3 +336,64 @@ def test_notebook_prose_types_no_number(name):
             typed = {n for n in NOTEBOOK_NUMBERS.findall(text)} & (article | computed)
             assert not typed, f"{name}: markdown types {sorted(typed)}"
             assert not re.search(r"\b(540|626) million|1\.46 billion|\b54 ?(%|percent)", text), text
+
+
+def test_the_audit_checks_one_reference_table_and_a_copy_is_never_a_tie():
+    # The 2021 rows and a copy of them ("copy"): pooled, Tokyo's 37,339,804 people would tie with its own copy
+    # ("number 1 (tied with 1 other) of 10"); within the reference table it is number 1 of 5.
+    both = pd.concat([cities(), cities().assign(source="copy")], ignore_index=True)
+    audit = by_id(claims_audit(figures(), both))
+    row = audit.loc["tokyo_rank_population"]
+    assert (row["recomputed_low"], row["recomputed_high"]) == (1.0, 1.0)
+    assert "number 1 of 5" in row["reason"] and "tied" not in row["reason"]
+    # Shenzhen 372.8 x its people per sq mi (12591696 x 520.08 / 400000 = 16371.9) / 1000 = 6103.4 beats London's
+    # counted 1138.48 among 5 rows: number 1 of 5, not 1 of 10
+    assert "of 5" in audit.loc["shenzhen_rank_per_sq_mi", "reason"]
+    # every row checked against a table names it; figures that use no table name none
+    uses = ["cities_analysed", "shenzhen_per_sq_mi", "osaka_per_sq_mi", "tokyo_per_1000", "london_per_1000",
+            "los_angeles_per_1000", "shenzhen_rank_per_sq_mi", "tokyo_rank_population"]
+    assert set(audit.loc[uses, "table"]) == {"comparitech_2021"}
+    assert set(audit.drop(index=uses)["table"]) == {""}
+    # the reference is the first of city_tables when given their order
+    assert reference_table(both, ["copy", "comparitech_2021"]) == "copy"
+    named = by_id(claims_audit(figures(), both, reference="copy"))
+    assert set(named.loc[uses, "table"]) == {"copy"}
+    assert "copy: 691,000 cameras" in named.loc["london_per_1000", "reason"]
+    assert "table" in claims_audit(figures(), both).columns and "(column table" in \
+        audit_caption(claims_audit(figures(), both))
+
+
+def audit_caption(audit: pd.DataFrame) -> str:
+    from helpers.analysis.audit import caption
+
+    return caption(audit, figures())
+
+
+def test_claims_by_table_checks_each_table_in_turn():
+    # Table "later" (declared comparitech:later, the article's own edition) holds London with 126,303 cameras for
+    # 9,425,622 people: 126303 / 9425622 x 1000 = 13.39993, against the article's 13.35 ([13.345, 13.355]):
+    # no overlap within one edition -> inconsistent. The 2021 table's London, 691000 / 9425622 x 1000 = 73.31,
+    # is another edition -> differs by edition. Tokyo's population is number 1 in each table (of 5, of 2).
+    later = pd.DataFrame({
+        "source": "later", "source_row": [2, 3], "city": ["London", "Tokyo"],
+        "country": ["United Kingdom", "Japan"], "country_code": ["GBR", "JPN"],
+        "cameras": [126_303.0, 39_504.0], "population": [9_425_622.0, 37_339_804.0],
+        "stated_per_1000": [13.40, 1.06], "stated_per_sq_mi": [80.0, 7.54]})
+    later["area_sq_mi"] = later["cameras"] / later["stated_per_sq_mi"]
+    later["area_km2"] = later["area_sq_mi"] * 2.589988110336
+    both = pd.concat([cities(), later], ignore_index=True)
+    editions = {"comparitech_2021": "comparitech:2021", "later": LATER}
+    rows = claims_by_table(figures(), both, ["comparitech_2021", "later"], editions=editions)
+    # 8 figures a table checks (cities analysed, 5 city figures, 2 ranks) x 2 tables, figure by figure
+    assert len(rows) == 16 and rows["table"].tolist()[:4] == ["comparitech_2021", "later"] * 2
+    r = rows.set_index(["figure_id", "table"])
+    assert r.loc[("london_per_1000", "later"), "recomputed"] == pytest.approx(126303 / 9425622 * 1000)
+    assert r.loc[("london_per_1000", "later"), "verdict"] == INCONSISTENT
+    assert r.loc[("london_per_1000", "comparitech_2021"), "verdict"] == EDITION
+    assert "number 1 of 2" in r.loc[("tokyo_rank_population", "later"), "reason"]
+    assert "number 1 of 5" in r.loc[("tokyo_rank_population", "comparitech_2021"), "reason"]
+    assert r.loc[("shenzhen_per_sq_mi", "later"), "verdict"] == UNCHECKABLE  # not in that table
+    # the reference table's rows are the claims audit's
+    audit = by_id(claims_audit(figures(), both, editions=editions, reference="comparitech_2021"))
+    ref = rows[rows["table"] == "comparitech_2021"].set_index("figure_id")
+    assert ref["verdict"].equals(audit.loc[ref.index, "verdict"])

@@ -286,3 +286,33 @@ def test_a_republished_table_with_rounded_populations(shared_data, tmp_path):
     # London: 691000 / [9.435e6, 9.425e6] x 1000 = [73.237, 73.316] (cameras +-0.5)
     assert (london["per_1000_low"], london["per_1000_high"]) == pytest.approx((690_999.5 / 9.435e6 * 1000,
                                                                                691_000.5 / 9.425e6 * 1000))
+
+
+def test_ranks_are_within_each_table_and_a_copy_is_never_a_tie():
+    # Tables a and b are the same four rows (b a byte copy of a); c holds one city at 1 per 1,000.
+    # Within a (and b): per 1,000 = 1000/100000*1000 = 10, 300/60000*1000 = 5.00, 50/10000*1000 = 5.00,
+    # 10/20000*1000 = 0.5 -> ranks 1, 2, 2, 4 (Beta and Gamma tie at two decimals), in-country 1, 2 | 1, 2.
+    # Pooled over a + b + c they would be 1, 1, 3, 3, 3, 3, 7, 7 (each city tied with its own copy), c's Zeta 7.
+    a = _cities().assign(source="a")
+    b = _cities().assign(source="b")
+    c = _cities().iloc[[0]].assign(source="c", city="Zeta", cameras=100.0, stated_per_1000=1.0)
+    out = add_rankings(city_densities(pd.concat([a, b, c], ignore_index=True)))
+    for name in ("a", "b"):
+        table = out[out["source"] == name].set_index("city")
+        assert table.loc[["Alpha", "Beta", "Gamma", "Delta"], "rank_per_1000"].tolist() == [1, 2, 2, 4]
+        assert table.loc[["Alpha", "Beta", "Gamma", "Delta"], "rank_per_1000_in_country"].tolist() == [1, 2, 1, 2]
+        # per sq mi 1000/10 = 100, 300/10 = 30, 50/10 = 5, 10/100 = 0.1: 1, 2, 3, 4; no place shared with a copy
+        assert table.loc[["Alpha", "Beta", "Gamma", "Delta"], "rank_per_sq_mi"].tolist() == [1, 2, 3, 4]
+    assert out.loc[out["city"] == "Zeta", "rank_per_1000"].tolist() == [1]  # first of its own one-row table
+    assert out["source"].tolist() == ["a"] * 4 + ["b"] * 4 + ["c"]  # rows by table, then rank
+
+
+def test_area_flags_use_the_median_of_their_own_table():
+    # a: areas 10, 10, 10, 100: median 10, Delta is 10x it and flagged. c: four areas of 100: median 100, none.
+    # Pooled (10, 10, 10, 100, 100, 100, 100, 100: median 100) Delta would not be flagged.
+    a = _cities().assign(source="a")
+    c = _cities().assign(source="c", city=["P", "Q", "R", "S"], cameras=[1000.0] * 4,
+                         stated_per_sq_mi=[10.0] * 4, area_sq_mi=[100.0] * 4)
+    flags = area_definition_flags(city_densities(pd.concat([a, c], ignore_index=True)))
+    assert flags[["source", "city"]].values.tolist() == [["a", "Delta"]]
+    assert flags["area_vs_median"].iloc[0] == pytest.approx(10.0)

@@ -37,3 +37,29 @@ def test_estimated_rows_are_compared_but_not_ranked():
     out = compare_editions(both, ["a", "b"]).set_index("city")
     assert out.loc["Wuhan", "basis b"] == "estimated (one national rate)"
     assert pd.isna(out.loc["Wuhan", "rank b"]) and out.loc["Lima", "rank b"] == 1  # Wuhan's estimate is not ranked
+
+
+def test_estimated_rows_are_marked_and_left_out_of_the_changes():
+    # Wuhan: counted 23.6 in a, the national rate 494.25 in b (estimated). 494.25 - 23.6 = 470.65 would be the
+    # largest change; it is a rule against a count, so the change is blank and the row sorts last. Wuhan ranks 1st
+    # in a (23.6 > 5.0) and has no rank in b: its rank change is blank, never 1 - 1 = 0.
+    # Lima: 5.0 -> 6.0, change +1.0; rank 2 in a (behind Wuhan), 1 in b (Wuhan unranked): climbs 2 - 1 = +1.
+    old = table("a", [("Wuhan", "CHN", 200000, 8473405, 23.6), ("Lima", "PER", 5, 1000, 5.0)])
+    new = table("b", [("Wuhan", "CHN", 4188000, 8473405, 494.25), ("Lima", "PER", 6, 1000, 6.0)])
+    both = pd.concat([old, new]).assign(basis=["counted", "counted", "estimated (one national rate)", "counted"])
+    out = compare_editions(both, ["a", "b"])
+    assert out["city"].tolist() == ["Lima", "Wuhan"]  # the estimate is not among the largest changes
+    out = out.set_index("city")
+    assert out.loc["Wuhan", "estimated in"] == "b" and out.loc["Lima", "estimated in"] == ""
+    assert pd.isna(out.loc["Wuhan", "per_1000 change"]) and pd.isna(out.loc["Wuhan", "rank change"])
+    assert out.loc["Lima", "per_1000 change"] == pytest.approx(1.0) and out.loc["Lima", "rank change"] == 1
+
+
+def test_rank_change_is_blank_where_the_first_table_has_no_rank():
+    # Delhi is estimated in a (no rank there) and counted in b (rank 1 of 1): the change compares nothing.
+    old = table("a", [("Delhi", "IND", 100, 1000, 100.0)])
+    new = table("b", [("Delhi", "IND", 110, 1000, 110.0)])
+    both = pd.concat([old, new]).assign(basis=["estimated (one national rate)", "counted"])
+    out = compare_editions(both, ["a", "b"]).set_index("city")
+    assert out.loc["Delhi", "rank b"] == 1 and pd.isna(out.loc["Delhi", "rank a"])
+    assert pd.isna(out.loc["Delhi", "rank change"]) and pd.isna(out.loc["Delhi", "per_1000 change"])

@@ -85,3 +85,29 @@ def test_formats_and_macro_names():
     assert large(1448403670.0, 4) == "1.4484 billion"
     assert macro_name("high.sens_low") == "HighSensLow"
     assert macro_name("scenario2.rate") == "ScenarioTwoRate"
+
+
+def test_headline_numbers_are_keyed_per_table(tmp_path):
+    """Two tables' Shenzhen on a scenario's headline used to give one key twice ("keys read twice"): the reference
+    table (the one the claims audit names) keeps ``<city>_table``, another table gets ``<city>_table_<table>``."""
+    density, scenario = tmp_path / "02_density", tmp_path / "03_scenarios" / "conservative"
+    density.mkdir()
+    scenario.mkdir(parents=True)
+    pd.DataFrame({"figure_id": ["shenzhen_per_sq_mi"], "metric": ["cameras_per_sq_mi"], "entity": ["Shenzhen"],
+                  "value_text": ["6,220"], "stated": [6220.0], "recomputed": [6103.38],
+                  "verdict": ["differs by edition"], "table": ["t2021"]}).to_csv(density / "claims_audit.csv",
+                                                                                  index=False)
+    headline = {"Shenzhen per sq mi (article's people per sq mi x national rate)": 6220.0,
+                "Shenzhen per sq mi (t2021 population / area x national rate)": 6103.0,
+                "Shenzhen per sq mi (t2025 population / area x national rate)": 8091.0}
+    results = {"scenario": {"china_cameras": 540e6, "china_population": 1.46e9, "stated_rate": 372.8,
+                            "world_rule": "rest_of_world_fixed"},
+               "national": {"china_per_1000": 369.9, "china_share_of_world": 0.54, "world_cameras": 1e9,
+                            "rest_of_world_per_1000": 70.9, "china_to_rest_ratio": 5.2},
+               "headline": headline}
+    (scenario / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    found = {n.key: n.value for n in collect({"02_density": density, "03_scenarios/conservative": scenario})}
+    assert found["conservative.shenzhen_article"] == 6220.0
+    assert found["conservative.shenzhen_table"] == 6103.0  # t2021: the table the audit checked against
+    assert found["conservative.shenzhen_table_t2025"] == 8091.0
+    assert macro_name("conservative.shenzhen_table_t2025") == "ConservativeShenzhenTableTTwoZeroTwoFive"

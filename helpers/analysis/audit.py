@@ -56,7 +56,8 @@ NOTHING = "nothing to recompute from"
 CAUSES = (IMPLIED_POPULATION, LATER_EDITION, DERIVED, ONE_FORECAST, NO_CAUSE, NOTHING)
 
 COLUMNS = ["figure_id", "paragraph", "entity", "metric", "value_text", "edition", "stated", "compared_with",
-           "recomputed", "recomputed_low", "recomputed_high", "relative_difference", "verdict", "cause", "reason"]
+           "table", "recomputed", "recomputed_low", "recomputed_high", "relative_difference", "verdict", "cause",
+           "reason"]
 
 
 # --- editions -------------------------------------------------------------------------------------
@@ -236,7 +237,7 @@ def _none(basis: str, compared_with: str = "", cause: str = NOTHING) -> Outcome:
 def _row(fig: pd.Series, known: Known, out: Outcome) -> dict:
     base = {"figure_id": fig["figure_id"], "paragraph": fig["paragraph"], "entity": fig["entity"],
             "metric": fig["metric"], "value_text": fig["value_text"], "edition": known.edition,
-            "stated": known.value, "compared_with": out.compared_with}
+            "stated": known.value, "compared_with": out.compared_with, "table": ""}
     if out.point is None or out.interval is None:
         return {**base, "recomputed": np.nan, "recomputed_low": np.nan, "recomputed_high": np.nan,
                 "relative_difference": np.nan, "verdict": UNCHECKABLE, "cause": out.cause, "reason": out.basis}
@@ -377,17 +378,44 @@ def _own_rank(fig: pd.Series, figures: pd.DataFrame) -> int:
 
 # --- the audit ------------------------------------------------------------------------------------
 
+CITY_METRICS = ("cameras_per_1000", "cameras_per_sq_mi")
+
+
+def uses_table(fig: pd.Series) -> bool:
+    """True for a figure checked against a city table: a city's rate or density, a rank, the cities analysed."""
+    metric = str(fig["metric"])
+    return ((metric in CITY_METRICS and fig["entity"] != "China") or metric == "cities_analysed"
+            or metric.startswith("rank_"))
+
+
+def reference_table(cities: pd.DataFrame | None, order: list[str] | None = None) -> str:
+    """The table the claims audit checks against: the first of ``order`` (the tables in the order `city_tables`
+    gives them) found in ``cities``, else the first source of ``cities``; '' without a city table."""
+    if cities is None or not len(cities):
+        return ""
+    present = list(dict.fromkeys(cities["source"]))
+    return next((name for name in order or [] if name in present), present[0])
+
+
 def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
                  approx_tolerance: float = APPROX_TOLERANCE, *, printed: pd.DataFrame | None = None,
-                 editions: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """One row per article figure: stated, what it is compared with, recomputed (interval), verdict, cause, reason.
+                 editions: Mapping[str, str] | None = None, reference: str | None = None) -> pd.DataFrame:
+    """One row per article figure: stated, what it is compared with, the table, recomputed (interval), verdict,
+    cause, reason.
 
-    ``cities``: a city table (or None); ``printed``: its cells' printed texts (`density.printed_texts`);
-    ``editions``: {table name: edition} (`table_editions`). Rows are grouped by cause, in the order of `CAUSES`.
+    ``cities``: the city tables (or None); ``printed``: their cells' printed texts (`density.printed_texts`);
+    ``editions``: {table name: edition} (`table_editions`). With several tables, figures are checked against one,
+    ``reference`` (default `reference_table`): its rows only, so ranks are taken within it; `table` names it in
+    every row checked against a table (`claims_by_table` checks each table). Rows are grouped by cause, in the
+    order of `CAUSES`.
     """
     known = known_figures(figures, approx_tolerance)
-    densities = city_densities(cities, printed) if cities is not None and len(cities) else None
     editions = dict(editions) if editions is not None else table_editions(cities)
+    reference = reference or reference_table(cities)
+    if cities is not None and len(cities):
+        cities = cities[cities["source"].eq(reference)]
+        editions = {reference: editions.get(reference, table_edition(reference))}
+    densities = city_densities(cities, printed) if cities is not None and len(cities) else None
     derived = derived_city_figures(figures)
     checks = {c.figure_id: c for c in ARTICLE_CHECKS}
     rows = []
@@ -403,7 +431,7 @@ def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
             cause = (ONE_FORECAST if agrees else
                      IMPLIED_POPULATION if _explained_by_population(check, known, k.interval) else NO_CAUSE)
             out = Outcome(point, iv, basis, compared, identity=True, cause=cause)
-        elif fig["metric"] in ("cameras_per_1000", "cameras_per_sq_mi") and fig["entity"] != "China":
+        elif fig["metric"] in CITY_METRICS and fig["entity"] != "China":
             out = _city_check(fig, densities, editions, derived)
         elif fig["metric"] == "cities_analysed":
             out = _cities_analysed(fig, k, densities, editions)
@@ -412,12 +440,32 @@ def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
         else:
             out = _none("no other figure or table measures it")
         row = _row(fig, k, out)
+        if densities is not None and check is None and uses_table(fig):
+            row["table"] = reference
         if row["verdict"] == EDITION and row["cause"] == NO_CAUSE:
             row["cause"] = LATER_EDITION
         rows.append(row)
     audit = pd.DataFrame(rows, columns=COLUMNS)
     order = audit["cause"].map({c: i for i, c in enumerate(CAUSES)})
     return audit.assign(_o=order).sort_values("_o", kind="mergesort").drop(columns="_o").reset_index(drop=True)
+
+
+def claims_by_table(figures: pd.DataFrame, cities: pd.DataFrame | None, order: list[str],
+                    approx_tolerance: float = APPROX_TOLERANCE, *, printed: pd.DataFrame | None = None,
+                    editions: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every figure checked against a city table (`uses_table`), against each table of ``order`` in turn: one
+    row per (figure, table), `table` naming it, each table's ranks taken within that table alone."""
+    if cities is None or not len(cities):
+        return pd.DataFrame(columns=COLUMNS)
+    editions = dict(editions) if editions is not None else table_editions(cities)
+    parts = [claims_audit(figures, cities, approx_tolerance, printed=printed, editions=editions, reference=name)
+             for name in order if cities["source"].eq(name).any()]
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["table"].ne("")]
+    position = {name: i for i, name in enumerate(order)}
+    ids = {fid: i for i, fid in enumerate(figures["figure_id"])}
+    rows = rows.assign(_f=rows["figure_id"].map(ids), _t=rows["table"].map(position))
+    return rows.sort_values(["_f", "_t"], kind="mergesort").drop(columns=["_f", "_t"]).reset_index(drop=True)
 
 
 # --- causes, counts, captions ---------------------------------------------------------------------
@@ -511,9 +559,18 @@ def caption(audit: pd.DataFrame, figures: pd.DataFrame, approx_tolerance: float 
     statements = cause_statements(audit, figures, approx_tolerance)
     causes = " ".join(f"[{c}] {statements[c]}" for c in CAUSES if c in statements and c != NOTHING)
     return (f"Every figure of the article against what it can be recomputed from, each side with its edition "
-            f"(stated in the project's units: a share as a fraction). Intervals come from printed precision and "
-            f"agreement means overlap (docs/verdicts.md). {len(audit)} figures: {summary(audit)}. Rows are grouped "
-            f"by cause: {causes}")
+            f"(stated in the project's units: a share as a fraction). {table_sentence(audit)}Intervals come from "
+            f"printed precision and agreement means overlap (docs/verdicts.md). {len(audit)} figures: "
+            f"{summary(audit)}. Rows are grouped by cause: {causes}")
+
+
+def table_sentence(audit: pd.DataFrame) -> str:
+    """'City figures are checked against the table X (column table). ' naming the table(s) of ``audit``, or ''."""
+    tables = [t for t in dict.fromkeys(audit["table"]) if t] if "table" in audit else []
+    if not tables:
+        return ""
+    return (f"City figures and ranks are checked against the city table {' and '.join(tables)} (column table; the "
+            "first of city_tables, claims_by_table checks every table), ranks within that table alone. ")
 
 
 def implied_china_populations(figures: pd.DataFrame,

@@ -293,19 +293,26 @@ def rank_at_precision(values: pd.Series, decimals: int) -> pd.Series:
 
 
 def add_rankings(densities: pd.DataFrame) -> pd.DataFrame:
-    """Rank counted cities by per-1,000 and per-square-mile density, overall and within their country.
+    """Rank counted cities by per-1,000 and per-square-mile density, overall and within their country, each within
+    its own table (``source``): several tables loaded in one run are never pooled into one ranking, so a city and
+    its copy in another table never share, or compete for, a place.
 
     Ties share a rank, computed at the printed precision of the table's own column (two decimals for
     Comparitech), so floating-point noise never orders two equal figures. Estimated rows are not ranked.
+    Rows are sorted by table, then rank.
     """
     out = densities.copy(deep=False)  # copy-on-write
     counted = out["basis"].eq(COUNTED) if "basis" in out else pd.Series(True, index=out.index)
+    table = out["source"] if "source" in out else pd.Series("", index=out.index)
     for col, stated in (("per_1000", "stated_per_1000"), ("per_sq_mi", "stated_per_sq_mi")):
-        values = out[col].where(counted).round(source_decimals(out[stated]))
-        out[f"rank_{col}"] = values.rank(ascending=False, method="min").astype("Int64")
-        out[f"rank_{col}_in_country"] = values.groupby(out["country_code"]).rank(
+        decimals = {name: source_decimals(out.loc[rows, stated]) for name, rows in table.groupby(table).groups.items()}
+        values = pd.concat([out.loc[rows, col].where(counted.loc[rows]).round(decimals[name])
+                            for name, rows in table.groupby(table).groups.items()]).reindex(out.index)
+        out[f"rank_{col}"] = values.groupby(table).rank(ascending=False, method="min").astype("Int64")
+        out[f"rank_{col}_in_country"] = values.groupby([table, out["country_code"]]).rank(
             ascending=False, method="min").astype("Int64")
-    return out.sort_values(["rank_per_1000", "city"], kind="mergesort", na_position="last").reset_index(drop=True)
+    order = ["source", "rank_per_1000", "city"] if "source" in out else ["rank_per_1000", "city"]
+    return out.sort_values(order, kind="mergesort", na_position="last").reset_index(drop=True)
 
 
 def check_summary(densities: pd.DataFrame) -> str:
@@ -320,14 +327,18 @@ def check_summary(densities: pd.DataFrame) -> str:
 
 
 def area_definition_flags(densities: pd.DataFrame, factor: float = AREA_OUTLIER_FACTOR) -> pd.DataFrame:
-    """Cities whose implied area is over ``factor`` x the median: their per-area densities are
-    not comparable with the others (the area is a metropolitan or administrative region)."""
-    median = densities["area_sq_mi"].median()
+    """Cities whose implied area is over ``factor`` x the median of their own table (``source``): their per-area
+    densities are not comparable with the others (the area is a metropolitan or administrative region)."""
+    table = densities["source"] if "source" in densities else pd.Series("", index=densities.index)
+    median = densities["area_sq_mi"].groupby(table).transform("median")
     flagged = densities[densities["area_sq_mi"] > factor * median].copy()
-    flagged["area_vs_median"] = flagged["area_sq_mi"] / median
+    flagged["area_vs_median"] = flagged["area_sq_mi"] / median[flagged.index]
     cols = ["city", "country_code", "population", "area_sq_mi", "area_km2", "people_per_sq_mi",
             "per_sq_mi", "area_vs_median"]
-    return flagged[cols].sort_values("area_vs_median", ascending=False, kind="mergesort").reset_index(drop=True)
+    cols = ["source", *cols] if "source" in flagged else cols
+    order = ["source", "area_vs_median"] if "source" in flagged else ["area_vs_median"]
+    return flagged[cols].sort_values(order, ascending=[True, False][-len(order):], kind="mergesort").reset_index(
+        drop=True)
 
 
 def chinese_city_method(figures: pd.DataFrame, densities: pd.DataFrame | None = None) -> pd.DataFrame:

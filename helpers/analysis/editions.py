@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.analysis.density import COUNTED, rank_at_precision
+from helpers.analysis.density import COUNTED, ESTIMATED, rank_at_precision
 from helpers.data.names import match_keys
 
 RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
@@ -22,7 +22,10 @@ def compare_editions(cities: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
     For each table: cameras, per 1,000, the rank per 1,000 within that table (ties share the best rank, at
     two decimals; rows estimated from one national rate are not ranked) and the basis (counted or estimated);
-    then the change between the first and the last table holding the city.
+    ``estimated in`` names the tables whose row is estimated; then the change between the first and the last
+    table holding the city: ``per_1000 change`` only where both rows are counted (an estimate against a count is
+    no change of the ranking, so estimated rows are left out of the largest changes), ``rank change`` only where
+    both tables rank the city (blank, never 0, where one does not).
     Cities are matched by their name without accents, case or punctuation, and their country code.
     """
     df = cities[cities["source"].isin(order)].assign(
@@ -41,11 +44,20 @@ def compare_editions(cities: pd.DataFrame, order: list[str]) -> pd.DataFrame:
         for col in ("cameras", "per_1000", "rank", "basis"):
             values = wide[(col, src)].reindex(keys).to_numpy() if (col, src) in wide.columns else np.nan
             out[f"{col} {src}"] = values
-    first = out[[f"per_1000 {s}" for s in order]].bfill(axis=1).iloc[:, 0]
-    last = out[[f"per_1000 {s}" for s in order]].ffill(axis=1).iloc[:, -1]
-    out["per_1000 change"] = last - first
-    first_rank = out[[f"rank {s}" for s in order]].bfill(axis=1).iloc[:, 0]
-    last_rank = out[[f"rank {s}" for s in order]].ffill(axis=1).iloc[:, -1]
-    out["rank change"] = first_rank - last_rank  # positive: the city climbed the ranking
+    basis = out[[f"basis {s}" for s in order]]
+    estimated = basis.eq(ESTIMATED).to_numpy()
+    out["estimated in"] = [", ".join(s for s, e in zip(order, row, strict=True) if e) for row in estimated]
+    held = basis.notna().to_numpy()
+    first = held.argmax(axis=1)  # the first and the last table holding the city
+    last = len(order) - 1 - held[:, ::-1].argmax(axis=1)
+    ends_counted = ~estimated[np.arange(len(out)), first] & ~estimated[np.arange(len(out)), last]
+
+    def change(col: str) -> np.ndarray:
+        values = out[[f"{col} {s}" for s in order]].to_numpy(dtype=float)
+        rows = np.arange(len(out))
+        return values[rows, last] - values[rows, first]
+
+    out["per_1000 change"] = np.where(ends_counted, change("per_1000"), np.nan)  # estimated rows: no change
+    out["rank change"] = -change("rank")  # positive: the city climbed; NaN where either table has no rank
     return out.sort_values(["per_1000 change", "city"], ascending=[False, True], kind="mergesort",
                            na_position="last").reset_index(drop=True)

@@ -161,19 +161,27 @@ def _fixed(text: str) -> Callable[[], str]:
 
 def _city_densities(sources: pd.DataFrame, check: str) -> str:
     """``check``: the per-1,000 check's summary (`helpers.analysis.density.check_summary`)."""
-    return (f"Every city of {describe_sources(sources)}, ranked per 1,000 people (ties share a rank at the printed "
-            "precision), with its rank per square mile and whether its figures are counted or estimated from one "
-            f"national rate; {check}. The CSV adds the recomputed densities with their intervals and the ranks "
-            "within each country.")
+    return (f"Every city of {describe_sources(sources)}, ranked per 1,000 people within its own table (ties share "
+            "a rank at the printed precision; several tables are never pooled into one ranking), with its rank per "
+            "square mile and whether its figures are counted or estimated from one national rate; "
+            f"{check}. The CSV adds the recomputed densities with their intervals and the ranks within each country.")
 
 
 def _area_definition_flags(factor: float) -> str:
-    return f"Cities whose implied area exceeds {factor:g} times the median area."
+    return f"Cities whose implied area exceeds {factor:g} times the median area of their own table."
 
 
 def _editions_compared(sources: pd.DataFrame) -> str:
-    return (f"Cities in at least two of the tables ({describe_sources(sources)}): cameras, rate per 1,000 and rank "
-            "in each, and the change from the first table to the last.")
+    return (f"Cities in at least two of the tables ({describe_sources(sources)}): cameras, rate per 1,000, rank "
+            "within each table and basis in each, and the change from the first table to the last. Rows estimated "
+            "from one national rate are marked (estimated) and left out of the changes; a rank change is blank where "
+            "a table does not rank the city.")
+
+
+def _claims_by_table(order: list[str]) -> str:
+    return (f"Each figure of the article that a city table can check, against each loaded table in turn "
+            f"({', '.join(order)}; column table), ranks taken within that table alone; the claims audit gives one "
+            "verdict per figure, against the first of them.")
 
 
 def _national(s: Scenario) -> str:
@@ -203,7 +211,8 @@ TABLES: dict[str, Callable[..., str]] = {
     "national_vs_city_rates": _fixed(
         "China's national rates per 1,000 people as the article prints them, against the city rates it quotes."),
     "city_densities": _city_densities, "area_definition_flags": _area_definition_flags,
-    "editions_compared": _editions_compared, "national": _national, "city_estimates": _city_estimates,
+    "editions_compared": _editions_compared, "claims_by_table": _claims_by_table, "national": _national,
+    "city_estimates": _city_estimates,
     "scenario_comparison": _fixed(
         "The scenarios side by side: China's cameras, population and rate per 1,000 people (computed and as "
         "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio under "

@@ -163,9 +163,12 @@ def _method_numbers(out: _Numbers, density: Path | None) -> None:
     out.add(f"{slug}.rule_over_counted", ratio, fixed(ratio, 1), src + ": rule / counted")
 
 
-def _city_numbers(out: _Numbers, density: Path | None) -> None:
-    """The city table's rows, its top city per 1,000 and that city's rank per square mile, and the areas flagged."""
+def _city_numbers(out: _Numbers, density: Path | None, reference: str = "") -> None:
+    """The reference table's rows (`_reference_table`; every row with one table), its top city per 1,000 and that
+    city's rank per square mile (ranks are within each table), and the areas flagged."""
     cities = _csv(density, "city_densities.csv")
+    if cities is not None and reference and "source" in cities:
+        cities = cities[cities["source"].astype(str).eq(reference)]
     if cities is not None and len(cities):
         out.add("cities.rows", len(cities), fixed(len(cities), 0), "02_density/city_densities.csv: rows")
         top = cities[cities["rank_per_1000"].eq(1)] if "rank_per_1000" in cities else cities.iloc[:0]
@@ -176,6 +179,8 @@ def _city_numbers(out: _Numbers, density: Path | None) -> None:
             out.add("cities.top_per_thousand_rank_per_sq_mi", r["rank_per_sq_mi"], fixed(r["rank_per_sq_mi"], 0),
                     f"02_density/city_densities.csv: {r['city']} rank_per_sq_mi")
     flags = _csv(density, "area_definition_flags.csv")
+    if flags is not None and reference and "source" in flags:
+        flags = flags[flags["source"].astype(str).eq(reference)]
     if flags is not None:
         out.add("areas.flagged", len(flags), fixed(len(flags), 0), "02_density/area_definition_flags.csv: rows")
 
@@ -205,19 +210,44 @@ def _national_numbers(out: _Numbers, name: str, src: str, res: dict) -> None:
                     f"{src}: national_by_rule.{rule}.china_share_of_world")
 
 
-def _headline_numbers(out: _Numbers, name: str, src: str, res: dict) -> None:
-    """The headline city's density under a scenario, on the article's and the table's basis."""
+TABLE_BASIS = " population / area"  # a headline label's basis on a table: "<table> population / area x ..."
+
+
+def _headline_numbers(out: _Numbers, name: str, src: str, res: dict, reference: str) -> None:
+    """The headline city's density under a scenario, on the article's and each table's basis: the reference
+    table's (`_reference_table`) is ``<city>_table``, another table's ``<city>_table_<table>``."""
     for label, value in sorted(res.get("headline", {}).items()):
-        basis = "table" if "population / area" in label else "article"
-        city = label.split(" per sq mi", 1)[0]
-        out.add(f"{name}.{_slug(city)}_{basis}", value, fixed(value, 0), f"{src}: headline {label!r}")
+        city, _, basis = label.partition(" per sq mi")
+        table = basis.strip(" ()").split(TABLE_BASIS, 1)[0] if TABLE_BASIS in basis else None
+        key = ("article" if table is None else
+               "table" if table == reference or not reference else f"table_{_table_slug(table)}")
+        out.add(f"{name}.{_slug(city)}_{key}", value, fixed(value, 0), f"{src}: headline {label!r}")
 
 
-def _estimate_numbers(out: _Numbers, name: str, step_id: str, folder: Path) -> None:
-    """How far the national-rate rule lands from the counted density, over a scenario's Chinese cities."""
+def _table_slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def _reference_table(dirs: Mapping[str, Path]) -> str:
+    """The table the claims audit checked city figures against (its ``table`` column), else the first of
+    notebook 01's city_sources.csv, else '' (one table or none: every table number is the reference's)."""
+    audit = _csv(dirs.get("02_density"), "claims_audit.csv")
+    if audit is not None and "table" in audit:
+        named = audit["table"].dropna().astype(str)
+        if len(named[named != ""]):
+            return str(named[named != ""].iloc[0])
+    sources = _csv(dirs.get("01_data_cleaning"), "city_sources.csv")
+    return str(sources["name"].iloc[0]) if sources is not None and len(sources) else ""
+
+
+def _estimate_numbers(out: _Numbers, name: str, step_id: str, folder: Path, reference: str = "") -> None:
+    """How far the national-rate rule lands from the counted density, over a scenario's Chinese cities of the
+    reference table (`_reference_table`; every table's when there is none)."""
     estimates = _csv(folder, "city_estimates.csv")
     if estimates is None or "counted_per_sq_mi" not in estimates:
         return
+    if reference:
+        estimates = estimates[estimates["basis"].astype(str).str.startswith(reference + TABLE_BASIS)]
     both = estimates.dropna(subset=["counted_per_sq_mi"])
     both = both[both["counted_per_sq_mi"] > 0]
     if not len(both):
@@ -242,7 +272,7 @@ def _sensitivity_numbers(out: _Numbers, name: str, folder: Path | None) -> None:
     out.add(f"{name}.draws", sens["setup"]["draws"], fixed(sens["setup"]["draws"], 0), f"{ssrc}: setup.draws")
 
 
-def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path]) -> None:
+def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path], reference: str = "") -> None:
     """Every scenario run's numbers (`03_scenarios/<name>` folders holding a results.json), in the folders' order."""
     for step_id, folder in dirs.items():
         if not step_id.startswith("03_scenarios/"):
@@ -253,8 +283,8 @@ def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path]) -> None:
             continue
         src = f"{step_id}/results.json"
         _national_numbers(out, name, src, res)
-        _headline_numbers(out, name, src, res)
-        _estimate_numbers(out, name, step_id, folder)
+        _headline_numbers(out, name, src, res, reference)
+        _estimate_numbers(out, name, step_id, folder, reference)
         _sensitivity_numbers(out, name, dirs.get(f"sensitivity/{name}"))
 
 
@@ -263,9 +293,11 @@ def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
     dirs = {k: resolve(v) for k, v in step_dirs.items()}
     out = _Numbers()
     density = dirs.get("02_density")
-    for step in (_audit_numbers, _population_numbers, _method_numbers, _city_numbers):
+    reference = _reference_table(dirs)
+    for step in (_audit_numbers, _population_numbers, _method_numbers):
         step(out, density)
-    _scenario_numbers(out, dirs)
+    _city_numbers(out, density, reference)
+    _scenario_numbers(out, dirs, reference)
     keys = [n.key for n in out]
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:

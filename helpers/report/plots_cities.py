@@ -8,6 +8,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from helpers.data.table_facts import ESTIMATED
 from helpers.report.figures import CHINA, DUMBBELL_ROWS, ELSEWHERE, GRID, RASTER_POINTS
 from helpers.report.marks import (
     binned,
@@ -239,9 +240,14 @@ def _area_rows_binned(ax, area: np.ndarray, row: np.ndarray) -> None:
 
 def plot_editions(change: pd.DataFrame, first: str, last: str, *, ax, top: int = 25) -> None:
     """A dumbbell per city: its rate per 1,000 in the ``first`` table (open) and the ``last`` one (filled), the
-    ``top`` largest changes, on a log axis (the rates span decades)."""
+    ``top`` largest changes, on a log axis (the rates span decades); rows estimated from one national rate in
+    either table are left out."""
     a, b = f"per_1000 {first}", f"per_1000 {last}"
-    data = change.dropna(subset=[a, b])
+    estimated = pd.Series(False, index=change.index)
+    for src in (first, last):
+        if f"basis {src}" in change:
+            estimated |= change[f"basis {src}"].eq(ESTIMATED)
+    data = change[~estimated].dropna(subset=[a, b])
     data = data.loc[(data[b] - data[a]).abs().sort_values(ascending=False, kind="mergesort").index[:top]]
     data = data.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(data))
