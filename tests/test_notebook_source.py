@@ -82,6 +82,10 @@ def test_a_change_is_named_cell_by_cell():
     del two_removed["cells"][1:]
     assert describe_change(name, before, two_removed) == \
         "notebooks/x.ipynb: cells 1-2 (as numbered before) removed"
+    # six cells edited: four named (SHOWN_CHANGES), then how many more
+    assert describe_change(name, cell_digests(nb(*"abcdef")), nb(*"ABCDEF")) == (
+        "notebooks/x.ipynb: code of cell 0 changed; code of cell 1 changed; code of cell 2 changed; "
+        "code of cell 3 changed; 2 more")
     kernel = nb("# title", "a = 1", "b = 2")
     kernel["metadata"]["kernelspec"] = {"name": "other"}
     assert describe_change(name, before, kernel) == "notebooks/x.ipynb: its kernel or format changed"

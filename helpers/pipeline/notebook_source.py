@@ -23,6 +23,7 @@ from typing import Any
 
 NOTEBOOK_METADATA = ("kernelspec", "language_info", "papermill")  # papermill's: executed notebooks only
 CELL_METADATA = ("tags", "papermill")
+SHOWN_CHANGES = 4  # a change description names at most this many cells, then says how many more
 
 
 def trim_metadata(nb: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +92,8 @@ def describe_change(name: str, before: list[str], source: dict[str, Any]) -> str
             first = a0 + (b1 - b0)
             words.append(f"cell {first} (as numbered before) removed" if a1 - first == 1
                          else f"cells {first}-{a1 - 1} (as numbered before) removed")
+    if len(words) > SHOWN_CHANGES:
+        words = [*words[:SHOWN_CHANGES], f"{len(words) - SHOWN_CHANGES} more"]
     return f"{name}: " + ("; ".join(words) if words else "its kernel or format changed")
 
 
