@@ -235,6 +235,34 @@ def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
     assert sensitivity.read_for({"high": tmp_path / "high"}, "mine") is None  # a scenario of parameters only
 
 
+def test_band_differences_decides_whether_the_steps_band_is_this_runs(figures, values, spec, tmp_path):
+    clean = tmp_path / "clean"
+    write_processed(clean, figures, empty_cities(), pd.DataFrame(columns=["source", "row", "column", "before", "after",
+                                                                          "rule"]))
+    run_step(scenario="conservative", cleaning_dir=clean, output_dir=tmp_path / "cons", n_draws=300)
+    written = sensitivity.read(tmp_path / "cons")
+
+    def differences(n_draws=300, seed=None, **overrides):
+        s = resolve_scenario("conservative", values, spec=spec, **overrides)
+        st = sensitivity.setup(spec, figures, s, draws=n_draws, seed=seed, china_cameras=overrides.get("china_cameras"))
+        return sensitivity.band_differences(written, sensitivity.band_inputs(st, s, figures))
+
+    assert differences() == []  # the step's own inputs: its band may be shown
+    # 700 million: the central count and the camera range (0.941-1.060 x 700e6 instead of x 540e6) differ,
+    # and the implied pair falls back to the conservative figures (same numbers), so the population range does not
+    cams = differences(china_cameras=700e6)
+    assert "china_cameras" in cams and "setup.cameras.low" in cams and "setup.cameras.high" in cams
+    assert "china_population" not in cams
+    # the implied population (540e6 / 372.8 x 1000 = 1,448,497,854) instead of the stated 1.46 billion
+    assert "china_population" in differences(population="implied")
+    assert differences(seed=1) == ["setup.seed"]
+    assert differences(n_draws=301) == ["setup.draws"]
+    assert sensitivity.band_differences(None, {}) != []  # no step run at all: never "the same"
+    unrecorded = sensitivity.Written({k: v for k, v in written.data.items() if k != "inputs"}, written.histogram,
+                                     written.cities, written.tornado)
+    assert differences() == [] and sensitivity.band_differences(unrecorded, written.data["inputs"]) != []
+
+
 def test_results_round_trip_and_compare(values, tmp_path, figures, spec):
     dirs = {name: tmp_path / name for name in ("high", "conservative")}  # the pipeline's order, not alphabetical
     sens = {}

@@ -109,14 +109,19 @@ def _editions_per_1000(order: list[str], sources: pd.DataFrame) -> str:
 
 # --- figures of 03_scenarios and 04_compare -----------------------------------------------------------------------
 
-def _sensitivity(s: Scenario, sensitivity: dict, rate: float) -> str:
-    """``sensitivity``: the sensitivity step's sensitivity.json (summary, setup)."""
+OWN_BAND = ("drawn in notebook 03 for this run's inputs, which differ from the sensitivity step's (the same "
+            "function, seed and number of draws)")
+
+
+def _sensitivity(s: Scenario, sensitivity: dict, rate: float, own: bool = False) -> str:
+    """``sensitivity``: the sensitivity step's sensitivity.json (summary, setup), or the run's own (``own``)."""
     band = sensitivity["summary"]["china_per_1000"]
     return (f"Scenario {s.name}: Monte Carlo distribution of China's cameras per 1,000 people "
             f"({sensitivity['setup']['draws']:,} seeded draws of the inputs documented in data/raw/scenarios.yml; "
             f"5th-95th percentile {band['p5']:.1f} to {band['p95']:.1f}, shaded), with the scenario's value "
             f"{rate:.1f} (solid)"
-            + (f" and the article's printed {s.stated_rate:g} (dashed)." if s.stated_rate is not None else "."))
+            + (f" and the article's printed {s.stated_rate:g} (dashed)." if s.stated_rate is not None else ".")
+            + (f" The draws are {OWN_BAND}." if own else ""))
 
 
 def _tornado(s: Scenario, tornado: pd.DataFrame, output: str) -> str:
@@ -182,11 +187,12 @@ def _national(s: Scenario) -> str:
             f"single-valued results use {RULE_LABELS[s.world_rule]}.")
 
 
-def _city_estimates(s: Scenario, rate: float) -> str:
+def _city_estimates(s: Scenario, rate: float, own: bool = False) -> str:
     return (f"Scenario {s.name}: cameras per square mile and per km² of Chinese cities at {rate:.1f} per 1,000 x "
             "their people per square mile, with the sensitivity step's 5th-95th percentiles and, for a table's "
             "cities, the density their own camera count gives; beside them the cities outside China as the article "
-            "states them (< marks an upper bound).")
+            "states them (< marks an upper bound)."
+            + (f" The percentiles are {OWN_BAND}." if own else ""))
 
 
 TABLES: dict[str, Callable[..., str]] = {
