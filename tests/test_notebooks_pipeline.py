@@ -83,6 +83,11 @@ def test_another_count_under_a_scenario_draws_its_own_band(run_notebook, tmp_pat
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "drawn here instead" in text and "china_cameras" in text
     assert "drawn in notebook 03" in json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["caption"]
+    by_source = pd.read_csv(out / "rates_by_population.csv").set_index(["scenario", "population_source"])
+    # this run's count under the statistics bureau's population: 700e6 / 1,412,600,000 x 1000 = 495.5401
+    assert by_source.loc[("conservative", "nbs_2021"), "china_per_1000"] == pytest.approx(495.5401, abs=1e-4)
+    # the file's other scenario at its own count: 626e6 / 1,425,893,465 x 1000 = 439.0230
+    assert by_source.loc[("high", "un_wpp_2022"), "china_per_1000"] == pytest.approx(439.0230, abs=1e-4)
 
 
 def test_bad_parameter_stops_at_the_validation_cell(run_notebook, tmp_path):

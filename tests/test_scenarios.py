@@ -19,6 +19,7 @@ from helpers.analysis.scenarios import (
     national_rate,
     national_results,
     national_table,
+    rates_by_population,
     read_results,
     resolve_scenario,
     write_results,
@@ -63,7 +64,13 @@ def test_conservative_with_the_stated_population(values):
     assert r["rest_of_world_population"] == REST_POPULATION  # one source: not 7.909e9 - the article's 1.46e9
     # 460e6 / 6,483,401,686 * 1000 = 70.9504 (the mixed 460e6 / (7.909e9 - 1.46e9) gave 71.33)
     assert r["rest_of_world_per_1000"] == pytest.approx(70.95041, rel=1e-6)
-    assert r["china_to_rest_ratio"] == pytest.approx(369.8630137 / 70.95041, rel=1e-6)  # 5.2130
+    # one source on both sides: 540e6 / 1,425,893,465 * 1000 = 378.7099 (UN's China) / 70.9504 = 5.3377
+    assert r["china_per_1000_un"] == pytest.approx(378.70992, rel=1e-6)
+    assert r["china_to_rest_ratio"] == pytest.approx(5.337671, rel=1e-6)
+    # the alternative, the article's 1.46 billion on both sides: the rest 460e6 / (7,909,295,151 - 1.46e9) * 1000
+    # = 71.3257; 369.8630 / 71.3257 = 5.1856 (the mixed 369.8630 / 70.9504 = 5.21 is never computed)
+    assert r["rest_of_world_per_1000_scenario_population"] == pytest.approx(71.32577, rel=1e-5)
+    assert r["china_to_rest_ratio_scenario_population"] == pytest.approx(5.185556, rel=1e-6)
     # the world total goes with this scenario: both rules agree
     assert national_results(s, WORLD_FIXED) == national_results(s, REST_FIXED)
 
@@ -73,15 +80,17 @@ def test_the_world_total_under_the_high_scenario(values):
     assert s.world_rule == REST_FIXED  # the file's named assumption
     fixed, rest = national_results(s, WORLD_FIXED), national_results(s, REST_FIXED)
     # world fixed at 1e9: the rest shrinks to 1e9 - 626e6 = 374e6, China's share 62.6%,
-    # 374e6 / 6,483,401,686 * 1000 = 57.686 per 1,000, ratio 428.767 / 57.686 = 7.4328
+    # 374e6 / 6,483,401,686 * 1000 = 57.686 per 1,000, ratio (UN both sides) 626e6 / 1,425,893,465 * 1000 = 439.023
+    # / 57.686 = 7.6106
     assert (fixed["world_cameras"], fixed["china_share_of_world"]) == pytest.approx((1e9, 0.626))
     assert fixed["rest_of_world_per_1000"] == pytest.approx(57.6858, abs=1e-4)
-    assert fixed["china_to_rest_ratio"] == pytest.approx(7.4328, abs=1e-4)
+    assert fixed["china_to_rest_ratio"] == pytest.approx(7.6106, abs=1e-4)
     # rest of the world fixed at 460e6: the world is 1.086e9, China's share 626 / 1086 = 57.6%, 70.9504 per 1,000,
-    # ratio 428.767 / 70.9504 = 6.0432
+    # ratio 439.023 / 70.9504 = 6.1877 (UN both sides); the article's China both sides: 428.767 / 71.3257 = 6.0114
     assert (rest["world_cameras"], rest["china_share_of_world"]) == pytest.approx((1.086e9, 626 / 1086))
     assert rest["rest_of_world_per_1000"] == pytest.approx(70.9504, abs=1e-4)
-    assert rest["china_to_rest_ratio"] == pytest.approx(6.0432, abs=1e-4)
+    assert rest["china_to_rest_ratio"] == pytest.approx(6.1877, abs=1e-4)
+    assert rest["china_to_rest_ratio_scenario_population"] == pytest.approx(6.0114, abs=1e-4)
     assert national_results(s) == rest  # single-valued results follow the file's rule
     table = national_table(s).set_index("quantity")
     assert list(table.columns) == ["unit", WORLD_FIXED, REST_FIXED]
@@ -117,7 +126,8 @@ def test_user_population_and_user_scenario(values):
     ("high", {"china_cameras": 1.2e9, "world_rule": WORLD_FIXED},
      "exceeds world_cameras (1,000,000,000): China's share would be 120%"),
     ("high", {"world_rule": "both"}, "world-total rule must be one of world_fixed, rest_of_world_fixed"),
-    ("high", {"population": "guess"}, "parameter 'population' must be one of stated, implied or a number"),
+    ("high", {"population": "guess"},
+     "parameter 'population' must be one of stated, implied, un_wpp_2022, nbs_2021 or a number"),
     ("high", {"population": 0}, "parameter 'population' must be greater than 0, got 0"),
     ("high", {"world_population": 1e9}, "world_population (1,000,000,000) must exceed China's population"),
 ])
@@ -233,6 +243,21 @@ def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
     run_step(scenario="high", cleaning_dir=clean, output_dir=tmp_path / "high", n_draws=500)
     assert (tmp_path / "high" / "sensitivity.json").read_bytes() == first
     assert sensitivity.read_for({"high": tmp_path / "high"}, "mine") is None  # a scenario of parameters only
+
+
+def test_rates_by_population_source(values, spec):
+    table = rates_by_population(values, {"conservative": None, "high": None, "mine": 700e6}, spec)
+    rates = table.set_index(["scenario", "population_source"])["china_per_1000"]
+    assert list(table["population_source"].unique()) == ["stated", "implied", "un_wpp_2022", "nbs_2021"]
+    assert rates["conservative", "stated"] == pytest.approx(369.863014, rel=1e-8)  # 540e6 / 1.46e9 * 1000
+    assert rates["conservative", "implied"] == pytest.approx(372.8)  # 540e6 / (540e6 / 372.8 * 1000) * 1000
+    assert rates["high", "implied"] == pytest.approx(432.2)  # its own printed pair: 626e6 / 432.2
+    assert rates["conservative", "un_wpp_2022"] == pytest.approx(378.709920, rel=1e-8)  # 540e6 / 1,425,893,465
+    assert rates["conservative", "nbs_2021"] == pytest.approx(382.273821, rel=1e-8)  # 540e6 / 1.4126e9 * 1000
+    assert rates["high", "nbs_2021"] == pytest.approx(443.154467, rel=1e-8)  # 626e6 / 1.4126e9 * 1000
+    assert rates["mine", "nbs_2021"] == pytest.approx(495.540139, rel=1e-8)  # 700e6 / 1.4126e9 * 1000
+    # 'mine' has no printed rate: its implied population is the conservative pair's, 1,448,497,854
+    assert rates["mine", "implied"] == pytest.approx(700e6 / (540e6 / 372.8 * 1000) * 1000)  # 483.259
 
 
 def test_band_differences_decides_whether_the_steps_band_is_this_runs(figures, values, spec, tmp_path):

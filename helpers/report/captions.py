@@ -184,7 +184,15 @@ def _editions_compared(sources: pd.DataFrame) -> str:
 def _national(s: Scenario) -> str:
     return (f"Scenario {s.name}: China's cameras per 1,000 people ({s.population_assumption} population), its share "
             "of the world's cameras (a fraction), and the rest of the world, under both world-total rules; "
-            f"single-valued results use {RULE_LABELS[s.world_rule]}.")
+            f"single-valued results use {RULE_LABELS[s.world_rule]}. The China / rest-of-world ratio takes both "
+            "populations from UN WPP 2022 (China's rate over the UN's China, the rest over the UN's world minus it); "
+            f"the alternative keeps the {s.population_assumption} population of China on both sides (its rate, and "
+            "the UN's world minus it).")
+
+
+def _rates_by_population(sources: list[str]) -> str:
+    return ("China's cameras per 1,000 people for each scenario's camera count under each population source of "
+            f"data/raw/china_populations.csv ({', '.join(sources)}): the count / the population x 1,000.")
 
 
 def _city_estimates(s: Scenario, rate: float, own: bool = False) -> str:
@@ -210,11 +218,12 @@ TABLES: dict[str, Callable[..., str]] = {
         "China's national rates per 1,000 people as the article prints them, against the city rates it quotes."),
     "city_densities": _city_densities, "area_definition_flags": _area_definition_flags,
     "editions_compared": _editions_compared, "national": _national, "city_estimates": _city_estimates,
+    "rates_by_population": _rates_by_population,
     "scenario_comparison": _fixed(
         "The scenarios side by side: China's cameras, population and rate per 1,000 people (computed and as "
-        "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio under "
-        "both world-total rules, each scenario's own sensitivity range, and the headline city's cameras per square "
-        "mile."),
+        "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio (UN WPP "
+        "2022 populations on both sides; the alternative: the scenario's China on both) under both world-total rules, "
+        "each scenario's own sensitivity range, and the headline city's cameras per square mile."),
     "city_estimates_by_scenario": _fixed(
         "Cameras per square mile by scenario: Chinese cities at each scenario's national rate x their people per "
         "square mile, cities outside China as stated (< marks an upper bound)."),
