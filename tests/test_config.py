@@ -10,8 +10,8 @@ are counted by hand in the real file (its layout is pinned by ``test_real_file_l
     17     scenario: conservative        40   nbs_2021: {source: ...}       60   cameras:
     20     rule: rest_of_world_fixed     42 scenarios:                      61     share: {figure: ...}
     24   world_population: 7909295151    43   conservative:                 63     approximately: 0.05
-    25   un_china_population: {source:}  45     china_cameras: {...}        66   population_between: [implied, stated]
-    27   population: stated              46     stated_rate: {...}          69   city_inputs: printed_rounding
+    25   un_china_population: {source:}  45     china_cameras: {...}        67   population_between: [implied, ...]
+    27   population: stated              46     stated_rate: {...}          70   city_inputs: printed_rounding
                                          47   high:
                                          49     china_cameras: {...}
                                          50     stated_rate: {...}
@@ -79,8 +79,8 @@ def test_real_file_layout():
     assert lines[49 - 1] == "    china_cameras: {figure: china_cameras_high}"
     assert lines[54 - 1] == "  seed: 20211231" and lines[56 - 1] == "  percentiles: [5, 25, 50, 75, 95]"
     assert lines[61 - 1] == "    share: {figure: china_share_of_world}" and lines[63 - 1] == "    approximately: 0.05"
-    assert lines[66 - 1] == "  population_between: [implied, stated]"
-    assert lines[69 - 1] == "  city_inputs: printed_rounding" and len(lines) == 69
+    assert lines[67 - 1] == "  population_between: [implied, stated, un_wpp_2022, nbs_2021]"
+    assert lines[70 - 1] == "  city_inputs: printed_rounding" and len(lines) == 70
 
 
 def test_real_file_validates_to_the_model():
@@ -125,8 +125,8 @@ def test_misspelt_key_suggests_the_closest(error):
     # line 49 `    china_cameras: ...` becomes `    china_camera: ...`; the missing china_cameras is the same mistake
     text = edit("china_cameras: {figure: china_cameras_high}", "china_camera: {figure: china_cameras_high}")
     assert error(text) == f"{FILE} line 49: scenarios.high.china_camera: unknown key; did you mean 'china_cameras'?"
-    # a top-level key: appended after the last line (69) and a blank line, so on line 71
-    assert error(REAL + "\nscenario: {}\n") == f"{FILE} line 71: scenario: unknown key; did you mean 'scenarios'?"
+    # a top-level key: appended after the last line (70) and a blank line, so on line 72
+    assert error(REAL + "\nscenario: {}\n") == f"{FILE} line 72: scenario: unknown key; did you mean 'scenarios'?"
 
 
 def test_unknown_key_without_a_close_match_lists_valid_keys(error):
@@ -236,14 +236,17 @@ def test_world_population_must_exceed_china(error):
      "line 56: sensitivity.percentiles[3]: percentile must be between 0 and 100; got 101"),
     ("[5, 25, 50, 75, 95]", "[10, 50, 90]",
      "line 56: sensitivity.percentiles: must include 5, 50, 95 (notebook 04 compares them); missing 5, 95"),
-    # line 66
-    ("[implied, stated]", "[implied, stater]",
-     "line 66: sensitivity.population_between[1]: unknown population assumption 'stater'; did you mean 'stated'?"),
-    ("[implied, stated]", "[implied]",
-     "line 66: sensitivity.population_between: expected a list of two population assumption names; got ['implied']"),
-    # line 69
+    # line 67
+    ("[implied, stated,", "[implied, stater,",
+     "line 67: sensitivity.population_between[1]: unknown population assumption 'stater'; did you mean 'stated'?"),
+    ("[implied, stated, un_wpp_2022, nbs_2021]", "[implied]",
+     "line 67: sensitivity.population_between: expected a list of at least two population assumption names; "
+     "got ['implied']"),
+    ("[implied, stated, un_wpp_2022, nbs_2021]", "[implied, stated, implied]",
+     "line 67: sensitivity.population_between[2]: population assumption 'implied' is named twice"),
+    # line 70
     ("city_inputs: printed_rounding", "city_inputs: rounded",
-     "line 69: sensitivity.city_inputs: unknown city-input rule 'rounded'; did you mean 'printed_rounding'?"),
+     "line 70: sensitivity.city_inputs: unknown city-input rule 'rounded'; did you mean 'printed_rounding'?"),
 ])
 def test_sensitivity_rules(error, old, new, message):
     assert error(edit(old, new)) == f"{FILE} {message}"

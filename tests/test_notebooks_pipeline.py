@@ -74,8 +74,9 @@ def test_another_count_under_a_scenario_draws_its_own_band(run_notebook, tmp_pat
     est = pd.read_csv(out / "city_estimates.csv").set_index(["city", "basis"])
     shenzhen = est.loc[("Shenzhen", "article's people per sq mi x national rate")]
     # 700e6 / 1.46e9 x 1000 = 479.452 per 1,000; x 6220 / 372.8 x 1000 = 16,684.549 people per sq mi / 1000
-    # = 7,999.5 per sq mi. Its own band: the count drawn within 0.941-1.060 x 700e6 and the population within
-    # 1.447-1.465 billion give a rate of about 450-513, so Shenzhen's 5th-95th about 7,600-8,400 contains 7,999.5.
+    # = 7,999.5 per sq mi. Its own band: the count drawn within 0.9412-1.0597 x 700e6 and the population within
+    # 1.4126-1.465 billion give a rate within 449.7-525.1, so Shenzhen within 7,503-8,762, its 5th-95th inside
+    # that and around its central 7,999.5 (the draws are uniform; the central value is near their middle).
     # The step's band (540 million) is 5,860-6,519 at 2,000 draws, entirely below it.
     assert shenzhen["per_sq_mi"] == pytest.approx(7999.5, abs=0.1)
     assert shenzhen["p5"] < shenzhen["per_sq_mi"] < shenzhen["p95"]

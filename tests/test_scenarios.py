@@ -178,13 +178,15 @@ def test_input_distributions_from_the_file(values, figures, spec):
     # 54 percent is [53.5, 54.5]%, "approximately 1 billion" [0.95, 1.05] billion:
     # [0.535 x 0.95e9, 0.545 x 1.05e9] = [508.25e6, 572.25e6] around 540e6
     assert (cons.cameras.low, cons.cameras.high) == pytest.approx((508.25e6, 572.25e6))
-    # implied: [539.5e6 / 372.85, 540.5e6 / 372.75] x 1000 = [1.446963e9, 1.450034e9]; stated [1.455e9, 1.465e9]
-    assert (cons.population.low, cons.population.high) == pytest.approx((539.5e6 / 372.85 * 1000, 1.465e9))
+    # implied: [539.5e6 / 372.85, 540.5e6 / 372.75] x 1000 = [1.446963e9, 1.450034e9]; stated [1.455e9, 1.465e9];
+    # UN WPP 2022 1,425,893,465 and the statistics bureau's 1,412,600,000 (typed in full): the hull is
+    # [1,412,600,000, 1,465,000,000]
+    assert (cons.population.low, cons.population.high) == pytest.approx((1.4126e9, 1.465e9))
     high = sensitivity.setup(spec, figures, resolve_scenario("high", values, spec=spec))
     # the same relative range for 626e6: [626e6 x 508.25 / 540, 626e6 x 572.25 / 540] = [589.19e6, 663.39e6]
     assert (high.cameras.low, high.cameras.high) == pytest.approx((626e6 * 508.25 / 540, 626e6 * 572.25 / 540))
-    # its implied population: [625.5e6 / 432.25, ...] x 1000 = 1.447079e9
-    assert high.population.low == pytest.approx(625.5e6 / 432.25 * 1000)
+    # its implied population [625.5e6 / 432.25, ...] x 1000 = 1.447079e9 lies inside the same hull
+    assert (high.population.low, high.population.high) == pytest.approx((1.4126e9, 1.465e9))
     assert (cons.seed, cons.draws, cons.percentiles) == (20211231, 10000, (5.0, 25.0, 50.0, 75.0, 95.0))
 
 
@@ -199,9 +201,10 @@ def test_sensitivity_is_reproducible_and_per_scenario(values, figures, spec):
     # common random numbers: each high draw is the conservative one scaled by 626 / 540
     np.testing.assert_allclose(sensitivity.monte_carlo(high)["china_cameras"] / first["china_cameras"], 626 / 540)
     rate = first["china_per_1000"]
-    # 508.25e6 / 1.465e9 * 1000 = 346.93 and 572.25e6 / 1.446963e9 * 1000 = 395.48
+    # 508.25e6 / 1.465e9 * 1000 = 346.93 and 572.25e6 / 1.4126e9 * 1000 = 405.10 (the statistics bureau's population)
     assert rate.min() >= 508.25e6 / 1.465e9 * 1000
-    assert rate.max() <= 572.25e6 / (539.5e6 / 372.85 * 1000) * 1000
+    assert rate.max() <= 572.25e6 / 1.4126e9 * 1000
+    assert rate.max() > 572.25e6 / (539.5e6 / 372.85 * 1000) * 1000  # beyond the old implied-stated range (395.48)
     summary = sensitivity.summarise(first, cons.percentiles).set_index("quantity").loc["china_per_1000"]
     assert summary["min"] <= summary["p5"] <= summary["p50"] <= summary["p95"] <= summary["max"]
 
@@ -212,9 +215,9 @@ def test_tornado_and_city_intervals(values, figures, spec):
     result = sensitivity.run(st, s, figures)
     national = result.tornado[result.tornado["output"] == "China: cameras per 1,000 people"]
     # cameras alone: (572.25e6 - 508.25e6) / 1.46e9 * 1000 = 43.836 per 1,000
-    # population alone: 540e6 x 1000 x (1 / 1.446963e9 - 1 / 1.465e9) = 373.196 - 368.601 = 4.595
+    # population alone: 540e6 x 1000 x (1 / 1.4126e9 - 1 / 1.465e9) = 382.2738 - 368.6007 = 13.6731
     assert national["input"].tolist() == [sensitivity.CAMERAS, sensitivity.POPULATION]  # largest swing first
-    assert national["swing"].tolist() == pytest.approx([43.836, 4.595], abs=1e-3)
+    assert national["swing"].tolist() == pytest.approx([43.836, 13.673], abs=1e-3)
     shenzhen = result.tornado[result.tornado["output"].str.startswith("Shenzhen")]
     # 369.863 x 16,684.549 / 1000 = 6,171.0: the same number as city_estimates for this scenario
     central = city_estimates(s, figures).set_index("city").loc["Shenzhen", "per_sq_mi"]

@@ -109,7 +109,7 @@ def population_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenari
             parts.append(propagate(implied_population, [_interval(cams, known), _interval(rate, known)]))
     low = min([p.low for p in parts] + [s.china_population])
     high = max([p.high for p in parts] + [s.china_population])
-    names = " and ".join(spec.sensitivity.population_between)
+    names = ", ".join(spec.sensitivity.population_between)
     return Uniform("china_population", low, high,
                    f"{names} populations, each widened by the rounding of its printed figures, and the "
                    f"scenario's {fmt(s.china_population)}: {fmt(low)} to {fmt(high)}")

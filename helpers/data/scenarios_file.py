@@ -199,13 +199,16 @@ def _fraction(value: object) -> float:
     return number
 
 
-def _two_names(value: object) -> tuple[str, str]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise fail(f"expected a list of two population assumption names; got {show(value)}")
+def _names(value: object) -> tuple[str, ...]:
+    """Two or more population assumption names, each once (checked against population_assumptions later)."""
+    if not isinstance(value, list) or len(value) < 2:  # a range needs two ends
+        raise fail(f"expected a list of at least two population assumption names; got {show(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise fail(f"expected a population assumption name; got {show(item)}", i)
-    return value[0], value[1]
+        if item in value[:i]:
+            raise fail(f"population assumption {item!r} is named twice", i)
+    return tuple(value)
 
 
 def _percentiles(value: object) -> tuple[float, ...]:
@@ -319,7 +322,7 @@ class Sensitivity(_Strict):
     draws: Annotated[int, PlainValidator(_draws)]
     percentiles: Annotated[tuple[float, ...], PlainValidator(_percentiles)]
     cameras: CameraRange
-    population_between: Annotated[tuple[str, str], PlainValidator(_two_names)]
+    population_between: Annotated[tuple[str, ...], PlainValidator(_names)]
     city_inputs: Annotated[str, PlainValidator(_choice(CITY_INPUTS, "city-input rule"))]
 
 
