@@ -326,7 +326,8 @@ SCENARIO_FAULTS = {  # id: (old text, new text, marker of the faulty line, expec
     "duplicate_scenario": (HIGH_BLOCK, lambda m: m.group(0) + "  high:  # again\n    china_cameras: 600000000\n",
                            "# again", "scenarios.high: duplicate key (first on line"),
     "unknown_population": ("  population: stated", "  population: guessed", "population: guessed",
-                           "defaults.population: unknown population assumption 'guessed'; valid: stated, implied"),
+                           "defaults.population: unknown population assumption 'guessed'; valid: stated, implied, "
+                           "un_wpp_2022, nbs_2021"),
     "unknown_rule": ("rule: rest_of_world_fixed", "rule: world_grows", "rule: world_grows",
                      "defaults.world_total.rule: unknown world-total rule 'world_grows'; did you mean 'world_fixed'?"),
     # 1,000 people in the world cannot hold China's 1.46 billion (the stated population assumption)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from papermill.exceptions import PapermillExecutionError
@@ -40,7 +42,8 @@ def test_article_only_pipeline(run_notebook, tmp_path):
     shenzhen = high.loc[("Shenzhen", "article's people per sq mi x national rate")]
     assert shenzhen["per_sq_mi"] == pytest.approx(7153.79, abs=0.01)
     assert shenzhen["p5"] < shenzhen["per_sq_mi"] < shenzhen["p95"]  # the sensitivity step's city interval
-    assert (tmp_path / "high" / "tornado.png").is_file() and not (tmp_path / "mine" / "tornado.png").exists()
+    assert (tmp_path / "high" / "tornado.png").is_file()
+    assert (tmp_path / "mine" / "tornado.png").is_file()  # a scenario the step never ran draws its own
     run_notebook("04_compare", scenario_dirs=dirs, sensitivity_dirs=sens_dirs, output_dir=str(tmp_path / "cmp"))
     comparison = pd.read_csv(tmp_path / "cmp" / "scenario_comparison.csv").set_index("quantity")
     assert list(comparison.columns) == ["conservative", "high", "mine"]  # the scenarios given, in their order
@@ -56,6 +59,36 @@ def test_article_only_pipeline(run_notebook, tmp_path):
                      output_dir=str(tmp_path / "medium"))
     assert "valid names: conservative, high" in err.value.evalue
     assert err.value.cell_index == 3
+
+
+def test_another_count_under_a_scenario_draws_its_own_band(run_notebook, tmp_path):
+    """notebook 03 with china_cameras=700e6 under 'conservative' never shows the step's band for 540 million."""
+    from helpers.report.sensitivity_step import run_step as sensitivity_step
+
+    clean, sens = tmp_path / "clean", tmp_path / "sens"
+    run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))
+    sensitivity_step(scenario="conservative", cleaning_dir=clean, output_dir=sens, n_draws=2000)
+    out = tmp_path / "cons700"
+    executed = run_notebook("03_scenarios", scenario="conservative", china_cameras=700_000_000, cleaning_dir=str(clean),
+                            sensitivity_dirs={"conservative": str(sens)}, output_dir=str(out))
+    est = pd.read_csv(out / "city_estimates.csv").set_index(["city", "basis"])
+    shenzhen = est.loc[("Shenzhen", "article's people per sq mi x national rate")]
+    # 700e6 / 1.46e9 x 1000 = 479.452 per 1,000; x 6220 / 372.8 x 1000 = 16,684.549 people per sq mi / 1000
+    # = 7,999.5 per sq mi. Its own band: the count drawn within 0.9412-1.0597 x 700e6 and the population within
+    # 1.4126-1.465 billion give a rate within 449.7-525.1, so Shenzhen within 7,503-8,762, its 5th-95th inside
+    # that and around its central 7,999.5 (the draws are uniform; the central value is near their middle).
+    # The step's band (540 million) is 5,860-6,519 at 2,000 draws, entirely below it.
+    assert shenzhen["per_sq_mi"] == pytest.approx(7999.5, abs=0.1)
+    assert shenzhen["p5"] < shenzhen["per_sq_mi"] < shenzhen["p95"]
+    assert shenzhen["p5"] > 7000  # not the step's 540-million band
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "drawn here instead" in text and "china_cameras" in text
+    assert "drawn in notebook 03" in json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))["caption"]
+    by_source = pd.read_csv(out / "rates_by_population.csv").set_index(["scenario", "population_source"])
+    # this run's count under the statistics bureau's population: 700e6 / 1,412,600,000 x 1000 = 495.5401
+    assert by_source.loc[("conservative", "nbs_2021"), "china_per_1000"] == pytest.approx(495.5401, abs=1e-4)
+    # the file's other scenario at its own count: 626e6 / 1,425,893,465 x 1000 = 439.0230
+    assert by_source.loc[("high", "un_wpp_2022"), "china_per_1000"] == pytest.approx(439.0230, abs=1e-4)
 
 
 def test_bad_parameter_stops_at_the_validation_cell(run_notebook, tmp_path):

@@ -19,6 +19,7 @@ from helpers.analysis.scenarios import (
     national_rate,
     national_results,
     national_table,
+    rates_by_population,
     read_results,
     resolve_scenario,
     write_results,
@@ -63,7 +64,13 @@ def test_conservative_with_the_stated_population(values):
     assert r["rest_of_world_population"] == REST_POPULATION  # one source: not 7.909e9 - the article's 1.46e9
     # 460e6 / 6,483,401,686 * 1000 = 70.9504 (the mixed 460e6 / (7.909e9 - 1.46e9) gave 71.33)
     assert r["rest_of_world_per_1000"] == pytest.approx(70.95041, rel=1e-6)
-    assert r["china_to_rest_ratio"] == pytest.approx(369.8630137 / 70.95041, rel=1e-6)  # 5.2130
+    # one source on both sides: 540e6 / 1,425,893,465 * 1000 = 378.7099 (UN's China) / 70.9504 = 5.3377
+    assert r["china_per_1000_un"] == pytest.approx(378.70992, rel=1e-6)
+    assert r["china_to_rest_ratio"] == pytest.approx(5.337671, rel=1e-6)
+    # the alternative, the article's 1.46 billion on both sides: the rest 460e6 / (7,909,295,151 - 1.46e9) * 1000
+    # = 71.3257; 369.8630 / 71.3257 = 5.1856 (the mixed 369.8630 / 70.9504 = 5.21 is never computed)
+    assert r["rest_of_world_per_1000_scenario_population"] == pytest.approx(71.32577, rel=1e-5)
+    assert r["china_to_rest_ratio_scenario_population"] == pytest.approx(5.185556, rel=1e-6)
     # the world total goes with this scenario: both rules agree
     assert national_results(s, WORLD_FIXED) == national_results(s, REST_FIXED)
 
@@ -73,15 +80,17 @@ def test_the_world_total_under_the_high_scenario(values):
     assert s.world_rule == REST_FIXED  # the file's named assumption
     fixed, rest = national_results(s, WORLD_FIXED), national_results(s, REST_FIXED)
     # world fixed at 1e9: the rest shrinks to 1e9 - 626e6 = 374e6, China's share 62.6%,
-    # 374e6 / 6,483,401,686 * 1000 = 57.686 per 1,000, ratio 428.767 / 57.686 = 7.4328
+    # 374e6 / 6,483,401,686 * 1000 = 57.686 per 1,000, ratio (UN both sides) 626e6 / 1,425,893,465 * 1000 = 439.023
+    # / 57.686 = 7.6106
     assert (fixed["world_cameras"], fixed["china_share_of_world"]) == pytest.approx((1e9, 0.626))
     assert fixed["rest_of_world_per_1000"] == pytest.approx(57.6858, abs=1e-4)
-    assert fixed["china_to_rest_ratio"] == pytest.approx(7.4328, abs=1e-4)
+    assert fixed["china_to_rest_ratio"] == pytest.approx(7.6106, abs=1e-4)
     # rest of the world fixed at 460e6: the world is 1.086e9, China's share 626 / 1086 = 57.6%, 70.9504 per 1,000,
-    # ratio 428.767 / 70.9504 = 6.0432
+    # ratio 439.023 / 70.9504 = 6.1877 (UN both sides); the article's China both sides: 428.767 / 71.3257 = 6.0114
     assert (rest["world_cameras"], rest["china_share_of_world"]) == pytest.approx((1.086e9, 626 / 1086))
     assert rest["rest_of_world_per_1000"] == pytest.approx(70.9504, abs=1e-4)
-    assert rest["china_to_rest_ratio"] == pytest.approx(6.0432, abs=1e-4)
+    assert rest["china_to_rest_ratio"] == pytest.approx(6.1877, abs=1e-4)
+    assert rest["china_to_rest_ratio_scenario_population"] == pytest.approx(6.0114, abs=1e-4)
     assert national_results(s) == rest  # single-valued results follow the file's rule
     table = national_table(s).set_index("quantity")
     assert list(table.columns) == ["unit", WORLD_FIXED, REST_FIXED]
@@ -117,7 +126,8 @@ def test_user_population_and_user_scenario(values):
     ("high", {"china_cameras": 1.2e9, "world_rule": WORLD_FIXED},
      "exceeds world_cameras (1,000,000,000): China's share would be 120%"),
     ("high", {"world_rule": "both"}, "world-total rule must be one of world_fixed, rest_of_world_fixed"),
-    ("high", {"population": "guess"}, "parameter 'population' must be one of stated, implied or a number"),
+    ("high", {"population": "guess"},
+     "parameter 'population' must be one of stated, implied, un_wpp_2022, nbs_2021 or a number"),
     ("high", {"population": 0}, "parameter 'population' must be greater than 0, got 0"),
     ("high", {"world_population": 1e9}, "world_population (1,000,000,000) must exceed China's population"),
 ])
@@ -168,13 +178,15 @@ def test_input_distributions_from_the_file(values, figures, spec):
     # 54 percent is [53.5, 54.5]%, "approximately 1 billion" [0.95, 1.05] billion:
     # [0.535 x 0.95e9, 0.545 x 1.05e9] = [508.25e6, 572.25e6] around 540e6
     assert (cons.cameras.low, cons.cameras.high) == pytest.approx((508.25e6, 572.25e6))
-    # implied: [539.5e6 / 372.85, 540.5e6 / 372.75] x 1000 = [1.446963e9, 1.450034e9]; stated [1.455e9, 1.465e9]
-    assert (cons.population.low, cons.population.high) == pytest.approx((539.5e6 / 372.85 * 1000, 1.465e9))
+    # implied: [539.5e6 / 372.85, 540.5e6 / 372.75] x 1000 = [1.446963e9, 1.450034e9]; stated [1.455e9, 1.465e9];
+    # UN WPP 2022 1,425,893,465 and the statistics bureau's 1,412,600,000 (typed in full): the hull is
+    # [1,412,600,000, 1,465,000,000]
+    assert (cons.population.low, cons.population.high) == pytest.approx((1.4126e9, 1.465e9))
     high = sensitivity.setup(spec, figures, resolve_scenario("high", values, spec=spec))
     # the same relative range for 626e6: [626e6 x 508.25 / 540, 626e6 x 572.25 / 540] = [589.19e6, 663.39e6]
     assert (high.cameras.low, high.cameras.high) == pytest.approx((626e6 * 508.25 / 540, 626e6 * 572.25 / 540))
-    # its implied population: [625.5e6 / 432.25, ...] x 1000 = 1.447079e9
-    assert high.population.low == pytest.approx(625.5e6 / 432.25 * 1000)
+    # its implied population [625.5e6 / 432.25, ...] x 1000 = 1.447079e9 lies inside the same hull
+    assert (high.population.low, high.population.high) == pytest.approx((1.4126e9, 1.465e9))
     assert (cons.seed, cons.draws, cons.percentiles) == (20211231, 10000, (5.0, 25.0, 50.0, 75.0, 95.0))
 
 
@@ -189,9 +201,10 @@ def test_sensitivity_is_reproducible_and_per_scenario(values, figures, spec):
     # common random numbers: each high draw is the conservative one scaled by 626 / 540
     np.testing.assert_allclose(sensitivity.monte_carlo(high)["china_cameras"] / first["china_cameras"], 626 / 540)
     rate = first["china_per_1000"]
-    # 508.25e6 / 1.465e9 * 1000 = 346.93 and 572.25e6 / 1.446963e9 * 1000 = 395.48
+    # 508.25e6 / 1.465e9 * 1000 = 346.93 and 572.25e6 / 1.4126e9 * 1000 = 405.10 (the statistics bureau's population)
     assert rate.min() >= 508.25e6 / 1.465e9 * 1000
-    assert rate.max() <= 572.25e6 / (539.5e6 / 372.85 * 1000) * 1000
+    assert rate.max() <= 572.25e6 / 1.4126e9 * 1000
+    assert rate.max() > 572.25e6 / (539.5e6 / 372.85 * 1000) * 1000  # beyond the old implied-stated range (395.48)
     summary = sensitivity.summarise(first, cons.percentiles).set_index("quantity").loc["china_per_1000"]
     assert summary["min"] <= summary["p5"] <= summary["p50"] <= summary["p95"] <= summary["max"]
 
@@ -202,9 +215,9 @@ def test_tornado_and_city_intervals(values, figures, spec):
     result = sensitivity.run(st, s, figures)
     national = result.tornado[result.tornado["output"] == "China: cameras per 1,000 people"]
     # cameras alone: (572.25e6 - 508.25e6) / 1.46e9 * 1000 = 43.836 per 1,000
-    # population alone: 540e6 x 1000 x (1 / 1.446963e9 - 1 / 1.465e9) = 373.196 - 368.601 = 4.595
+    # population alone: 540e6 x 1000 x (1 / 1.4126e9 - 1 / 1.465e9) = 382.2738 - 368.6007 = 13.6731
     assert national["input"].tolist() == [sensitivity.CAMERAS, sensitivity.POPULATION]  # largest swing first
-    assert national["swing"].tolist() == pytest.approx([43.836, 4.595], abs=1e-3)
+    assert national["swing"].tolist() == pytest.approx([43.836, 13.673], abs=1e-3)
     shenzhen = result.tornado[result.tornado["output"].str.startswith("Shenzhen")]
     # 369.863 x 16,684.549 / 1000 = 6,171.0: the same number as city_estimates for this scenario
     central = city_estimates(s, figures).set_index("city").loc["Shenzhen", "per_sq_mi"]
@@ -233,6 +246,49 @@ def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
     run_step(scenario="high", cleaning_dir=clean, output_dir=tmp_path / "high", n_draws=500)
     assert (tmp_path / "high" / "sensitivity.json").read_bytes() == first
     assert sensitivity.read_for({"high": tmp_path / "high"}, "mine") is None  # a scenario of parameters only
+
+
+def test_rates_by_population_source(values, spec):
+    table = rates_by_population(values, {"conservative": None, "high": None, "mine": 700e6}, spec)
+    rates = table.set_index(["scenario", "population_source"])["china_per_1000"]
+    assert list(table["population_source"].unique()) == ["stated", "implied", "un_wpp_2022", "nbs_2021"]
+    assert rates["conservative", "stated"] == pytest.approx(369.863014, rel=1e-8)  # 540e6 / 1.46e9 * 1000
+    assert rates["conservative", "implied"] == pytest.approx(372.8)  # 540e6 / (540e6 / 372.8 * 1000) * 1000
+    assert rates["high", "implied"] == pytest.approx(432.2)  # its own printed pair: 626e6 / 432.2
+    assert rates["conservative", "un_wpp_2022"] == pytest.approx(378.709920, rel=1e-8)  # 540e6 / 1,425,893,465
+    assert rates["conservative", "nbs_2021"] == pytest.approx(382.273821, rel=1e-8)  # 540e6 / 1.4126e9 * 1000
+    assert rates["high", "nbs_2021"] == pytest.approx(443.154467, rel=1e-8)  # 626e6 / 1.4126e9 * 1000
+    assert rates["mine", "nbs_2021"] == pytest.approx(495.540139, rel=1e-8)  # 700e6 / 1.4126e9 * 1000
+    # 'mine' has no printed rate: its implied population is the conservative pair's, 1,448,497,854
+    assert rates["mine", "implied"] == pytest.approx(700e6 / (540e6 / 372.8 * 1000) * 1000)  # 483.259
+
+
+def test_band_differences_decides_whether_the_steps_band_is_this_runs(figures, values, spec, tmp_path):
+    clean = tmp_path / "clean"
+    write_processed(clean, figures, empty_cities(), pd.DataFrame(columns=["source", "row", "column", "before", "after",
+                                                                          "rule"]))
+    run_step(scenario="conservative", cleaning_dir=clean, output_dir=tmp_path / "cons", n_draws=300)
+    written = sensitivity.read(tmp_path / "cons")
+
+    def differences(n_draws=300, seed=None, **overrides):
+        s = resolve_scenario("conservative", values, spec=spec, **overrides)
+        st = sensitivity.setup(spec, figures, s, draws=n_draws, seed=seed, china_cameras=overrides.get("china_cameras"))
+        return sensitivity.band_differences(written, sensitivity.band_inputs(st, s, figures))
+
+    assert differences() == []  # the step's own inputs: its band may be shown
+    # 700 million: the central count and the camera range (0.941-1.060 x 700e6 instead of x 540e6) differ,
+    # and the implied pair falls back to the conservative figures (same numbers), so the population range does not
+    cams = differences(china_cameras=700e6)
+    assert "china_cameras" in cams and "setup.cameras.low" in cams and "setup.cameras.high" in cams
+    assert "china_population" not in cams
+    # the implied population (540e6 / 372.8 x 1000 = 1,448,497,854) instead of the stated 1.46 billion
+    assert "china_population" in differences(population="implied")
+    assert differences(seed=1) == ["setup.seed"]
+    assert differences(n_draws=301) == ["setup.draws"]
+    assert sensitivity.band_differences(None, {}) != []  # no step run at all: never "the same"
+    unrecorded = sensitivity.Written({k: v for k, v in written.data.items() if k != "inputs"}, written.histogram,
+                                     written.cities, written.tornado)
+    assert differences() == [] and sensitivity.band_differences(unrecorded, written.data["inputs"]) != []
 
 
 def test_results_round_trip_and_compare(values, tmp_path, figures, spec):

@@ -166,7 +166,12 @@ def rest_of_world_population(s: Scenario) -> float:
 
 def national_results(s: Scenario, rule: str | None = None) -> dict[str, float]:
     """China's rate, the world total, China's share of it (a fraction), the rest of the world's cameras,
-    population and rate, and the ratio of the two rates, under a world-total rule (default: the scenario's)."""
+    population and rate, and the ratio of the two rates, under a world-total rule (default: the scenario's).
+
+    A ratio divides both rates by populations of one source. ``china_to_rest_ratio``: UN WPP 2022 on both sides
+    (China's rate over the UN's China, the rest over the UN's world minus the UN's China). The alternative
+    ``china_to_rest_ratio_scenario_population`` keeps the scenario's population of China on both sides: China's
+    rate divides by it, and the rest of the world is the UN's world minus it."""
     world = world_total(s, rule)
     if s.china_cameras > world:
         raise ParameterError(f"china_cameras ({s.china_cameras:,.0f}) exceeds world_cameras ({world:,.0f}): "
@@ -175,6 +180,8 @@ def national_results(s: Scenario, rule: str | None = None) -> dict[str, float]:
     rest_population = rest_of_world_population(s)
     china_rate = national_rate(s)
     rest_rate = float(per_thousand(rest_cameras, rest_population))
+    china_un = float(per_thousand(s.china_cameras, s.un_china_population))
+    rest_rate_own = float(per_thousand(rest_cameras, s.world_population - s.china_population))
     return {
         "china_per_1000": china_rate,
         "world_cameras": world,
@@ -182,7 +189,10 @@ def national_results(s: Scenario, rule: str | None = None) -> dict[str, float]:
         "rest_of_world_cameras": rest_cameras,
         "rest_of_world_population": rest_population,
         "rest_of_world_per_1000": rest_rate,
-        "china_to_rest_ratio": china_rate / rest_rate if rest_rate else float("nan"),
+        "china_per_1000_un": china_un,
+        "china_to_rest_ratio": china_un / rest_rate if rest_rate else float("nan"),
+        "rest_of_world_per_1000_scenario_population": rest_rate_own,
+        "china_to_rest_ratio_scenario_population": china_rate / rest_rate_own if rest_rate_own else float("nan"),
     }
 
 
@@ -200,7 +210,10 @@ def national_by_rule(s: Scenario) -> dict[str, dict[str, float] | None]:
 UNITS = {"china_per_1000": "cameras per 1,000 people", "world_cameras": "cameras",
          "china_share_of_world": "fraction of the world's cameras", "rest_of_world_cameras": "cameras",
          "rest_of_world_population": "people (UN WPP 2022)", "rest_of_world_per_1000": "cameras per 1,000 people",
-         "china_to_rest_ratio": "ratio of the two rates"}
+         "china_per_1000_un": "cameras per 1,000 people (UN WPP 2022)",
+         "china_to_rest_ratio": "ratio of the two rates (UN WPP 2022 on both sides)",
+         "rest_of_world_per_1000_scenario_population": "cameras per 1,000 people (UN world minus the scenario's China)",
+         "china_to_rest_ratio_scenario_population": "ratio of the two rates (the scenario's China on both sides)"}
 
 
 def national_table(s: Scenario) -> pd.DataFrame:
@@ -210,6 +223,22 @@ def national_table(s: Scenario) -> pd.DataFrame:
              **{rule: (np.nan if both[rule] is None else both[rule][q]) for rule in WORLD_RULES}}
             for q, unit in UNITS.items()]
     return pd.DataFrame(rows)
+
+
+def rates_by_population(figures: dict[str, float], counts: Mapping[str, object], spec: ScenariosFile) -> pd.DataFrame:
+    """China's cameras per 1,000 (`national_rate`) for each scenario's count under each population assumption of
+    the scenarios file (its population sources: stated, implied, UN WPP 2022, the statistics bureau...).
+
+    ``counts``: {scenario name: camera count override or None (the file's count)}. Rows: scenario, china_cameras,
+    population_source, china_population, china_per_1000, in the order given and the file's order of sources."""
+    rows = []
+    for name, cameras in counts.items():
+        for source in spec.population_assumptions:
+            s = resolve_scenario(name, figures, population=source, china_cameras=cameras, spec=spec)
+            rows.append({"scenario": name, "china_cameras": s.china_cameras, "population_source": source,
+                         "china_population": s.china_population, "china_per_1000": national_rate(s)})
+    return pd.DataFrame(rows, columns=["scenario", "china_cameras", "population_source", "china_population",
+                                       "china_per_1000"])
 
 
 # --- cities -------------------------------------------------------------------------------------
@@ -302,7 +331,8 @@ def read_results(scenario_dirs: dict[str, Path]) -> dict[str, dict]:
 # --- comparison (notebook 04) -------------------------------------------------------------------
 
 COMPARED_INPUTS = ("china_cameras", "china_population", "stated_rate")
-COMPARED_BY_RULE = ("world_cameras", "china_share_of_world", "rest_of_world_per_1000", "china_to_rest_ratio")
+COMPARED_BY_RULE = ("world_cameras", "china_share_of_world", "rest_of_world_per_1000", "china_to_rest_ratio",
+                    "china_to_rest_ratio_scenario_population")
 
 
 def comparison_table(results: dict[str, dict], sensitivity: dict[str, dict]) -> pd.DataFrame:

@@ -10,15 +10,18 @@ Inputs (each uniform, each with its source in the scenarios file):
 Every stream of random numbers is seeded by the file's seed and its own name, so a draw does not depend
 on the order of the cities, and every scenario sees the same uniform numbers (common random numbers: the
 differences between scenarios are not sampling noise). The sensitivity step (`helpers.report.sensitivity_step`)
-writes the results; notebooks 03 and 04 read them back with `read_for`.
+writes the results; notebooks 03 and 04 read them back with `read_for`. It records every input that shapes
+its bands (`band_inputs`); `band_differences` is the one decision whether a run of notebook 03 may show them or
+must compute its own (`as_written`, the same function, seed and draws).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,7 @@ from helpers.params import number
 from helpers.paths import resolve
 
 RATE = "china_per_1000"
+BINS = 60  # of the histogram of China's drawn rate
 CAMERAS, POPULATION = "China's camera count", "China's population"  # tornado inputs
 
 
@@ -105,7 +109,7 @@ def population_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenari
             parts.append(propagate(implied_population, [_interval(cams, known), _interval(rate, known)]))
     low = min([p.low for p in parts] + [s.china_population])
     high = max([p.high for p in parts] + [s.china_population])
-    names = " and ".join(spec.sensitivity.population_between)
+    names = ", ".join(spec.sensitivity.population_between)
     return Uniform("china_population", low, high,
                    f"{names} populations, each widened by the rounding of its printed figures, and the "
                    f"scenario's {fmt(s.china_population)}: {fmt(low)} to {fmt(high)}")
@@ -281,6 +285,54 @@ class Written:
     histogram: pd.DataFrame
     cities: pd.DataFrame
     tornado: pd.DataFrame
+
+
+def histogram(draws: pd.DataFrame) -> pd.DataFrame:
+    """The binned draws of China's rate (``BINS`` equal bins from the lowest draw to the highest)."""
+    counts, edges = np.histogram(draws[RATE], bins=BINS)
+    return pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "draws": counts})
+
+
+def band_inputs(st: Setup, s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | None = None,
+                printed: pd.DataFrame | None = None) -> dict:
+    """Every input that shapes a scenario's bands, as the step records it (sensitivity.json ``inputs``): how the
+    draws are made (seed, number, percentiles, each national input's distribution), the central values the rate,
+    the tornado and the cities start from (China's count and population), and the cities' own inputs (a digest of
+    `city_inputs`: each city's central people density and the rounding intervals of its printed figures)."""
+    table = city_inputs(s, figures, cities, printed).to_csv(index=False, float_format="%.12g", lineterminator="\n")
+    return scenarios.jsonable({"setup": asdict(st), "china_cameras": s.china_cameras,
+                               "china_population": s.china_population,
+                               "city_inputs_sha256": hashlib.sha256(table.encode("utf-8")).hexdigest()})
+
+
+def _flat(data: Mapping, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            out |= _flat(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def band_differences(written: Written | None, inputs: Mapping) -> list[str]:
+    """The one decision whether a sensitivity written by the step belongs to a run with ``inputs``
+    (`band_inputs` of that run): the inputs, as dotted keys, whose recorded value differs (``[]``: the same
+    inputs, its bands may be shown). No sensitivity at all, or one that recorded no inputs, differs."""
+    if written is None:
+        return ["no sensitivity step run for this scenario"]
+    recorded = written.data.get("inputs")
+    if not isinstance(recorded, Mapping):
+        return ["the sensitivity step recorded no inputs"]
+    old, new = _flat(recorded), _flat(scenarios.jsonable(dict(inputs)))
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+
+
+def as_written(st: Setup, s: Scenario, result: Result, inputs: Mapping) -> Written:
+    """A run's results as the step writes them and `read` gives them back (``data`` is sensitivity.json's)."""
+    data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
+            "summary": result.summary.set_index("quantity").to_dict(orient="index"), "inputs": dict(inputs)}
+    return Written(scenarios.jsonable(data), histogram(result.draws), result.cities, result.tornado)
 
 
 def read(folder: str | Path) -> Written:

@@ -23,6 +23,7 @@ from helpers.paths import DATA_RAW, relative
 
 SCENARIOS_FILE = DATA_RAW / "scenarios.yml"
 FIGURES_FILE = DATA_RAW / "article_figures.csv"
+POPULATIONS_FILE = DATA_RAW / "china_populations.csv"  # China's population sources, one row each
 MAX_NAME_CHARS = 64  # a scenario name names output folders: short enough for any file system
 # the whole name (re.fullmatch: no trailing newline slips through, as it would past "$")
 SCENARIO_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_NAME_CHARS - 1}}}")
@@ -57,12 +58,14 @@ def _as_number(value: object, expected: str, *subloc: str | int) -> float:
 
 
 class Value(BaseModel):
-    """A number of the file: typed in it, or an article figure's (``figure`` names it, with its printed rounding)."""
+    """A number of the file: typed in it, an article figure's (``figure`` names it, with its printed rounding), or a
+    population source's of data/raw/china_populations.csv (``source`` names its row)."""
 
     model_config = ConfigDict(frozen=True)
 
     number: float
     figure: str | None = None
+    source: str | None = None
 
     def resolve(self, figures: Mapping[str, float]) -> float:
         """The number; an article figure's as the cleaned article figures give it ({figure_id: value})."""
@@ -100,6 +103,21 @@ def _figure(value: dict, info: ValidationInfo, expected: str, keys: tuple[str, .
     return _positive(Value(number=resolved, figure=figure_id))
 
 
+def _source(value: dict, info: ValidationInfo, expected: str, keys: tuple[str, ...]) -> Value:
+    """{source: <population_id>} resolved from data/raw/china_populations.csv (a row with a number)."""
+    _one_key(value, keys, expected)
+    source_id = value["source"]
+    sources: dict[str, float | str] = info.context["populations"]
+    where = info.context["populations_file"]
+    if not isinstance(source_id, str) or source_id not in sources:
+        raise fail(f"population source {show(source_id)} is not in {where}"
+                   + hint(str(source_id), sources, always=True), "source")
+    resolved = sources[source_id]
+    if isinstance(resolved, str):
+        raise fail(f"population source {source_id!r} in {where} has no number: {resolved}", "source")
+    return _positive(Value(number=resolved, source=source_id))
+
+
 def _positive(value: Value) -> Value:
     if value.number <= 0:
         origin = f" (article figure {value.figure!r})" if value.figure else ""
@@ -109,9 +127,11 @@ def _positive(value: Value) -> Value:
 
 def _positive_value(value: object, info: ValidationInfo) -> Value:
     """A number > 0, or {figure: <id>} whose value is > 0."""
-    expected = "a number or {figure: <id>}"
+    expected = "a number, {figure: <id>} or {source: <population_id>}"
     if isinstance(value, dict):
-        return _figure(value, info, expected)
+        if "source" in value:
+            return _source(value, info, expected, ("figure", "source"))
+        return _figure(value, info, expected, ("figure", "source"))
     return _positive(Value(number=_as_number(value, expected)))
 
 
@@ -123,11 +143,13 @@ def _figure_value(value: object, info: ValidationInfo) -> Value:
 
 
 def _population_rule(value: object, info: ValidationInfo) -> Value | str:
-    """A population > 0, {figure: <id>}, or {implied_by: stated_rate} (returned as IMPLIED)."""
-    expected = "a number, {figure: <id>} or {implied_by: stated_rate}"
-    keys = ("figure", "implied_by")
+    """A population > 0, {figure: <id>}, {source: <population_id>}, or {implied_by: stated_rate} (IMPLIED)."""
+    expected = "a number, {figure: <id>}, {source: <population_id>} or {implied_by: stated_rate}"
+    keys = ("figure", "implied_by", "source")
     if not isinstance(value, dict):
         return _positive(Value(number=_as_number(value, expected)))
+    if "source" in value:
+        return _source(value, info, expected, keys)
     if "implied_by" not in value:
         return _figure(value, info, expected, keys)
     _one_key(value, keys, expected)
@@ -177,13 +199,16 @@ def _fraction(value: object) -> float:
     return number
 
 
-def _two_names(value: object) -> tuple[str, str]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise fail(f"expected a list of two population assumption names; got {show(value)}")
+def _names(value: object) -> tuple[str, ...]:
+    """Two or more population assumption names, each once (checked against population_assumptions later)."""
+    if not isinstance(value, list) or len(value) < 2:  # a range needs two ends
+        raise fail(f"expected a list of at least two population assumption names; got {show(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, str):
             raise fail(f"expected a population assumption name; got {show(item)}", i)
-    return value[0], value[1]
+        if item in value[:i]:
+            raise fail(f"population assumption {item!r} is named twice", i)
+    return tuple(value)
 
 
 def _percentiles(value: object) -> tuple[float, ...]:
@@ -297,7 +322,7 @@ class Sensitivity(_Strict):
     draws: Annotated[int, PlainValidator(_draws)]
     percentiles: Annotated[tuple[float, ...], PlainValidator(_percentiles)]
     cameras: CameraRange
-    population_between: Annotated[tuple[str, str], PlainValidator(_two_names)]
+    population_between: Annotated[tuple[str, ...], PlainValidator(_names)]
     city_inputs: Annotated[str, PlainValidator(_choice(CITY_INPUTS, "city-input rule"))]
 
 
@@ -439,20 +464,49 @@ def _read_figures(path: Path) -> dict[str, float | str]:
     return figures
 
 
+def read_populations(path: Path = POPULATIONS_FILE) -> dict[str, float | str]:
+    """{population_id: value} of data/raw/china_populations.csv (a message where a row has no number: a population
+    the article states or implies, which scenarios.yml takes as {figure: <id>} or {implied_by: stated_rate})."""
+    where = relative(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc}); scenarios.yml takes its "
+                          "{source: <population_id>} values from it") from None
+    if rows and not {"population_id", "value_text", "figure_id", "source", "location"} <= set(rows[0]):
+        raise ConfigError(f"{where}: expected columns population_id, value_text, figure_id, source and location")
+    out: dict[str, float | str] = {}
+    for row in rows:
+        key, text = (row["population_id"] or "").strip(), (row["value_text"] or "").strip()
+        if not text:
+            out[key] = f"it is the article's (figure {row['figure_id']!r})" if row["figure_id"] else "it is derived"
+            continue
+        try:
+            out[key] = parse_value_text(text).value
+        except ValueError as exc:
+            out[key] = str(exc)
+    return out
+
+
 def load_spec(path: Path = SCENARIOS_FILE, figures_path: Path = FIGURES_FILE, *,
-              verify_checksum: bool = True) -> ScenariosFile:
+              verify_checksum: bool = True, populations_path: Path | None = None) -> ScenariosFile:
     """The scenarios file, checksum-verified and fully validated: the one check of its rules.
 
     Raises ConfigError (one line: file, line, dotted key, rule) for any mistake in the file, and
     ChecksumError (before parsing) when ``verify_checksum`` and the file differs from data/raw/SHA256SUMS.
     """
     path, figures_path = Path(path), Path(figures_path)
+    # China's population sources live beside the article figures (data/raw/china_populations.csv)
+    populations_path = Path(populations_path or figures_path.parent / POPULATIONS_FILE.name)
     if not path.is_file():
         raise ConfigError(f"{relative(path)}: file not found")
     if verify_checksum:
         verify(path)
+        verify(populations_path)
     root, data = read_yaml(path, ScenariosFile)
-    context = {"figures": _read_figures(figures_path), "figures_file": relative(figures_path)}
+    context = {"figures": _read_figures(figures_path), "figures_file": relative(figures_path),
+               "populations": read_populations(populations_path), "populations_file": relative(populations_path)}
     try:
         spec = ScenariosFile.model_validate(data, context=context)
     except ValidationError as exc:

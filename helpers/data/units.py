@@ -84,6 +84,8 @@ DECIMALS: dict[str, int] = {
     "per_1000": 4, "per_1000_low": 4, "per_1000_high": 4, "stated_per_1000": 2,
     "china_per_1000": 4, "rest_of_world_per_1000": 4, "city_per_1000": 2, "stated_rate": 2,
     "china_share_of_world": 6, "china_to_rest_ratio": 4, "ratio": 4,
+    "china_per_1000_un": 4, "rest_of_world_per_1000_scenario_population": 4,
+    "china_to_rest_ratio_scenario_population": 4,
     "per_sq_mi": 2, "per_sq_mi_low": 2, "per_sq_mi_high": 2, "stated_per_sq_mi": 2, "counted_per_sq_mi": 2,
     "method_per_sq_mi": 2, "method_low": 2, "method_high": 2,
     "p5": 2, "p25": 2, "p50": 2, "p75": 2, "p95": 2, "people_per_sq_mi_low": 1, "people_per_sq_mi_high": 1,

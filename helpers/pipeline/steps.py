@@ -31,6 +31,7 @@ from helpers.paths import PROJECT_ROOT, relative, resolve
 OUTPUTS_DIR = "outputs"  # the default outputs root, relative to the project root
 SCRATCH_DIR = "scratch"  # where interactive runs with other parameters write (git-ignored)
 SCENARIOS_FILE = relative(scenarios_file.SCENARIOS_FILE)  # "data/raw/scenarios.yml"
+POPULATIONS_FILE = relative(scenarios_file.POPULATIONS_FILE)  # "data/raw/china_populations.csv", read with it
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -132,7 +133,7 @@ STEP_TABLE: tuple[StepSpec, ...] = (
                                 'None (the file\'s default), "stated", "implied", or a number of people'),
             "china_cameras": Param(None, Positive | None, "override the scenario's camera count"),
         },
-        uses={"cleaning_dir": "01_data_cleaning"}, reads=(SCENARIOS_FILE,),
+        uses={"cleaning_dir": "01_data_cleaning"}, reads=(SCENARIOS_FILE, POPULATIONS_FILE),
         owns={"output_dir": "sensitivity/{scenario}"}),
     StepSpec(
         "03_scenarios", "notebooks/03_scenarios.ipynb", per_scenario=True,
@@ -144,7 +145,7 @@ STEP_TABLE: tuple[StepSpec, ...] = (
             "world_population": InCell(Positive | None, "override the world population"),
         },
         uses={"cleaning_dir": "01_data_cleaning", "sensitivity_dirs": "sensitivity"},
-        reads=(SCENARIOS_FILE,), owns={"output_dir": "03_scenarios/{scenario}"}),
+        reads=(SCENARIOS_FILE, POPULATIONS_FILE), owns={"output_dir": "03_scenarios/{scenario}"}),
     StepSpec(
         "04_compare", "notebooks/04_compare.ipynb",
         uses={"scenario_dirs": "03_scenarios", "sensitivity_dirs": "sensitivity"}),

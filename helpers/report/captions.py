@@ -109,14 +109,19 @@ def _editions_per_1000(order: list[str], sources: pd.DataFrame) -> str:
 
 # --- figures of 03_scenarios and 04_compare -----------------------------------------------------------------------
 
-def _sensitivity(s: Scenario, sensitivity: dict, rate: float) -> str:
-    """``sensitivity``: the sensitivity step's sensitivity.json (summary, setup)."""
+OWN_BAND = ("drawn in notebook 03 for this run's inputs, which differ from the sensitivity step's (the same "
+            "function, seed and number of draws)")
+
+
+def _sensitivity(s: Scenario, sensitivity: dict, rate: float, own: bool = False) -> str:
+    """``sensitivity``: the sensitivity step's sensitivity.json (summary, setup), or the run's own (``own``)."""
     band = sensitivity["summary"]["china_per_1000"]
     return (f"Scenario {s.name}: Monte Carlo distribution of China's cameras per 1,000 people "
             f"({sensitivity['setup']['draws']:,} seeded draws of the inputs documented in data/raw/scenarios.yml; "
             f"5th-95th percentile {band['p5']:.1f} to {band['p95']:.1f}, shaded), with the scenario's value "
             f"{rate:.1f} (solid)"
-            + (f" and the article's printed {s.stated_rate:g} (dashed)." if s.stated_rate is not None else "."))
+            + (f" and the article's printed {s.stated_rate:g} (dashed)." if s.stated_rate is not None else ".")
+            + (f" The draws are {OWN_BAND}." if own else ""))
 
 
 def _tornado(s: Scenario, tornado: pd.DataFrame, output: str) -> str:
@@ -187,14 +192,23 @@ def _claims_by_table(order: list[str]) -> str:
 def _national(s: Scenario) -> str:
     return (f"Scenario {s.name}: China's cameras per 1,000 people ({s.population_assumption} population), its share "
             "of the world's cameras (a fraction), and the rest of the world, under both world-total rules; "
-            f"single-valued results use {RULE_LABELS[s.world_rule]}.")
+            f"single-valued results use {RULE_LABELS[s.world_rule]}. The China / rest-of-world ratio takes both "
+            "populations from UN WPP 2022 (China's rate over the UN's China, the rest over the UN's world minus it); "
+            f"the alternative keeps the {s.population_assumption} population of China on both sides (its rate, and "
+            "the UN's world minus it).")
 
 
-def _city_estimates(s: Scenario, rate: float) -> str:
+def _rates_by_population(sources: list[str]) -> str:
+    return ("China's cameras per 1,000 people for each scenario's camera count under each population source of "
+            f"data/raw/china_populations.csv ({', '.join(sources)}): the count / the population x 1,000.")
+
+
+def _city_estimates(s: Scenario, rate: float, own: bool = False) -> str:
     return (f"Scenario {s.name}: cameras per square mile and per km² of Chinese cities at {rate:.1f} per 1,000 x "
             "their people per square mile, with the sensitivity step's 5th-95th percentiles and, for a table's "
             "cities, the density their own camera count gives; beside them the cities outside China as the article "
-            "states them (< marks an upper bound).")
+            "states them (< marks an upper bound)."
+            + (f" The percentiles are {OWN_BAND}." if own else ""))
 
 
 TABLES: dict[str, Callable[..., str]] = {
@@ -212,12 +226,12 @@ TABLES: dict[str, Callable[..., str]] = {
         "China's national rates per 1,000 people as the article prints them, against the city rates it quotes."),
     "city_densities": _city_densities, "area_definition_flags": _area_definition_flags,
     "editions_compared": _editions_compared, "claims_by_table": _claims_by_table, "national": _national,
-    "city_estimates": _city_estimates,
+    "city_estimates": _city_estimates, "rates_by_population": _rates_by_population,
     "scenario_comparison": _fixed(
         "The scenarios side by side: China's cameras, population and rate per 1,000 people (computed and as "
-        "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio under "
-        "both world-total rules, each scenario's own sensitivity range, and the headline city's cameras per square "
-        "mile."),
+        "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio (UN WPP "
+        "2022 populations on both sides; the alternative: the scenario's China on both) under both world-total rules, "
+        "each scenario's own sensitivity range, and the headline city's cameras per square mile."),
     "city_estimates_by_scenario": _fixed(
         "Cameras per square mile by scenario: Chinese cities at each scenario's national rate x their people per "
         "square mile, cities outside China as stated (< marks an upper bound)."),

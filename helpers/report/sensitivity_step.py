@@ -6,15 +6,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 from helpers.analysis import scenarios
 from helpers.analysis.density import read_printed
-from helpers.analysis.sensitivity import INTERVAL_CITIES, RATE, Result, Setup, run, setup
+from helpers.analysis.sensitivity import INTERVAL_CITIES, Result, Setup, as_written, band_inputs, run, setup
 from helpers.atomic import write_text
 from helpers.data.csv_files import to_csv
 from helpers.data.io import load_processed
@@ -22,8 +18,6 @@ from helpers.data.scenarios_file import load_spec
 from helpers.data.units import round_columns
 from helpers.paths import resolve
 from helpers.report.tables import save_table
-
-BINS = 60  # of the histogram of China's drawn rate
 
 
 def bound_note(shown: int, estimated: int) -> str:
@@ -44,11 +38,13 @@ def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path,
     spec = load_spec()
     s = scenarios.resolve_scenario(scenario, values, population=population, china_cameras=china_cameras, spec=spec)
     st = setup(spec, figures, s, seed=seed, draws=n_draws, china_cameras=china_cameras)
-    return write(resolve(output_dir), s, st, run(st, s, figures, cities, printed))
+    return write(resolve(output_dir), s, st, run(st, s, figures, cities, printed),
+                 band_inputs(st, s, figures, cities, printed))
 
 
-def write(folder: Path, s: scenarios.Scenario, st: Setup, result: Result) -> dict[str, Path]:
-    """The step's tables, histogram and JSON summary for one scenario, written into ``folder``."""
+def write(folder: Path, s: scenarios.Scenario, st: Setup, result: Result, inputs: dict) -> dict[str, Path]:
+    """The step's tables, histogram and JSON summary (with the ``inputs`` its bands rest on, `band_inputs`) for one
+    scenario, written into ``folder``."""
     written = save_table(round_columns(result.summary), "sensitivity", folder=folder,
                          caption=f"Scenario {s.name}: Monte Carlo ranges ({st.draws:,} seeded draws) of China's camera "
                                  "count, population and cameras per 1,000 people, from the input distributions of "
@@ -62,11 +58,7 @@ def write(folder: Path, s: scenarios.Scenario, st: Setup, result: Result) -> dic
         round_columns(result.tornado), "tornado", folder=folder,
         caption=f"Scenario {s.name}: each input moved alone from the low to the high end of its distribution, the "
                 "others held at their central values; swing = the change in the output.").items()}
-    counts, edges = np.histogram(result.draws[RATE], bins=BINS)
-    histogram = pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "draws": counts})
-    written["histogram"] = write_text(folder / "histogram.csv", to_csv(histogram))
-    data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
-            "summary": result.summary.set_index("quantity").to_dict(orient="index")}
-    written["json"] = write_text(folder / "sensitivity.json",
-                                 json.dumps(scenarios.jsonable(data), indent=2, sort_keys=True) + "\n")
+    out = as_written(st, s, result, inputs)
+    written["histogram"] = write_text(folder / "histogram.csv", to_csv(out.histogram))
+    written["json"] = write_text(folder / "sensitivity.json", json.dumps(out.data, indent=2, sort_keys=True) + "\n")
     return written

@@ -48,6 +48,8 @@ HEADERS: dict[str, str] = {
     "quantity": "Quantity", "unit": "Unit", "world_fixed": "World total fixed",
     "rest_of_world_fixed": "Rest of world fixed", "p5": "5th pct", "p25": "25th pct", "p50": "Median",
     "p75": "75th pct", "p95": "95th pct", "min": "Minimum", "max": "Maximum", "output": "Output", "input": "Input",
+    "scenario": "Scenario", "china_cameras": "China's cameras", "population_source": "Population source",
+    "china_population": "China's population",
     "input_low": "Input, low end", "input_high": "Input, high end", "central": "Central",
     "output_low": "Output at low end", "output_high": "Output at high end", "swing": "Swing",
 }
@@ -60,7 +62,11 @@ QUANTITIES: dict[str, str] = {
     "stated_rate": "China per 1,000, as printed", "china_per_1000": "China per 1,000 people",
     "world_cameras": "World cameras", "china_share_of_world": "China's share of the world's cameras",
     "rest_of_world_cameras": "Rest of the world's cameras", "rest_of_world_population": "Rest of the world's people",
-    "rest_of_world_per_1000": "Rest of the world per 1,000", "china_to_rest_ratio": "China / rest of the world",
+    "rest_of_world_per_1000": "Rest of the world per 1,000",
+    "china_to_rest_ratio": "China / rest of the world (UN WPP 2022 both)",
+    "china_per_1000_un": "China per 1,000 people (UN WPP 2022)",
+    "rest_of_world_per_1000_scenario_population": "Rest of the world per 1,000 (UN world minus the scenario's China)",
+    "china_to_rest_ratio_scenario_population": "China / rest of the world (the scenario's China both)",
 }
 METRICS: dict[str, str] = {
     "cameras_per_1000": "per 1,000 people", "cameras_per_sq_mi": "per sq mi", "share_of_world_cameras": "share",
@@ -172,6 +178,9 @@ VIEWS: dict[str, View] = {
                            rows_by={"basis": ("per_sq_mi", "per_km2")},
                            bounds={"per_sq_mi": "upper_bound", "per_km2": "upper_bound"}),
     "city_estimates_by_scenario": View(bounds={"*": "upper_bound"}, verbatim=True),
+    "rates_by_population": View(columns=("scenario", "china_cameras", "population_source", "china_population",
+                                         "china_per_1000"),
+                                headers={"china_per_1000": "China per 1,000 people"}),
 }
 
 
