@@ -170,10 +170,17 @@ def test_the_article_national_figures():
     # 626e6 / 1.46e9 * 1000 = 428.767; 432.2 / 1000 * 1.46e9 = 631.012e6
     assert audit.loc["china_per_1000_high", "recomputed"] == pytest.approx(428.767, abs=1e-3)
     assert audit.loc["china_cameras_high", "recomputed"] == pytest.approx(631.012e6)
-    four = ["china_population", "china_per_1000_conservative", "china_cameras_high", "china_per_1000_high"]
-    assert set(audit.loc[four, "verdict"]) == {INCONSISTENT} and set(audit.loc[four, "cause"]) == {IMPLIED_POPULATION}
-    # 54% of 1 billion is 540 million: one forecast restated, an identity, not a confirmation
-    for fid in ("world_cameras", "china_share_of_world", "china_cameras_conservative"):
+    # The two counts are checked alike, from their rate and the stated population: 372.8 / 1000 x 1.46e9 = 544.288e6,
+    # interval [372.75 x 1.455e9, 372.85 x 1.465e9] / 1000 = [542.351e6, 546.225e6], excludes [539.5e6, 540.5e6], as
+    # 631.012e6 ([628.8e6, 633.2e6]) excludes 626 million: both inconsistent, for the same cause
+    row = audit.loc["china_cameras_conservative"]
+    assert row["recomputed"] == pytest.approx(544.288e6)
+    assert (row["recomputed_low"], row["recomputed_high"]) == pytest.approx((542.351e6, 546.225e6), rel=1e-6)
+    five = ["china_population", "china_per_1000_conservative", "china_cameras_conservative", "china_cameras_high",
+            "china_per_1000_high"]
+    assert set(audit.loc[five, "verdict"]) == {INCONSISTENT} and set(audit.loc[five, "cause"]) == {IMPLIED_POPULATION}
+    # 540 million / 54% is 1 billion: one forecast restated, an identity, not a confirmation
+    for fid in ("world_cameras", "china_share_of_world"):
         assert (audit.loc[fid, "verdict"], audit.loc[fid, "cause"]) == (IDENTITY, ONE_FORECAST)
     # one unit for the share: a fraction, the article's "54 percent" included
     assert audit.loc["china_share_of_world", "stated"] == pytest.approx(0.54)
@@ -187,12 +194,18 @@ def test_the_implied_population_is_the_cause_stated_once():
     statements = cause_statements(audit, fig)
     text = statements[IMPLIED_POPULATION]
     # 540e6 / 372.8 = 1.448498e9 and 626e6 / 432.2 = 1.448404e9: mean 1.448451e9, printed to 4 decimals of a billion
-    assert "1.4485 billion" in text and "1.46 billion" in text and "4 verdicts" in text
+    assert "1.4485 billion" in text and "1.46 billion" in text and "5 verdicts" in text
+    # one cause, counted once, behind two (count, population, rate) triples
+    assert "2 (count, population, rate) triples" in text
+    assert "(540 million, 1.46 billion, 372.8) and (626 million, 1.46 billion, 432.2)" in text
     # the pairs' intervals overlap on [625.5e6 / 432.25, 626.5e6 / 432.15] x 1000 = [1.4471e9, 1.4497e9]
     assert "1.4471 billion to 1.4497 billion" in text
     assert not audit["reason"].str.contains("1.4485 billion people").any()  # stated once, in the cause
     table = causes_table(audit, fig).set_index("cause")
-    assert table.loc[IMPLIED_POPULATION, "verdicts"] == "4 inconsistent"
+    assert table.loc[IMPLIED_POPULATION, "verdicts"] == "5 inconsistent"
+    # the forecast is the world total, the share and the count they are checked from
+    assert cause_statements(audit, fig)[ONE_FORECAST].startswith(
+        "approximately 1 billion, 54 percent, 540 million: one IHS Markit forecast stated 3 ways")
 
 
 def test_a_consistent_population_turns_the_four_into_identities():
@@ -200,10 +213,13 @@ def test_a_consistent_population_turns_the_four_into_identities():
     # 540e6 / 1.4485e9 * 1000 = 372.80 and 626e6 / 1.4485e9 * 1000 = 432.17: within rounding
     assert after.loc["china_per_1000_conservative", "verdict"] == IDENTITY
     assert after.loc["china_per_1000_high", "verdict"] == IDENTITY
+    # 372.8 / 1000 x 1.4485e9 = 539.99e6: the conservative count agrees too
+    assert after.loc["china_cameras_conservative", "verdict"] == IDENTITY
     worse = by_id(claims_audit(figures(china_share_of_world=("64 percent", 64.0))))
-    # 64% of [0.95, 1.05] billion is [608, 672] million: 540 million is not in it, and no population explains it
-    assert worse.loc["china_cameras_conservative", "verdict"] == INCONSISTENT
-    assert worse.loc["china_cameras_conservative", "cause"] == ""
+    # 540 million of approximately 1 billion is [0.514, 0.569]: 64% ([0.635, 0.645]) is not in it, and no
+    # population explains it
+    assert worse.loc["china_share_of_world", "verdict"] == INCONSISTENT
+    assert worse.loc["china_share_of_world", "cause"] == ""
 
 
 def test_both_rates_imply_the_same_population():
@@ -348,11 +364,13 @@ def test_the_real_table_audit(shared_data):
     audit = claims_audit(fig, read.cities, printed=printed_texts(read.cities, read.log))
     # 1 value within rounding (Tokyo per 1,000), 2 ranks hold as published, 4 only under the rule; the 10 city
     # figures that differ from the 2021 edition cannot be checked against the later edition the article quotes
-    assert verdict_counts(audit) == {CONSISTENT: 1, BOUND: 1, IDENTITY: 3, HOLDS: 2, HOLDS_UNDER_RULE: 4,
-                                     DOES_NOT_HOLD: 0, EDITION: 0, UNQUOTED: 10, INCONSISTENT: 4, UNCHECKABLE: 3}
+    # 5 inconsistent: the two (count, population, rate) triples, checked alike (test_the_article_national_figures)
+    assert verdict_counts(audit) == {CONSISTENT: 1, BOUND: 1, IDENTITY: 2, HOLDS: 2, HOLDS_UNDER_RULE: 4,
+                                     DOES_NOT_HOLD: 0, EDITION: 0, UNQUOTED: 10, INCONSISTENT: 5, UNCHECKABLE: 3}
     a = by_id(audit)
     assert set(a.loc[a["verdict"] == INCONSISTENT].index) == {
-        "china_population", "china_per_1000_conservative", "china_cameras_high", "china_per_1000_high"}
+        "china_population", "china_per_1000_conservative", "china_cameras_conservative", "china_cameras_high",
+        "china_per_1000_high"}
     edition = ["london_per_1000", "los_angeles_per_1000", "delhi_per_sq_mi", "seoul_per_sq_mi", "moscow_per_sq_mi",
                "new_york_per_sq_mi"]
     assert set(a.loc[edition, "verdict"]) == {UNQUOTED}

@@ -138,8 +138,10 @@ ARTICLE_CHECKS: tuple[Check, ...] = (
           "{china_cameras_conservative} in China divided by its share, {china_share_of_world}"),
     Check("china_share_of_world", ("china_cameras_conservative", "world_cameras"), lambda c, w: c / w,
           "{china_cameras_conservative} as a share of {world_cameras}"),
-    Check("china_cameras_conservative", ("china_share_of_world", "world_cameras"), lambda s, w: s * w,
-          "{china_share_of_world} of {world_cameras}"),
+    # Both counts are checked alike, from their rate and the stated population: each (count, population, rate) triple
+    # is judged by one rule (the share and the world total are checked from the count).
+    Check("china_cameras_conservative", ("china_per_1000_conservative", "china_population"), implied_cameras,
+          "{china_per_1000_conservative} per 1,000 for {china_population} people"),
     Check("china_population", ("china_cameras_conservative", "china_per_1000_conservative"), implied_population,
           "the population for which {china_cameras_conservative} cameras are {china_per_1000_conservative} per 1,000"),
     Check("china_per_1000_conservative", ("china_cameras_conservative", "china_population"), per_thousand,
@@ -474,10 +476,16 @@ def cause_statements(audit: pd.DataFrame, figures: pd.DataFrame,
                 f"{fmt(float(np.mean(points)))} people (the rounding of both pairs allows {fmt(implied.low)} to "
                 f"{fmt(implied.high)}), not by the {stated.text} it states "
                 f"({float(relative_difference(np.mean(points), stated.value)):.1%} more): "
-                f"{len(groups[IMPLIED_POPULATION])} verdicts follow from this one difference.")
+                f"{len(groups[IMPLIED_POPULATION])} verdicts follow from this one difference, "
+                f"{len(RATE_PAIRS)} (count, population, rate) triples each inconsistent for it: "
+                + " and ".join(f"({known[c].text}, {stated.text}, {known[r].text})" for c, r in RATE_PAIRS) + ".")
     if ONE_FORECAST in groups:
-        texts = ", ".join(known[f].text for f in groups[ONE_FORECAST]["figure_id"])
-        out[ONE_FORECAST] = (f"{texts}: one IHS Markit forecast stated {len(groups[ONE_FORECAST])} ways; each "
+        ids = list(groups[ONE_FORECAST]["figure_id"])
+        edition = known[ids[0]].edition  # the forecast: these rows and the figures of its edition they follow from
+        checks = {c.figure_id: c for c in ARTICLE_CHECKS}
+        ids += [i for f in ids if f in checks for i in checks[f].inputs if known[i].edition == edition]
+        texts = ", ".join(known[f].text for f in dict.fromkeys(ids))
+        out[ONE_FORECAST] = (f"{texts}: one IHS Markit forecast stated {len(dict.fromkeys(ids))} ways; each "
                              "follows from the others, so their agreement confirms the arithmetic, not the count.")
     if DERIVED in groups:
         g, ranks = _split_ranks(groups[DERIVED])
