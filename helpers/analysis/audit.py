@@ -30,9 +30,22 @@ from helpers.analysis.density import (
     interval_of,
     per_thousand,
     relative_difference,
-    source_decimals,
 )
-from helpers.analysis.verdicts import BOUND, EDITION, IDENTITY, INCONSISTENT, UNCHECKABLE, VERDICTS, verdict
+from helpers.analysis.editions import UNKNOWN_EDITION, editions_differ, table_edition
+from helpers.analysis.rank_claims import check_rank, own_rank
+from helpers.analysis.verdicts import (
+    BOUND,
+    DOES_NOT_HOLD,
+    EDITION,
+    HOLDS,
+    HOLDS_UNDER_RULE,
+    IDENTITY,
+    INCONSISTENT,
+    UNCHECKABLE,
+    UNQUOTED,
+    VERDICTS,
+    verdict,
+)
 from helpers.data.io import read_text_table
 from helpers.data.units import to_project_unit
 from helpers.data.values import Interval, printed_interval, propagate
@@ -40,11 +53,6 @@ from helpers.paths import resolve
 
 APPROX_TOLERANCE = 0.05  # "approximately X" is read as X +- 5%
 ARTICLE = "article"
-UNKNOWN_EDITION = "unknown"
-# Editions of the public tables helpers.data.fetch knows, when city_tables does not declare one.
-KNOWN_TABLE_EDITIONS = {"comparitech_2021": "comparitech:2021"}
-TABLE_SERIES = "comparitech"  # a declared edition without a source ("2023") is an edition of Comparitech's ranking
-CHINA = "CHN"  # the country the article's "outside China" leaves out
 
 # Causes that group verdicts, in the order the audit lists them.
 IMPLIED_POPULATION = "implied population"
@@ -56,20 +64,11 @@ NOTHING = "nothing to recompute from"
 CAUSES = (IMPLIED_POPULATION, LATER_EDITION, DERIVED, ONE_FORECAST, NO_CAUSE, NOTHING)
 
 COLUMNS = ["figure_id", "paragraph", "entity", "metric", "value_text", "edition", "stated", "compared_with",
-           "table", "recomputed", "recomputed_low", "recomputed_high", "relative_difference", "verdict", "cause",
-           "reason"]
+           "table", "recomputed", "recomputed_low", "recomputed_high", "relative_difference", "rank_as_published",
+           "rank_under_rule", "verdict", "cause", "reason"]
 
 
 # --- editions -------------------------------------------------------------------------------------
-
-def table_edition(name: str, declared: object = None) -> str:
-    """The edition of a city table: as declared in ``city_tables`` ("2021" means "comparitech:2021"), else the
-    known edition of a public table, else 'unknown'."""
-    if isinstance(declared, str) and declared.strip():
-        text = declared.strip().lower().replace(" ", "_")
-        return text if ":" in text else f"{TABLE_SERIES}:{text}"
-    return KNOWN_TABLE_EDITIONS.get(name, UNKNOWN_EDITION)
-
 
 def table_editions(cities: pd.DataFrame | None, sources: pd.DataFrame | None = None) -> dict[str, str]:
     """{table name: edition} for every source of ``cities`` (``sources``: notebook 01's city_sources.csv)."""
@@ -84,14 +83,6 @@ def read_table_editions(cleaning_dir: str | Path, cities: pd.DataFrame | None) -
     """`table_editions` of notebook 01's folder: the editions its city_sources.csv declares (if it has one)."""
     path = resolve(cleaning_dir) / "city_sources.csv"
     return table_editions(cities, read_text_table(path).fillna("") if path.is_file() else None)
-
-
-def editions_differ(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` are known, different editions of the same source ('comparitech:later' and
-    'comparitech:2021'); figures from different sources (or an unknown edition) are never an edition difference."""
-    if UNKNOWN_EDITION in (a, b) or ":" not in a or ":" not in b:
-        return False
-    return a != b and a.split(":")[0] == b.split(":")[0]
 
 
 # --- intervals ------------------------------------------------------------------------------------
@@ -147,8 +138,10 @@ ARTICLE_CHECKS: tuple[Check, ...] = (
           "{china_cameras_conservative} in China divided by its share, {china_share_of_world}"),
     Check("china_share_of_world", ("china_cameras_conservative", "world_cameras"), lambda c, w: c / w,
           "{china_cameras_conservative} as a share of {world_cameras}"),
-    Check("china_cameras_conservative", ("china_share_of_world", "world_cameras"), lambda s, w: s * w,
-          "{china_share_of_world} of {world_cameras}"),
+    # Both counts are checked alike, from their rate and the stated population: each (count, population, rate) triple
+    # is judged by one rule (the share and the world total are checked from the count).
+    Check("china_cameras_conservative", ("china_per_1000_conservative", "china_population"), implied_cameras,
+          "{china_per_1000_conservative} per 1,000 for {china_population} people"),
     Check("china_population", ("china_cameras_conservative", "china_per_1000_conservative"), implied_population,
           "the population for which {china_cameras_conservative} cameras are {china_per_1000_conservative} per 1,000"),
     Check("china_per_1000_conservative", ("china_cameras_conservative", "china_population"), per_thousand,
@@ -228,32 +221,45 @@ class Outcome:
     cause: str = NO_CAUSE
     shown: str = ""  # what the recomputation gives, in words, instead of its value and interval
     note: str = ""  # appended after the verdict's explanation
+    verdict: str = ""  # a rank claim's verdict (`helpers.analysis.verdicts.rank_verdict`), else picked by `_row`
+    ranks: tuple[str, str] = ("", "")  # a rank claim's places as published and under the national-rate rule
 
 
 def _none(basis: str, compared_with: str = "", cause: str = NOTHING) -> Outcome:
     return Outcome(None, None, basis, compared_with, cause=cause)
 
 
-def _row(fig: pd.Series, known: Known, out: Outcome) -> dict:
+def _row(fig: pd.Series, known: Known, out: Outcome, loaded: frozenset[str] = frozenset()) -> dict:
+    """One audit row; ``loaded``: the editions of every loaded table (a difference from another edition is one
+    only when a table of the quoted edition is among them)."""
     base = {"figure_id": fig["figure_id"], "paragraph": fig["paragraph"], "entity": fig["entity"],
             "metric": fig["metric"], "value_text": fig["value_text"], "edition": known.edition,
-            "stated": known.value, "compared_with": out.compared_with, "table": ""}
+            "stated": known.value, "compared_with": out.compared_with, "table": "",
+            "rank_as_published": out.ranks[0], "rank_under_rule": out.ranks[1]}
     if out.point is None or out.interval is None:
         return {**base, "recomputed": np.nan, "recomputed_low": np.nan, "recomputed_high": np.nan,
                 "relative_difference": np.nan, "verdict": UNCHECKABLE, "cause": out.cause, "reason": out.basis}
     bound = fig["qualifier"] in ("upper_bound", "lower_bound")
     agrees = known.interval.overlaps(out.interval)
     differ = any(editions_differ(known.edition, e) for e in out.compared_with.split(" + "))
-    v = verdict(checkable=True, agrees=agrees, bound=bound, identity=out.identity, editions_differ=differ)
-    diff = float(relative_difference(known.value, out.point))
+    v = out.verdict or verdict(checkable=True, agrees=agrees, bound=bound, identity=out.identity,
+                               editions_differ=differ, quoted_loaded=known.edition in loaded)
+    # a rank has no relative difference: its places are shown instead (rank_as_published, rank_under_rule)
+    diff = float("nan") if out.verdict else float(relative_difference(known.value, out.point))
     gives = f"{out.basis} gives " + (out.shown or f"{fmt(out.point)}{_range(out.interval)}")
     tail = {
         IDENTITY: ", the same forecast restated: agreement confirms the arithmetic, not the count",
         BOUND: f", within the bound {fig['value_text']!r}",
         EDITION: f": {diff:+.1%} between the {known.edition} and {out.compared_with} editions, beyond rounding",
+        UNQUOTED: f": {diff:+.1%} from the {out.compared_with} edition loaded, beyond rounding; no table of the "
+                  f"{known.edition} edition the article quotes is loaded, so an edition difference cannot be told "
+                  "from an error",
         INCONSISTENT: f": {diff:+.1%}, beyond the rounding of both",
-    }.get(v, ", the place the article gives" if str(fig["metric"]).startswith("rank_") else
-          ", within the rounding of both")
+        HOLDS: f": the place the article gives ({fig['value_text']}) holds",
+        HOLDS_UNDER_RULE: f": the place the article gives ({fig['value_text']}) holds only under the national-rate "
+                          "rule",
+        DOES_NOT_HOLD: f": the place the article gives ({fig['value_text']}) does not hold",
+    }.get(v, ", within the rounding of both")
     return {**base, "recomputed": out.point, "recomputed_low": out.interval.low, "recomputed_high": out.interval.high,
             "relative_difference": diff, "verdict": v, "cause": out.cause, "reason": gives + tail + out.note}
 
@@ -325,55 +331,25 @@ def _cities_analysed(fig: pd.Series, known: Known, densities: pd.DataFrame | Non
     return Outcome(n, Interval(n, n), "number of cities in the table of the same edition", known.edition)
 
 
-def _ranking(fig: pd.Series, densities: pd.DataFrame, derived: pd.DataFrame) -> tuple[pd.Series, str, int]:
-    """The values the figure's ranking orders, a description, and the precision ranks are taken at."""
-    counted = densities["basis"].eq(COUNTED)
-    if fig["metric"] == "rank_population":
-        return densities["population"], "population", source_decimals(densities["population"], 0)
-    decimals = source_decimals(densities["stated_per_sq_mi"])
-    values = densities["stated_per_sq_mi"].where(counted)
-    if fig["metric"] == "rank_per_sq_mi_outside_china":
-        return values.where(densities["country_code"] != CHINA), "cameras per square mile outside China", decimals
-    # The ranking the article quotes scores the countries of its derived figures with the rate it prints.
-    description = "cameras per square mile"
-    for country, group in derived.groupby("country", sort=True):
-        rate = float(group["rate"].iloc[0])
-        mask = densities["country"] == country
-        values = values.where(~mask, city_density(rate, densities["people_per_sq_mi"]))
-        description += f" ({country}'s cities at {group['rate_text'].iloc[0]} per 1,000 x people per square mile)"
-    return values, description, decimals
-
-
 def _rank_check(fig: pd.Series, known: Known, densities: pd.DataFrame | None, editions: Mapping[str, str],
                 derived: pd.DataFrame, figures: pd.DataFrame) -> Outcome:
-    own = _own_rank(fig, figures)
+    """A rank claim as published and under the national-rate rule (`helpers.analysis.rank_claims`)."""
     if densities is None:
-        return _none(f"needs a city table; among the cities the article names it is number {own}")
+        return _none(f"needs a city table; among the cities the article names it is number {own_rank(fig, figures)}")
     row, edition, missing = _table_row(fig, densities, editions)
     if missing is not None or row is None:
         return missing or _none("no table row")
-    values, description, decimals = _ranking(fig, densities, derived)
-    rounded = values.round(decimals)
     at = densities.index[densities["city"] == row["city"]][0]
-    if pd.isna(rounded.loc[at]):
+    r = check_rank(str(fig["metric"]), int(known.value), densities, derived, at)
+    shown = r.published or r.under_rule
+    if shown is None:
         return _none(f"{row['source']} gives no value to rank {fig['entity']} by", edition)
-    best = int((rounded > rounded.loc[at]).sum()) + 1
-    worst = int((rounded >= rounded.loc[at]).sum())
-    iv = Interval(float(best), float(worst))
-    tie = "" if best == worst else f" (tied with {worst - best} other{'s' if worst - best > 1 else ''})"
-    return Outcome(float(best), iv, f"{row['source']} ranked by {description}",
-                   edition, shown=f"number {best}{tie} of {int(rounded.notna().sum())}")
-
-
-def _own_rank(fig: pd.Series, figures: pd.DataFrame) -> int:
-    """The place of the figure's city among the cities the article itself gives a value for."""
-    if fig["metric"] == "rank_population":
-        return 1  # the article gives no populations of cities: the claim stands alone
-    rows = figures[figures["metric"] == "cameras_per_sq_mi"]
-    if fig["metric"] == "rank_per_sq_mi_outside_china":
-        rows = rows[rows["country"] != "China"]
-    own = rows.loc[rows["entity"] == fig["entity"], "value"]
-    return int((rows["value"] > own.iloc[0]).sum()) + 1 if len(own) else 0
+    published = f"as published ({r.published_basis}) {r.published.words() if r.published else 'unranked'}"
+    ruled = f"under the national-rate rule ({r.rule_basis}) {r.under_rule.words() if r.under_rule else 'unranked'}"
+    return Outcome(float(shown.best), Interval(float(shown.best), float(shown.worst)), f"{row['source']} ranked",
+                   edition, shown=f"{published}; {ruled}", verdict=r.verdict,
+                   cause=DERIVED if r.verdict == HOLDS_UNDER_RULE else NO_CAUSE,
+                   ranks=(r.published.text() if r.published else "", r.under_rule.text() if r.under_rule else ""))
 
 
 # --- the audit ------------------------------------------------------------------------------------
@@ -411,6 +387,7 @@ def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
     """
     known = known_figures(figures, approx_tolerance)
     editions = dict(editions) if editions is not None else table_editions(cities)
+    loaded = frozenset(editions.values())
     reference = reference or reference_table(cities)
     if cities is not None and len(cities):
         cities = cities[cities["source"].eq(reference)]
@@ -439,10 +416,10 @@ def claims_audit(figures: pd.DataFrame, cities: pd.DataFrame | None = None,
             out = _rank_check(fig, k, densities, editions, derived, figures)
         else:
             out = _none("no other figure or table measures it")
-        row = _row(fig, k, out)
+        row = _row(fig, k, out, loaded)
         if densities is not None and check is None and uses_table(fig):
             row["table"] = reference
-        if row["verdict"] == EDITION and row["cause"] == NO_CAUSE:
+        if row["verdict"] in (EDITION, UNQUOTED) and row["cause"] == NO_CAUSE:
             row["cause"] = LATER_EDITION
         rows.append(row)
     audit = pd.DataFrame(rows, columns=COLUMNS)
@@ -499,40 +476,63 @@ def cause_statements(audit: pd.DataFrame, figures: pd.DataFrame,
                 f"{fmt(float(np.mean(points)))} people (the rounding of both pairs allows {fmt(implied.low)} to "
                 f"{fmt(implied.high)}), not by the {stated.text} it states "
                 f"({float(relative_difference(np.mean(points), stated.value)):.1%} more): "
-                f"{len(groups[IMPLIED_POPULATION])} verdicts follow from this one difference.")
+                f"{len(groups[IMPLIED_POPULATION])} verdicts follow from this one difference, "
+                f"{len(RATE_PAIRS)} (count, population, rate) triples each inconsistent for it: "
+                + " and ".join(f"({known[c].text}, {stated.text}, {known[r].text})" for c, r in RATE_PAIRS) + ".")
     if ONE_FORECAST in groups:
-        texts = ", ".join(known[f].text for f in groups[ONE_FORECAST]["figure_id"])
-        out[ONE_FORECAST] = (f"{texts}: one IHS Markit forecast stated {len(groups[ONE_FORECAST])} ways; each "
+        ids = list(groups[ONE_FORECAST]["figure_id"])
+        edition = known[ids[0]].edition  # the forecast: these rows and the figures of its edition they follow from
+        checks = {c.figure_id: c for c in ARTICLE_CHECKS}
+        ids += [i for f in ids if f in checks for i in checks[f].inputs if known[i].edition == edition]
+        texts = ", ".join(known[f].text for f in dict.fromkeys(ids))
+        out[ONE_FORECAST] = (f"{texts}: one IHS Markit forecast stated {len(dict.fromkeys(ids))} ways; each "
                              "follows from the others, so their agreement confirms the arithmetic, not the count.")
     if DERIVED in groups:
-        g = groups[DERIVED]
+        g, ranks = _split_ranks(groups[DERIVED])
         checked = g[g["verdict"] != UNCHECKABLE]
         rate = derived_city_figures(figures)["rate_text"].iloc[0]
         text = (f"The edition the article quotes has no camera counts for these cities: each density is the national "
                 f"rate {rate} per 1,000 x the city's people per square mile.")
         if len(checked):
             text += (f" Redone with the {checked['compared_with'].iloc[0]} edition's populations and areas, the rule "
-                     f"gives {_pct_range(checked['relative_difference'])} of the printed figures: the method holds, "
-                     "the inputs differ between editions.")
+                     f"gives {_pct_range(checked['relative_difference'])} of the printed figures: the method holds; "
+                     "the inputs are another edition's.")
+        if len(ranks):
+            text += (f" {len(ranks)} rank claims hold only under this rule; the table as published ranks them "
+                     + ", ".join(f"{r.entity} {r.rank_as_published.split(' of ')[0]} (claimed {r.value_text})"
+                                 for r in ranks.itertuples()) + ".")
         out[DERIVED] = text
     if LATER_EDITION in groups:
-        g = groups[LATER_EDITION]
-        checked = g[g["verdict"] == EDITION]
-        quoted = ", ".join(sorted(set(g["edition"])))
-        loaded = ", ".join(sorted({e for c in g["compared_with"] for e in c.split(" + ") if e}))
-        text = f"The article quotes Comparitech's {quoted} edition; the table loaded is the {loaded} edition."
-        if len(checked):
-            text += (f" {len(checked)} city figures differ between the two "
-                     f"({_pct_range(checked['relative_difference'])}):"
-                     " each difference dates the figure, it is not an error of the article.")
-        if (g["verdict"] == UNCHECKABLE).any():
-            text += (" A property of an edition, such as the number of cities it analysed, cannot be checked against "
-                     "another.")
-        out[LATER_EDITION] = text
+        out[LATER_EDITION] = _later_edition(groups[LATER_EDITION])
     if NOTHING in groups:
         out[NOTHING] = (f"{len(groups[NOTHING])} figures have nothing loaded to be recomputed from: "
                         + ", ".join(groups[NOTHING]["figure_id"]) + ".")
     return out
+
+
+def _split_ranks(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``g`` that are values, and those that are rank claims."""
+    rank = g["metric"].astype(str).str.startswith("rank_")
+    return g[~rank], g[rank]
+
+
+def _later_edition(g: pd.DataFrame) -> str:
+    """The statement of the cause 'later edition': what an edition difference can and cannot show here."""
+    quoted = ", ".join(sorted(set(g["edition"])))
+    loaded = ", ".join(sorted({e for c in g["compared_with"] for e in c.split(" + ") if e}))
+    text = f"The article quotes Comparitech's {quoted} edition; the table loaded is the {loaded} edition."
+    differ, unquoted = g[g["verdict"] == EDITION], g[g["verdict"] == UNQUOTED]
+    if len(differ):
+        text += (f" {len(differ)} city figures differ between the two ({_pct_range(differ['relative_difference'])}),"
+                 " and a loaded table of the quoted edition shows it: each difference dates the figure.")
+    if len(unquoted):
+        text += (f" {len(unquoted)} city figures differ from the loaded edition "
+                 f"({_pct_range(unquoted['relative_difference'])}), but no table of the quoted edition is loaded: "
+                 "whether they date the figure or fault it cannot be told.")
+    if (g["verdict"] == UNCHECKABLE).any():
+        text += (" A property of an edition, such as the number of cities it analysed, cannot be checked against "
+                 "another.")
+    return text
 
 
 def causes_table(audit: pd.DataFrame, figures: pd.DataFrame,
@@ -560,7 +560,9 @@ def caption(audit: pd.DataFrame, figures: pd.DataFrame, approx_tolerance: float 
     causes = " ".join(f"[{c}] {statements[c]}" for c in CAUSES if c in statements and c != NOTHING)
     return (f"Every figure of the article against what it can be recomputed from, each side with its edition "
             f"(stated in the project's units: a share as a fraction). {table_sentence(audit)}Intervals come from "
-            f"printed precision and agreement means overlap (docs/verdicts.md). {len(audit)} figures: "
+            f"printed precision and agreement means overlap (docs/verdicts.md); a rank has no rounding: each rank "
+            "claim is ranked as published and under the national-rate rule (both places shown) and holds, holds "
+            f"only under the national-rate rule, or does not hold. {len(audit)} figures: "
             f"{summary(audit)}. Rows are grouped by cause: {causes}")
 
 

@@ -1,4 +1,5 @@
-"""Several city tables read as editions of one ranking: the same city compared from one table to the next."""
+"""Several city tables read as editions of one ranking: which edition a table is (`table_edition`), when two
+editions differ (`editions_differ`), and the same city compared from one table to the next."""
 
 from __future__ import annotations
 
@@ -8,7 +9,28 @@ import pandas as pd
 from helpers.analysis.density import COUNTED, ESTIMATED, rank_at_precision
 from helpers.data.names import match_keys
 
+UNKNOWN_EDITION = "unknown"
+# Editions of the public tables helpers.data.fetch knows, when city_tables does not declare one.
+KNOWN_TABLE_EDITIONS = {"comparitech_2021": "comparitech:2021"}
+TABLE_SERIES = "comparitech"  # a declared edition without a source ("2023") is an edition of Comparitech's ranking
 RATE_DECIMALS = 2  # the rankings print cameras per 1,000 people to two decimals; ranks are taken at that precision
+
+
+def table_edition(name: str, declared: object = None) -> str:
+    """The edition of a city table: as declared in ``city_tables`` ("2021" means "comparitech:2021"), else the
+    known edition of a public table, else 'unknown'."""
+    if isinstance(declared, str) and declared.strip():
+        text = declared.strip().lower().replace(" ", "_")
+        return text if ":" in text else f"{TABLE_SERIES}:{text}"
+    return KNOWN_TABLE_EDITIONS.get(name, UNKNOWN_EDITION)
+
+
+def editions_differ(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are known, different editions of the same source ('comparitech:later' and
+    'comparitech:2021'); figures from different sources (or an unknown edition) are never an edition difference."""
+    if UNKNOWN_EDITION in (a, b) or ":" not in a or ":" not in b:
+        return False
+    return a != b and a.split(":")[0] == b.split(":")[0]
 
 
 def per_1000(cities: pd.DataFrame) -> pd.Series:

@@ -41,7 +41,8 @@ def _claims_audit_figure(claims: pd.DataFrame, approx_tolerance: float) -> str:
             "band is the stated figure's own interval (its printed rounding, 'approximately' as "
             f"±{approx_tolerance:.0%}, a bound as a half-line) and the bar the recomputation's; they agree when they "
             "meet. Colour and marker give the verdict, rows are grouped by cause as in the claims audit "
-            f"({audit.summary(claims)}; the figures that cannot be checked are not drawn).")
+            f"({audit.summary(claims)}; the figures that cannot be checked are not drawn, nor the rank claims, whose "
+            "places as published and under the national-rate rule are in the claims audit table).")
 
 
 def _named_cities_per_sq_mi(named: pd.DataFrame, figures: pd.DataFrame) -> str:
@@ -98,8 +99,9 @@ def _counted_vs_rule(pairs: pd.DataFrame, rate: float, sources: pd.DataFrame) ->
 def _article_vs_table(first: str, sources: pd.DataFrame) -> str:
     return (f"The named cities outside China: the article's figure (open, {first}, with the interval its printed "
             "rounding allows; a bound as an arrow) against the same figure recomputed from "
-            f"{describe_sources(sources)} (filled), with the change. Differences beyond rounding date the figures "
-            "(differs by edition), they do not fault them.")
+            f"{describe_sources(sources)} (filled), with the change. A difference beyond rounding dates a figure "
+            "(differs by edition) only where a table of the edition the article quotes is loaded to show it; "
+            "otherwise it cannot be checked against the quoted edition (the claims audit).")
 
 
 def _editions_per_1000(order: list[str], sources: pd.DataFrame) -> str:

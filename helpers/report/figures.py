@@ -45,7 +45,9 @@ OTHER_SCENARIO_MARKERS = ("D", "v", "P", "X", "h", "<", ">")
 MARKER_NAMES = {"o": "circle", "^": "triangle", "D": "diamond", "v": "down triangle", "P": "plus", "X": "cross",
                 "h": "hexagon", "<": "left triangle", ">": "right triangle", "s": "square"}
 VERDICT_MARKERS = {"consistent within rounding": "o", "satisfies bound": "<", "arithmetic identity": "D",
-                   "differs by edition": "s", "inconsistent": "X", "cannot be checked": "."}
+                   "differs by edition": "s", "inconsistent": "X", "cannot be checked": ".",
+                   "cannot be checked against the quoted edition": "s", "holds": "o",
+                   "holds only under the national-rate rule": "P", "does not hold": "X"}
 BAND_WIDE, BAND_NARROW = "0.88", "0.70"  # sensitivity p5-p95 and p25-p75
 RASTER_POINTS = 2000  # scatters with more points are rasterized in SVG/PDF
 BIN_POINTS = 5000  # scatters with more points are drawn as counts per cell of a grid (one raster image)

@@ -28,7 +28,9 @@ DIGITS = {"0": "Zero", "1": "One", "2": "Two", "3": "Three", "4": "Four", "5": "
           "8": "Eight", "9": "Nine"}
 VERDICT_KEYS = {"consistent within rounding": "consistent", "satisfies bound": "bound",
                 "arithmetic identity": "identity", "differs by edition": "edition", "inconsistent": "inconsistent",
-                "cannot be checked": "uncheckable"}
+                "cannot be checked": "uncheckable", "cannot be checked against the quoted edition": "unquoted",
+                "holds": "rank_holds", "holds only under the national-rate rule": "rank_rule_only",
+                "does not hold": "rank_fails"}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
     rounding, "approximately" as +-tolerance, a bound as a half-line) and the recomputation's interval as a bar.
     Agreement means the dot's bar meets the band. Colour and marker say the verdict (analysis.verdicts); rows in the
     audit's order, each group labelled by its cause. ``intervals``: {figure_id: (low, high)} of the stated figures."""
-    data = claims[claims["recomputed"].notna()].reset_index(drop=True)
+    # a rank claim is a place, not a value: its places are in the claims audit table, not drawn here
+    data = claims[claims["recomputed"].notna() & ~claims["metric"].astype(str).str.startswith("rank_")]
+    data = data.reset_index(drop=True)
     stated = data["stated"].astype(float)
 
     def rel(v):

@@ -27,7 +27,8 @@ HEADERS: dict[str, str] = {
     "per_sq_mi": "Cameras per sq mi", "per_sq_mi_low": "Per sq mi, low", "per_sq_mi_high": "Per sq mi, high",
     "per_km2": "Cameras per km²", "area_sq_mi": "Area (sq mi)", "area_km2": "Area (km²)",
     "people_per_sq_mi": "People per sq mi", "people_per_sq_mi_low": "People per sq mi, low",
-    "people_per_sq_mi_high": "People per sq mi, high", "area_vs_median": "Area / median area of its table",
+    "people_per_sq_mi_high": "People per sq mi, high", "rank_as_published": "Rank as published",
+    "rank_under_rule": "Rank under the national-rate rule", "area_vs_median": "Area / median area of its table",
     "source": "Table",
     "rank_per_1000": "Rank per 1,000", "rank_per_1000_in_country": "Rank per 1,000 in country",
     "rank_per_sq_mi": "Rank per sq mi", "rank_per_sq_mi_in_country": "Rank per sq mi in country",
@@ -132,11 +133,12 @@ def _bound_from_qualifier(df: pd.DataFrame) -> pd.DataFrame:
 VIEWS: dict[str, View] = {
     "claims_audit": View(
         columns=("cause", "figure", "value_text", "edition", "compared_with", "recomputed", "relative_difference",
-                 "verdict"),
+                 "rank_as_published", "rank_under_rule", "verdict"),
         derive=_audit_view, needs=("entity", "metric", "cause"), rows_by={"metric": ("recomputed",)}, group="cause"),
     "audit_causes": View(columns=("cause", "verdicts", "statement")),
     "claims_by_table": View(
-        columns=("figure", "table", "value_text", "compared_with", "recomputed", "relative_difference", "verdict"),
+        columns=("figure", "table", "value_text", "compared_with", "recomputed", "relative_difference",
+                 "rank_as_published", "rank_under_rule", "verdict"),
         derive=_audit_view, needs=("entity", "metric", "cause"), rows_by={"metric": ("recomputed",)}, group="figure"),
     "implied_china_population": View(columns=("basis", "population", "low", "high"),
                                      headers={"basis": "Population implied by", "population": "People",
