@@ -444,17 +444,24 @@ def _cross_checks(spec: ScenariosFile) -> list[Problem]:
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _read_figures(path: Path) -> dict[str, float | str]:
-    """{figure_id: value} from article_figures.csv (a message instead of the value where it cannot be read)."""
+def _csv_rows(path: Path, value: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a raw CSV file scenarios.yml takes ``value`` values from; ConfigError when it cannot be read or
+    lacks one of ``columns``."""
     where = relative(path)
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
     except OSError as exc:
         raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc}); scenarios.yml takes its "
-                          "{figure: <id>} values from it") from None
-    if rows and not {"figure_id", "value_text"} <= set(rows[0]):
-        raise ConfigError(f"{where}: expected columns figure_id and value_text")
+                          f"{value} values from it") from None
+    if rows and not set(columns) <= set(rows[0]):
+        raise ConfigError(f"{where}: expected columns {', '.join(columns[:-1])} and {columns[-1]}")
+    return rows
+
+
+def _read_figures(path: Path) -> dict[str, float | str]:
+    """{figure_id: value} from article_figures.csv (a message instead of the value where it cannot be read)."""
+    rows = _csv_rows(path, "{figure: <id>}", ("figure_id", "value_text"))
     figures: dict[str, float | str] = {}
     for row in rows:
         try:
@@ -467,15 +474,8 @@ def _read_figures(path: Path) -> dict[str, float | str]:
 def read_populations(path: Path = POPULATIONS_FILE) -> dict[str, float | str]:
     """{population_id: value} of data/raw/china_populations.csv (a message where a row has no number: a population
     the article states or implies, which scenarios.yml takes as {figure: <id>} or {implied_by: stated_rate})."""
-    where = relative(path)
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc}); scenarios.yml takes its "
-                          "{source: <population_id>} values from it") from None
-    if rows and not {"population_id", "value_text", "figure_id", "source", "location"} <= set(rows[0]):
-        raise ConfigError(f"{where}: expected columns population_id, value_text, figure_id, source and location")
+    rows = _csv_rows(path, "{source: <population_id>}",
+                     ("population_id", "value_text", "figure_id", "source", "location"))
     out: dict[str, float | str] = {}
     for row in rows:
         key, text = (row["population_id"] or "").strip(), (row["value_text"] or "").strip()
