@@ -25,7 +25,9 @@ def test_defaults_mean_the_published_folders(capsys):
     p = notebook_parameters("03_scenarios", {"scenario": "high"})
     assert p.output_dir == PROJECT_ROOT / "outputs" / "03_scenarios" / "high"
     assert p.cleaning_dir == PROJECT_ROOT / "outputs" / "01_data_cleaning"
-    assert capsys.readouterr().out == ""
+    # an interactive run says where its files go, defaults included (issue 26)
+    assert capsys.readouterr().out == "default parameters: writing to outputs/03_scenarios/high/, the folder the " \
+        "batch runner publishes (the same files for the same inputs)\n"
 
 
 def test_an_interactive_run_with_other_values_writes_to_scratch(capsys):
@@ -39,10 +41,11 @@ def test_an_interactive_run_with_other_values_writes_to_scratch(capsys):
     assert p.output_dir == PROJECT_ROOT / "scratch" / "03_scenarios" / "mine"
 
 
-def test_folders_given_explicitly_are_used_as_given(tmp_path):
+def test_folders_given_explicitly_are_used_as_given(tmp_path, capsys):
     p = notebook_parameters("02_density", {"approx_tolerance": 0.5, "output_dir": str(tmp_path / "o"),
                                            "cleaning_dir": str(tmp_path)})
     assert p.output_dir == tmp_path / "o" and p.approx_tolerance == 0.5
+    assert capsys.readouterr().out == ""  # a batch run (folders given) prints nothing into the executed notebook
 
 
 def test_parameter_types_come_from_the_table():

@@ -246,8 +246,9 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
     A folder parameter left at ``None`` (an interactive run) means the step table's folder under
     ``outputs/``, where the batch runner publishes, as long as every other parameter has its default (the
     value of the notebook's saved parameters cell). An interactive run with other values (or a scenario the
-    scenarios file does not define) writes under ``scratch/`` instead, and says so in one printed line, so
-    an exploration never changes the committed outputs.
+    scenarios file does not define) writes under ``scratch/`` instead, so an exploration never changes the
+    committed outputs. An interactive run says where its files go in one printed line; a batch run (folders
+    given) prints nothing.
     """
     s = spec(step)
     defaults = {name: p.default for name, p in s.parameters.items()}
@@ -265,10 +266,13 @@ def notebook_parameters(step: str, namespace: Mapping[str, Any]) -> SimpleNamesp
     for name, owned in s.owned(scenario).items():
         given = namespace.get(name)
         values[name] = folder(name, given) if given is not None else default_folder(owned, root)
+    where = ", ".join(f"{root}/{f}/" for f in s.owned(scenario).values())
     if root == SCRATCH_DIR:
-        where = ", ".join(f"{root}/{f}/" for f in s.owned(scenario).values())
         print(f"{', '.join(changed)} differ from the defaults (the notebook's saved parameters cell): writing to "
               f"{where} (git-ignored), not {OUTPUTS_DIR}/")
+    elif interactive:
+        print(f"default parameters: writing to {where}, the folder the batch runner publishes (the same files "
+              "for the same inputs)")
     return SimpleNamespace(**values, **upstream_folders(s, namespace))
 
 
