@@ -64,7 +64,7 @@ class Runner:
         self._forced = self._forced_ids()
         self._code: str | None = None
         self._env: str | None = None
-        self._cells: dict[str, list[str]] = {}  # a notebook run's cell digests (notebook_source.cell_digests)
+        self._sources: dict[str, dict[str, Any]] = {}  # a notebook run's source, as its key was computed
         self.inputs = {s.id: file_inputs(pipeline, s) for s in pipeline.steps}
         self._busy: set[str] = set()  # runs handed to the engine and not yet back
         self._preload: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (the first notebook's imports, all)
@@ -112,8 +112,7 @@ class Runner:
     def key_parts(self, step: Step) -> dict[str, str]:
         run = step.spec.run
         if step.spec.is_notebook:  # its source: outputs and what Lab adds on saving are not part of it
-            source = read_source(self.pipeline.path(run))
-            self._cells[step.id] = cell_digests(source)
+            source = self._sources[step.id] = read_source(self.pipeline.path(run))
             run = source_digest(source)
         upstream = {sid: self.results[sid].digest for ids in step.uses.values() for sid in ids}
         layout = {"owns": step.owns, "uses": {p: list(ids) for p, ids in step.uses.items()}}
@@ -142,9 +141,9 @@ class Runner:
             why = "published files missing or modified"
         else:
             changed = [k for k, v in parts.items() if record.get("parts", {}).get(k) != v]
-            if "run" in changed and step.id in self._cells and isinstance(record.get("cells"), list):
-                source = read_source(self.pipeline.path(step.spec.run))
-                changed[changed.index("run")] = describe_change(step.spec.run, record["cells"], source)
+            if "run" in changed and step.id in self._sources and isinstance(record.get("cells"), list):
+                changed[changed.index("run")] = describe_change(step.spec.run, record["cells"],
+                                                                self._sources[step.id])
             why = "changed: " + ", ".join(changed)
         return key, parts, why
 
@@ -330,8 +329,8 @@ class Runner:
     def _record(self, result: Result) -> dict[str, Any]:
         """What the next run compares: the key and its parts, the files, a notebook's cell digests."""
         record = {"key": result.key, "parts": result.parts, "files": result.files}
-        if result.step.id in self._cells:
-            record["cells"] = self._cells[result.step.id]
+        if result.step.id in self._sources:
+            record["cells"] = cell_digests(self._sources[result.step.id])
         return record
 
     def manifest(self) -> str:
