@@ -19,12 +19,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.data.checksums import sha256, verify
-from helpers.data.cleaning import FLOAT_FORMAT, CleaningLog, empty_cities
+from helpers.data.cleaning import FLOAT_FORMAT, SOURCE_COLUMNS, CleaningLog, empty_cities
 from helpers.data.countries import resolve_country
 from helpers.data.io import HEADER_LINES, validate
 from helpers.data.names import match_key, match_keys
 from helpers.data.number_cells import read_numbers, reformatted, stripped
 from helpers.data.schemas import CITIES
+from helpers.data.table_advice import dropped_rows, no_edition_warning, unknown_layout
 from helpers.data.table_facts import ESTIMATED, estimated_rows
 from helpers.data.table_options import (
     CANONICAL,
@@ -37,8 +38,8 @@ from helpers.data.table_options import (
 )
 from helpers.data.table_text import read_table_text
 from helpers.data.units import implied_area, sq_mi_to_km2
-from helpers.data.yaml_config import load_yaml
-from helpers.errors import ParameterError, RawDataError
+from helpers.data.yaml_config import load_yaml, null_entries
+from helpers.errors import ConfigError, ParameterError, RawDataError
 from helpers.paths import DATA_RAW, relative, resolve
 
 LAYOUTS_FILE = DATA_RAW / "city_table_layouts.yml"
@@ -59,7 +60,7 @@ class TableResult:
     cities: pd.DataFrame
     log: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
-    source: dict = field(default_factory=dict)  # name, file, sha256, edition, rows
+    source: dict = field(default_factory=dict)  # name, file, sha256, edition, rows, dropped_rows
 
 
 # --- layouts ------------------------------------------------------------------------------------
@@ -84,6 +85,7 @@ def load_mapping(mapping: dict | str | Path | None) -> dict[str, str] | None:
         if not path.is_file():
             raise ParameterError(f"parameter 'column_mapping': file {relative(path)} does not exist")
         data = load_yaml(path) or {}
+        _refuse_nulls(path)
         result = data.get("columns", data) if isinstance(data, dict) else None
     if result is None:
         return None
@@ -100,6 +102,17 @@ def load_mapping(mapping: dict | str | Path | None) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in result.items()}
 
 
+def _refuse_nulls(path: Path) -> None:
+    """ConfigError naming the file and line of a key or header that YAML reads as null (nothing, ``~``, ``null``,
+    or a header starting with '#', which YAML takes for a comment), instead of mapping it to the text 'None'."""
+    nulls = null_entries(path)
+    if nulls:
+        line, what, text = nulls[0]
+        quoted = f"; quote it: {text}" if text else ""
+        raise ConfigError(f"{relative(path)} line {line}: this {what} is empty to YAML (a header starting with '#' "
+                          f"is read as a comment){quoted}. See docs/your-own-table.md, section 2")
+
+
 def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str) -> dict[str, str]:
     """{canonical column: header in the file}; a known layout is recognised without a mapping."""
     present = {_header_key(h): h for h in headers}
@@ -113,9 +126,7 @@ def match_layout(headers: list[str], mapping: dict[str, str] | None, source: str
     for spec in layouts.values():
         if all(_header_key(h) in present for h in spec.values()):
             return {canon: present[_header_key(h)] for canon, h in spec.items()}
-    expected = "; ".join(f"{name}: {', '.join(spec.values())}" for name, spec in layouts.items())
-    raise RawDataError(f"{source}: unknown table layout. Columns found: {', '.join(map(str, headers))}. "
-                       f"Columns expected ({expected}). Pass a column_mapping for a new layout.")
+    raise RawDataError(unknown_layout(source, headers, layouts))
 
 
 # --- cells --------------------------------------------------------------------------------------
@@ -140,7 +151,7 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     text = read_table_text(path, encoding=entry.encoding, drop_ragged=policy == "drop")
     raw = text.frame
     columns = match_layout(list(raw.columns), load_mapping(entry.column_mapping), where)
-    log, warnings = CleaningLog(), []
+    log, warnings = CleaningLog(), [w for w in [no_edition_warning(entry)] if w]
     for line, row, _ in text.ragged:
         log.add(source, line, "*", row, "", RAGGED_RULE)
     lines = pd.Series(raw.index.to_numpy() + 1 + HEADER_LINES, index=raw.index)
@@ -183,9 +194,10 @@ def read_city_table(entry: TableEntry | dict | str | Path, mapping: dict | str |
     warnings += scale_warnings(df, columns, source, log)
     warnings += estimated_warnings(df, source, log)
     df = df[list(CITIES.columns)].sort_values(["source", "source_row"], kind="mergesort").reset_index(drop=True)
+    logged = log.frame()
     info = {"name": source, "file": where if entry.path else entry.table, "sha256": sha256(path),
-            "edition": entry.edition or "", "rows": len(df)}
-    return TableResult(validate(df, _schema(df), where), log.frame(), warnings, info)
+            "edition": entry.edition or "", "rows": len(df), "dropped_rows": dropped_rows(logged, source)}
+    return TableResult(validate(df, _schema(df), where), logged, warnings, info)
 
 
 def _schema(df: pd.DataFrame) -> pa.DataFrameSchema:
@@ -313,13 +325,17 @@ def _bad_rows(df: pd.DataFrame, problems: list[tuple[int, str, str]], policy: st
 
 
 def _derive_area(df: pd.DataFrame, source: str, log: CleaningLog) -> pd.DataFrame:
-    """Implied area = cameras / stated per-square-mile, where both are positive (logged where not)."""
+    """Implied area = cameras / stated per-square-mile, where both are positive (logged where not: one entry for the
+    table when a column is absent from every row, else one per row)."""
     cams, dens = df["cameras"], df["stated_per_sq_mi"]
     ok = (cams > 0) & (dens > 0)
     df["area_sq_mi"] = np.nan
     df.loc[ok, "area_sq_mi"] = implied_area(cams[ok], dens[ok])
     df["area_km2"] = sq_mi_to_km2(df["area_sq_mi"])
-    if (cams.notna() | dens.notna()).any():  # a table with neither column has no area to derive at all
+    absent = [name for name, values in (("cameras", cams), ("stated_per_sq_mi", dens)) if values.isna().all()]
+    if len(absent) == 1:  # one entry, not one per row: no row can have an area
+        log.add(source, 0, "area_sq_mi", f"no {absent[0]} in any of the {len(df):,} rows", "", "area_not_derivable")
+    elif not absent:  # a table with neither column has no area to derive at all
         shown = ("cameras=" + cams[~ok].map("{:g}".format).astype(str) + ", per_sq_mi="
                  + dens[~ok].map("{:g}".format).astype(str))
         log.add_many(source, df["source_row"][~ok], "area_sq_mi", shown, "", "area_not_derivable")
@@ -426,17 +442,17 @@ def read_city_tables(city_tables: list[TableEntry]) -> TableResult:
 
 
 def sources_table(result: TableResult) -> pd.DataFrame:
-    """One row per input table: name, file, sha256, edition, rows (for provenance)."""
-    return pd.DataFrame(result.source.get("tables", []), columns=["name", "file", "sha256", "edition", "rows"])
+    """One row per input table: name, file, sha256, edition, rows, dropped_rows (for provenance)."""
+    return pd.DataFrame(result.source.get("tables", []), columns=SOURCE_COLUMNS)
 
 
 def read_sources(cleaning_dir: str | Path) -> pd.DataFrame:
-    """notebook 01's city_sources.csv: the input tables with file, sha256, edition and rows (empty without one)."""
+    """notebook 01's city_sources.csv: the input tables with file, sha256, edition, rows and dropped rows (empty
+    without one)."""
     path = resolve(cleaning_dir) / "city_sources.csv"
-    columns = ["name", "file", "sha256", "edition", "rows"]
     if not path.is_file():
-        return pd.DataFrame(columns=columns)
-    return pd.read_csv(path, dtype=str, keep_default_na=False).reindex(columns=columns)
+        return pd.DataFrame(columns=SOURCE_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False).reindex(columns=SOURCE_COLUMNS)
 
 
 def describe_sources(sources: pd.DataFrame) -> str:

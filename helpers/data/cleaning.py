@@ -18,6 +18,7 @@ from helpers.data.values import parse_cell
 from helpers.paths import resolve
 
 LOG_COLUMNS = ["source", "row", "column", "before", "after", "rule"]
+SOURCE_COLUMNS = ["name", "file", "sha256", "edition", "rows", "dropped_rows"]  # city_sources.csv: one row per table
 
 
 @dataclass
@@ -73,10 +74,10 @@ def clean_article_figures(raw: pd.DataFrame, source: str = "article_figures") ->
 def write_processed(folder: str | Path, figures: pd.DataFrame, cities: pd.DataFrame, log: pd.DataFrame,
                     sources: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write article_figures.csv, cities.csv, cleaning_log.csv and city_sources.csv (the input tables with
-    their sha256 and edition) to ``folder`` (relative to the root)."""
+    their sha256, edition, rows and rows dropped by ``on_bad_rows: drop``) to ``folder`` (relative to the root)."""
     folder = resolve(folder)
     log = log.astype({"row": int}).sort_values(["source", "row", "column", "rule"], kind="mergesort")
-    sources = sources if sources is not None else pd.DataFrame(columns=["name", "file", "sha256", "edition", "rows"])
+    sources = sources if sources is not None else pd.DataFrame(columns=SOURCE_COLUMNS)
     return {name: write_csv(folder / f"{name}.csv", df)
             for name, df in (("article_figures", figures), ("cities", cities), ("cleaning_log", log),
                              ("city_sources", sources))}

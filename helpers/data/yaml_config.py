@@ -10,6 +10,7 @@ the first problem in file order. `helpers.data.scenarios_file` validates data/ra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn, get_args, get_origin
@@ -112,6 +113,40 @@ def load_yaml_text(text: str, source: str) -> object:
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(f"{source}: {len(text):,} characters, more than the {MAX_YAML_BYTES:,} a value may hold")
     return _parse(source, text)[1]
+
+
+def null_entries(path: Path) -> list[tuple[int, str, str]]:
+    """(line, 'key' or 'value', the value as written, quoted) of every mapping key or value of the YAML file
+    ``path`` that YAML reads as null: nothing, ``~``, ``null``, or a text starting with '#' (a comment to YAML)
+    - in file order. The third item is '' unless the line holds a comment after the key, then it is that line
+    with the comment's text quoted (``cameras: "# Cameras"``)."""
+    text = _text(path)
+    root = _parse(relative(path), text)[0]
+    lines, found = text.splitlines(), []
+
+    def walk(node: yaml.Node | None) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                for what, part in (("key", key), ("value", value)):
+                    if isinstance(part, yaml.ScalarNode) and part.tag == "tag:yaml.org,2002:null":
+                        line = (key if what == "value" else part).start_mark.line
+                        found.append((line + 1, what, _quoted_comment(lines[line] if line < len(lines) else "")))
+                walk(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item)
+
+    walk(root)
+    return sorted(found)
+
+
+def _quoted_comment(line: str) -> str:
+    """``key: # Cameras`` -> ``key: "# Cameras"``; '' when the line is not a key followed by a comment."""
+    key, sep, rest = line.partition(":")
+    rest = rest.strip()
+    if not sep or not rest.startswith("#") or not key.strip():
+        return ""
+    return f"{key.strip()}: {json.dumps(rest, ensure_ascii=False)}"
 
 
 def read_yaml(path: Path, model: type[BaseModel]) -> tuple[yaml.Node, object]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from helpers.data.table_advice import summary_lines
 from helpers.data.yaml_config import load_yaml_text
 from helpers.errors import ProjectError
 from helpers.pipeline import publish as pub
@@ -43,6 +44,7 @@ from helpers.pipeline.records import BLOCKED, FAILED, RAN, SKIPPED, Interrupted,
 from helpers.pipeline.runner import Runner, discard_staging, exclusive
 from helpers.pipeline.runs import Pipeline, PipelineError, default_pipeline
 
+CLEANING_STEP = "01_data_cleaning"  # after it ran, its published cleaning log's warnings are counted per table
 SWEEP_DIR = "scratch/sweeps"  # default root of parameter sweeps (sweep.py), relative to the project root
 
 
@@ -237,11 +239,23 @@ def _report(done: Finished, stdout: TextIO) -> int:
     print(summary(done.results), file=stdout)
     if record:
         print(f"run record: {pipeline.rel(record)}", file=stdout)
+    for line in table_warnings(done):
+        print(line, file=stdout)
     for r in done.problems:
         print(f"{r.status.upper()}: {r.note}", file=sys.stderr)
     if done.problems:
         print(f"nothing published: {pipeline.rel(pipeline.outputs)} is unchanged", file=sys.stderr)
     return 1 if done.problems else 0
+
+
+def table_warnings(done: Finished) -> list[str]:
+    """After a published run in which notebook 01 ran: its city tables' warnings and dropped rows, counted per
+    table from the published cleaning log (`helpers.data.table_advice.summary_lines`); [] otherwise."""
+    result = done.results.get(CLEANING_STEP)
+    if done.problems or result is None or result.status != RAN:
+        return []
+    folder = done.pipeline.outputs / result.step.folders[0]
+    return summary_lines(folder, done.pipeline.rel(folder / "cleaning_log.csv"))
 
 
 def dry_run(runner: Runner, stdout: TextIO) -> int:
