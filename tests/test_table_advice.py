@@ -108,7 +108,7 @@ def test_a_csv_table_without_an_edition_is_warned_about(tmp_path):
     plain = read_city_table({"path": str(path), "column_mapping": LATER_MAP})
     assert [w for w in plain.warnings if "no edition given" in w] == [
         f"t: no edition given, so a figure of the article that differs from this table is judged 'inconsistent', "
-        "never 'cannot be checked against the quoted edition'; declare which edition it is with edition in its "
+        "never 'differs by edition' (docs/verdicts.md); declare which edition it is with edition in its "
         f'city_tables entry, e.g. {{path: {path}, edition: "2023"}}']
     dated = read_city_table({"path": str(path), "column_mapping": LATER_MAP, "edition": "2023"})
     assert not [w for w in dated.warnings if "edition" in w]
@@ -205,3 +205,19 @@ def test_figures_not_drawn_for_estimated_rows_and_without_a_table(tmp_path):
     assert not_drawn(CITY_FIGURES, None, None) == (
         "The figures city_ranking_per_1000, per_1000_vs_per_sq_mi, rank_per_1000_vs_per_sq_mi and implied_areas "
         "are not drawn: no city table is loaded (city_tables is empty).")
+
+
+def test_article_vs_table_not_drawn_gives_the_audits_reasons(tmp_path):
+    later = ranked_of(tmp_path, LATER, LATER_MAP, "later")
+    claims = pd.DataFrame({"figure_id": ["london_per_1000", "osaka_per_sq_mi", "china_per_1000"],
+                           "metric": ["cameras_per_1000", "cameras_per_sq_mi", "cameras_per_1000"],
+                           "reason": ["not in the table", "", "national"], "verdict": ["cannot be checked"] * 3})
+    countries = pd.Series({"london_per_1000": "United Kingdom", "osaka_per_sq_mi": "Japan", "china_per_1000": "China"})
+    # China's figure is not drawn in this figure; the two others, with the audit's reason (else its verdict)
+    assert not_drawn("article_vs_table", later, "later", claims=claims, countries=countries) == (
+        "The figure article_vs_table is not drawn: none of the article's 2 figures per 1,000 people or per square "
+        "mile outside China could be recomputed from later (london_per_1000: not in the table; osaka_per_sq_mi: "
+        "cannot be checked).")
+    assert not_drawn("editions_per_1000", later, "later", first="a", last="b") == (
+        "The figure editions_per_1000 is not drawn: no city has a rate per 1,000 people in both a and b, the first "
+        "and the last table.")

@@ -95,7 +95,7 @@ def no_edition_warning(entry: TableEntry) -> str | None:
     if entry.edition is not None or entry.table is not None:
         return None
     return (f"{entry.source}: no edition given, so a figure of the article that differs from this table is judged "
-            "'inconsistent', never 'cannot be checked against the quoted edition'; declare which edition it is "
+            "'inconsistent', never 'differs by edition' (docs/verdicts.md); declare which edition it is "
             f"with edition in its city_tables entry, e.g. {{path: {yaml_text(entry.path or '')}, edition: \"2023\"}}")
 
 
