@@ -15,7 +15,7 @@ from helpers.data.city_tables import read_city_table, read_city_tables, sources_
 from helpers.data.cleaning import write_processed
 from helpers.data.table_advice import mapping_skeleton, no_edition_warning, summary_lines, yaml_text
 from helpers.data.table_options import TableEntry, entries
-from helpers.errors import ConfigError, RawDataError
+from helpers.errors import ConfigError, ParameterError, RawDataError
 from helpers.report.not_drawn import CITY_FIGURES, not_drawn
 
 COORDS = ("Lat,Lon,City,Country,CCTVperperson,CCTVpermile\n"
@@ -99,6 +99,12 @@ def test_mapping_header_or_key_read_as_null_names_the_file_and_line(tmp_path, te
         read_city_table(str(path), mapping)
     assert f"map.yml line {line}: {fragment}" in str(err.value)
     assert "None" not in str(err.value)
+
+
+def test_mapping_given_as_a_dict_with_an_empty_header_is_refused(tmp_path):
+    path = write(tmp_path, "City,Country,# of CCTV Cameras\nOsaka,Japan,30000\n")
+    with pytest.raises(ParameterError, match=r"parameter 'column_mapping': no header given for cameras"):
+        read_city_table(str(path), {"city": "City", "country": "Country", "cameras": None})
 
 
 # --- a table without an edition -----------------------------------------------------------------

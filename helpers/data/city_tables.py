@@ -96,6 +96,10 @@ def load_mapping(mapping: dict | str | Path | None) -> dict[str, str] | None:
     if unknown:
         raise ParameterError(f"parameter 'column_mapping': keys {unknown} are not canonical columns; "
                              f"use {', '.join(CANONICAL)}")
+    empty = [str(k) for k, v in result.items() if v is None or not str(v).strip()]
+    if empty:  # e.g. {cameras: # of CCTV Cameras} on a command line: YAML reads the header as a comment
+        raise ParameterError(f"parameter 'column_mapping': no header given for {', '.join(empty)} (a header starting "
+                             "with '#' must be quoted in YAML)")
     missing = [c for c in REQUIRED if c not in result]
     if missing:
         raise ParameterError(f"parameter 'column_mapping' must map {', '.join(missing)}")
