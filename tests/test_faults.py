@@ -419,8 +419,12 @@ def test_abbreviated_option_is_refused_every_time(project, outputs):
 TABLE_FAULTS = {  # id: (file content or None for no file, exit status, fragments of the message)
     "missing_file": (None, 2, ("parameter city_tables", "'missing_file.csv'", "an existing file")),
     "empty_file": (b"", 1, ("notebooks/01_data_cleaning.ipynb", "empty_file.csv: the table has no data rows")),
+    # answered with a mapping guessed from its six headers, the '#' ones quoted, and the guide
     "missing_column": (TABLE.replace(",Crime Index", "").replace(",34.31", "").replace(",53.07", "").encode(), 1,
-                       ("missing_column.csv: unknown table layout", "Crime Index")),
+                       ("missing_column.csv: unknown table layout", "Crime Index",
+                        'column_mapping: {city: City, country: Country, cameras: "# of CCTV Cameras", population: '
+                        '"# of People", stated_per_1000: "# of CCTV Cameras per 1,000 People", stated_per_sq_mi: '
+                        "Cameras per Square Mile}", "See docs/your-own-table.md, section 2")),
     "text_in_number": (TABLE.replace("691000", "lots").encode(), 1,
                        ("text_in_number.csv, line 3, column '# of CCTV Cameras'", "'lots'")),
     "negative_count": (TABLE.replace("691000", "-691000").encode(), 1,
@@ -912,6 +916,12 @@ HOSTILE_OPTIONS = {  # id: (files to write, the city_tables value, exit status, 
     "corrections_too_deep": ({"t.csv": TABLE, "fix.yml": "values: " + "[" * 40 + "]" * 40 + "\n"},
                              "[{path: t.csv, corrections: fix.yml}]", 1,
                              ("fix.yml line 1: mappings and lists are nested more than 32 levels deep",)),
+    # line 4 of map.yml: an unquoted '# of CCTV Cameras' is a YAML comment, the header null
+    "mapping_hash_header": ({"t.csv": TABLE, "map.yml": "columns:\n  city: City\n  country: Country\n"
+                                                        "  cameras: # of CCTV Cameras\n"},
+                            "[{path: t.csv, column_mapping: map.yml}]", 1,
+                            ("map.yml line 4: this value is empty to YAML",
+                             'quote it: cameras: "# of CCTV Cameras"')),
     "population_0_by_correction": (
         {"t.csv": TABLE, "fix.yml": "values: [{city: London, column: population, value: 0, source: a typo}]\n"},
         "[{path: t.csv, corrections: fix.yml}]", 1, ("t.csv, line 3, column '# of People': population must be above "
@@ -939,6 +949,25 @@ HOSTILE_PUBLISHED = {  # id: (file content, city_tables value, cities published 
                           {2: "Taiyuan", 3: "London"}, "4,City,,,bad_row_dropped: the city 'London' (United Kingdom) "
                                                        "is also on line 3"),
 }
+
+
+def test_table_warnings_are_counted_in_the_terminal(project, outputs):
+    # line 4: 'Medelln' (Medellín with its accented letter lost); line 5 cut short, dropped; no edition given
+    table = TABLE + "Medelln,Colombia,1000,2500000,0.4,2,50\nShenyang,China,200000,73\n"
+    (project / "t.csv").write_text(table, encoding="utf-8")
+    text = check(run(project, "-p", "city_tables=[{path: t.csv, on_bad_rows: drop}]", article=False), 0,
+                 "city tables: warnings (each with its line in outputs/01_data_cleaning/cleaning_log.csv; how to act "
+                 "on them: docs/your-own-table.md, section 6)\n"
+                 "  t: 1 damaged name, 1 row dropped (on_bad_rows: drop); no edition given (edition differences are "
+                 "judged inconsistent)\n")
+    assert text.count("city tables: warnings") == 1
+    sources = (outputs / "01_data_cleaning/city_sources.csv").read_text(encoding="utf-8").splitlines()
+    assert sources[0].endswith(",rows,dropped_rows") and sources[1].endswith(",3,1")  # 3 cities kept, 1 dropped
+    # the same table with its edition declared and nothing dropped: the run says nothing about it
+    (project / "t.csv").write_text(TABLE, encoding="utf-8")
+    text = check(run(project, "-p", "city_tables=[{path: t.csv, edition: '2021'}]", article=False), 0)
+    assert status(text, "01_data_cleaning") == "ran" and "city tables: warnings" not in text
+    assert_consistent(outputs)
 
 
 @pytest.mark.parametrize("case", list(HOSTILE_PUBLISHED))
