@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from helpers.data.table_advice import summary_lines
 from helpers.data.yaml_config import load_yaml_text
 from helpers.errors import ProjectError
 from helpers.pipeline import publish as pub
@@ -254,6 +253,8 @@ def table_warnings(done: Finished) -> list[str]:
     result = done.results.get(CLEANING_STEP)
     if done.problems or result is None or result.status != RAN:
         return []
+    from helpers.data.table_advice import summary_lines  # pandas: not imported before a run needs it
+
     folder = done.pipeline.outputs / result.step.folders[0]
     return summary_lines(folder, done.pipeline.rel(folder / "cleaning_log.csv"))
 
