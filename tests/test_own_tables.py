@@ -63,6 +63,11 @@ def test_rates_only_with_coordinates_a_junk_country_and_a_damaged_name(tmp_path)
     assert ("q", "Israel", "country_alias_correction") in fixes
     assert "warning: damaged name?" in set(log.loc[log["before"] == "Medelln", "rule"])
     assert log["rule"].str.contains("says per person, but its values").any()
+    # no camera counts at all: one area entry for the table, not one per row
+    assert log.loc[log["rule"].eq("area_not_derivable"), ["row", "before"]].values.tolist() == [
+        [0, "no cameras in any of the 7 rows"]]
+    # the runner's terminal counts them: Medelln, and the 'CCTVperperson' header over per-1,000 values
+    assert "  coords: 1 damaged name, 1 per-person scale warning\n" in proc.stdout
     claims = audit(out)
     # no camera counts or populations: London's per-1,000 figure cannot be checked, not "inconsistent"
     assert claims.loc["london_per_1000", "verdict"] == "cannot be checked"
@@ -87,6 +92,7 @@ def test_counts_and_population_without_area_and_estimated_rows(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     log = pd.read_csv(out / "01_data_cleaning" / "cleaning_log.csv")
     assert (log["rule"] == "warning: estimated (one national rate)").sum() == 3  # the three Chinese rows at 494.25
+    assert "  later: 3 estimated rows (one national rate)\n" in proc.stdout
     densities = pd.read_csv(out / "02_density" / "city_densities.csv").set_index("city")
     assert densities.loc["Wuhan", "basis"] == "estimated (one national rate)"
     assert densities.loc["London", "basis"] == "counted"
