@@ -78,6 +78,9 @@ def test_skeleton_quotes_only_what_yaml_needs():
     assert text == ('column_mapping: {city: City, country: Country, cameras: "# of CCTV Cameras", population: '
                     '"# of People", stated_per_1000: "# of CCTV Cameras per 1,000 People", stated_per_sq_mi: '
                     "Cameras per Square Mile, crime_index: Crime Index}")
+    # 'Nation' is taken for the country before 'Name' could be, 'Name' for the city
+    assert mapping_skeleton(["Name", "Nation", "Cams"]) == (
+        "column_mapping: {city: Name, country: Nation, cameras: Cams}")
     # no header looks like a city or a country: '?' to replace, every header named as left out
     assert mapping_skeleton(["A", "B"]) == 'column_mapping: {city: "?", country: "?"} (left out: A, B)'
 

@@ -35,7 +35,7 @@ _GUESSES = (
     ("stated_per_1000", re.compile(r"per.*(1,?000|1k|thousand|person|capita|people|head|inhabitant)")),
     ("crime_index", re.compile(r"crime")),
     ("country", re.compile(r"(country|nation)")),
-    ("city", re.compile(r"(city|town|place|municipal)")),
+    ("city", re.compile(r"(city|town|place|municipal|\bname\b)")),
     ("population", re.compile(r"(population|people|residents|inhabitants|\bpop\b)")),
     ("cameras", re.compile(r"(camera|cctv|\bcams?\b)")),
 )
