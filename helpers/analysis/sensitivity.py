@@ -1,11 +1,12 @@
 """The sensitivity analysis, once per scenario: seeded Monte Carlo draws from the input distributions that
 data/raw/scenarios.yml documents, city-level intervals, and a one-at-a-time (tornado) breakdown.
 
-Inputs (each uniform, each with its source in the scenarios file):
-- China's camera count: the range the article's share of the world total allows (`camera_range`);
-- China's population: from the lowest to the highest population the named assumptions give for the
+Inputs (each with its source in the scenarios file; the reasoning for each form in docs/analysis.md):
+- China's camera count: the forecast's share (uniform within its printed rounding) of its world total
+  (triangular around "approximately 1 billion"), drawn jointly (`camera_range`, `Cameras`);
+- China's population, uniform: from the lowest to the highest population the named assumptions give for the
   scenario, each widened by the rounding of its printed figures (`population_range`);
-- each city's population and area (the table's rounding) or the article's density and rate (their rounding).
+- each city's population and area (the table's rounding) or the article's density and rate (their rounding), uniform.
 
 Every stream of random numbers is seeded by the file's seed and its own name, so a draw does not depend
 on the order of the cities, and every scenario sees the same uniform numbers (common random numbers: the
@@ -21,7 +22,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ from helpers.analysis.density import (
     per_thousand,
 )
 from helpers.analysis.scenarios import Scenario
-from helpers.data.scenarios_file import MAX_DRAWS, ScenariosFile, Value
+from helpers.data.scenarios_file import MAX_DRAWS, REST_FIXED, ScenariosFile, Value
 from helpers.data.values import Interval, printed_interval, propagate
 from helpers.errors import ParameterError
 from helpers.params import number
@@ -47,6 +48,11 @@ from helpers.paths import resolve
 RATE = "china_per_1000"
 BINS = 60  # of the histogram of China's drawn rate
 CAMERAS, POPULATION = "China's camera count", "China's population"  # tornado inputs
+
+
+def _stream(seed: int, name: str) -> np.random.Generator:
+    """The random stream of the input ``name``: it depends on the seed and the name only."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,71 @@ class Uniform:
 
     def draw(self, seed: int, n: int) -> np.ndarray:
         """``n`` seeded draws; the stream depends on the seed and this input's name only."""
-        rng = np.random.default_rng([seed, zlib.crc32(self.name.encode("utf-8"))])
-        return self.low + rng.random(n) * (self.high - self.low)
+        return self.low + _stream(seed, self.name).random(n) * (self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """A triangular input distribution (density rising linearly from ``low`` to its peak at ``mode``, falling to
+    zero at ``high``), named and with its source in words."""
+
+    name: str
+    low: float
+    mode: float
+    high: float
+    source: str
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """The inverse of the distribution function at ``u`` in [0, 1]."""
+        width, left, right = self.high - self.low, self.mode - self.low, self.high - self.mode
+        if width == 0:
+            return np.full(np.shape(u), self.mode, dtype=float)
+        cut = left / width  # the probability below the mode
+        return np.where(u <= cut, self.low + np.sqrt(u * width * left),
+                        self.high - np.sqrt((1 - np.asarray(u)) * width * right))
+
+    def draw(self, seed: int, n: int) -> np.ndarray:
+        """``n`` seeded draws: the quantile of uniform numbers from this input's own stream."""
+        return self.quantile(_stream(seed, self.name).random(n))
+
+
+@dataclass(frozen=True)
+class Cameras:
+    """China's camera count drawn as the forecast's share x its world total (docs/analysis.md): the drawn product
+    over the printed one scales the scenario's count (and the count the world total goes with), so China's count,
+    the world total and China's share of it come from the same draws.
+
+    ``low``/``high``: the count at the ends of both inputs (the tornado's ends).
+    """
+
+    share: Uniform  # a fraction
+    world: Triangular  # cameras
+    share_value: float  # the printed share and world total, whose product the draws are relative to
+    world_value: float
+    count: float  # the scenario's count
+    world_total: float  # the world total the scenario's reference count goes with
+    reference: float  # that count
+    rule: str  # the scenario's world-total rule
+    source: str
+
+    @property
+    def low(self) -> float:
+        return self.count * self.share.low * self.world.low / (self.share_value * self.world_value)
+
+    @property
+    def high(self) -> float:
+        return self.count * self.share.high * self.world.high / (self.share_value * self.world_value)
+
+    def draw(self, seed: int, n: int) -> pd.DataFrame:
+        """China's count, the world total under the scenario's rule and China's share of it, ``n`` seeded draws."""
+        share, world = self.share.draw(seed, n), self.world.draw(seed, n)
+        factor = share * world / (self.share_value * self.world_value)
+        cameras = self.count * factor
+        world_total = self.world_total * world / self.world_value
+        if self.rule == REST_FIXED:  # the rest of the world drawn with the forecast; China's count on top
+            world_total = cameras + (world_total - self.reference * factor)
+        return pd.DataFrame({"china_cameras": cameras, "world_cameras": world_total,
+                             "china_share_of_world": cameras / world_total})
 
 
 @dataclass(frozen=True)
@@ -72,7 +141,7 @@ class Setup:
     seed: int
     draws: int
     percentiles: tuple[float, ...]
-    cameras: Uniform
+    cameras: Cameras
     population: Uniform
 
 
@@ -83,16 +152,22 @@ def _interval(value: Value, known: Mapping[str, Known]) -> Interval:
     return Interval(value.number, value.number)
 
 
-def camera_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario) -> Uniform:
-    """China's count: the share of the world total (both as printed, "approximately" read as the file's
-    fraction) relative to the count they give, applied to the scenario's count."""
+def camera_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario) -> Cameras:
+    """China's count: the forecast's share (uniform within its printed rounding) of its world total (triangular,
+    peak at the printed value, zero at +-``world_spread``), both drawn; their product relative to the printed
+    one applied to the scenario's count."""
     cfg = spec.sensitivity.cameras
     share, world = known[str(cfg.share.figure)], known[str(cfg.world.figure)]  # both {figure: <id>} in the file
-    centre = share.value * world.value
-    low, high = share.interval.low * world.interval.low / centre, share.interval.high * world.interval.high / centre
-    return Uniform("china_cameras", s.china_cameras * low, s.china_cameras * high,
-                   f"{share.text} of {world.text} ('approximately' read as +-{cfg.approximately:.0%}) allows "
-                   f"{low:.4f} to {high:.4f} times the count they give; applied to {fmt(s.china_cameras)}")
+    spread = cfg.world_spread
+    shares = Uniform("china_share", share.interval.low, share.interval.high,  # "54 percent": its printed rounding
+                     f"{share.text}: uniform within its printed rounding")
+    worlds = Triangular("world_cameras", world.value * (1 - spread), world.value, world.value * (1 + spread),
+                        f"{world.text}: triangular, peak at {fmt(world.value)}, zero at +-{spread:.0%}")
+    out = Cameras(shares, worlds, share.value, world.value, s.china_cameras, s.world_cameras, s.reference_cameras,
+                  s.world_rule, "")
+    lo, hi = out.low / s.china_cameras, out.high / s.china_cameras
+    return replace(out, source=f"{shares.source} x {worlds.source}: {lo:.4f} to {hi:.4f} times the count they "
+                               f"give; applied to {fmt(s.china_cameras)}")
 
 
 def population_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario, *,
@@ -119,7 +194,7 @@ def setup(spec: ScenariosFile, figures: pd.DataFrame, s: Scenario, *, seed: obje
           china_cameras: object = None) -> Setup:
     """The draws of scenario ``s`` from the validated scenarios file (the parameters ``seed``/``draws`` override it)."""
     cfg = spec.sensitivity
-    known = known_figures(figures, cfg.cameras.approximately)
+    known = known_figures(figures)  # printed rounding; "approximately" is the world total's own distribution
     return Setup(
         scenario=s.name,
         seed=cfg.seed if seed is None else int(number("seed", seed, low=0)),
@@ -187,11 +262,14 @@ class Result:
 
 
 def monte_carlo(st: Setup) -> pd.DataFrame:
-    """Seeded draws of China's camera count and population and the resulting rate per 1,000."""
+    """Seeded draws of China's camera count and population and the resulting rate per 1,000, with the world
+    total and China's share of it drawn jointly with the count (`Cameras`)."""
     cameras = st.cameras.draw(st.seed, st.draws)
     population = st.population.draw(st.seed, st.draws)
-    return pd.DataFrame({"china_cameras": cameras, "china_population": population,
-                         RATE: per_thousand(cameras, population)})
+    return pd.DataFrame({"china_cameras": cameras["china_cameras"], "china_population": population,
+                         RATE: per_thousand(cameras["china_cameras"].to_numpy(), population),
+                         "world_cameras": cameras["world_cameras"],
+                         "china_share_of_world": cameras["china_share_of_world"]})
 
 
 def summarise(draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from helpers.atomic import write_text
 from helpers.data.csv_files import to_csv
 from helpers.data.io import load_processed
 from helpers.data.scenarios_file import load_spec
-from helpers.data.units import round_columns
+from helpers.data.units import round_columns, round_rows
 from helpers.paths import resolve
 from helpers.report.tables import save_table
 
@@ -45,9 +45,10 @@ def run_step(*, scenario: str, cleaning_dir: str | Path, output_dir: str | Path,
 def write(folder: Path, s: scenarios.Scenario, st: Setup, result: Result, inputs: dict) -> dict[str, Path]:
     """The step's tables, histogram and JSON summary (with the ``inputs`` its bands rest on, `band_inputs`) for one
     scenario, written into ``folder``."""
-    written = save_table(round_columns(result.summary), "sensitivity", folder=folder,
+    written = save_table(round_rows(result.summary, "quantity"), "sensitivity", folder=folder,
                          caption=f"Scenario {s.name}: Monte Carlo ranges ({st.draws:,} seeded draws) of China's camera "
-                                 "count, population and cameras per 1,000 people, from the input distributions of "
+                                 "count, population and cameras per 1,000 people, and of the world total and China's "
+                                 "share of it (drawn with the count), from the input distributions of "
                                  "data/raw/scenarios.yml.")
     written |= {f"cities_{k}": v for k, v in save_table(
         round_columns(result.cities), "city_intervals", folder=folder,
