@@ -267,6 +267,41 @@ def test_tornado_and_city_intervals(values, figures, spec):
     assert row["p5"] == pytest.approx(rate["p5"] * SHENZHEN_PEOPLE / 1000, rel=1e-3)
 
 
+def _chinese_table(source: str, rows: list[tuple]) -> pd.DataFrame:
+    """A city table of Chinese cities: (city, cameras, population, stated per 1,000, stated per sq mi)."""
+    out = pd.DataFrame(rows, columns=["city", "cameras", "population", "stated_per_1000", "stated_per_sq_mi"])
+    out["area_sq_mi"] = out["cameras"] / out["stated_per_sq_mi"]
+    return out.assign(source=source, source_row=range(2, 2 + len(out)), country="China", country_code="CHN",
+                      area_km2=out["area_sq_mi"] * 2.589988)
+
+
+def test_rule_ratios_and_the_intervals_with_the_rules_uncertainty(values, figures, spec):
+    s = resolve_scenario("conservative", values, spec=spec)  # 540e6 / 1.46e9 x 1000 = 369.863 per 1,000
+    rows = [("Shenzhen", 400_000.0, 12_591_696.0, 31.77, 520.08), ("Wuhan", 100_000.0, 10_000_000.0, 10.0, 100.0)]
+    cities = pd.concat([_chinese_table("t1", rows), _chinese_table("t2", rows[:1])], ignore_index=True)
+    # counted / rule = (cameras / area) / (rate / 1000 x population / area) = (cameras / population x 1000) / rate:
+    # Shenzhen 31.7670 / 369.863 = 0.085889, Wuhan 10 / 369.863 = 0.027037; Shenzhen's copy in t2 counts once
+    assert sensitivity.rule_ratios(s, cities) == pytest.approx([0.027037, 0.085889], abs=1e-6)
+    assert len(sensitivity.rule_ratios(s, None)) == 0
+    # every draw times one of the ratios, drawn with replacement: 1,000 x {0.1, 10} is 100 or 10,000, about half each
+    ruled = sensitivity.with_rule_error(np.full((2, 4000), 1000.0), np.array([0.1, 10.0]), 7, ["a", "b"])
+    assert set(np.unique(ruled)) == {100.0, 10_000.0}
+    assert (ruled == 100.0).mean() == pytest.approx(0.5, abs=0.03)
+    assert not np.array_equal(ruled[0], ruled[1])  # each city its own stream
+    st = sensitivity.setup(spec, figures, s, draws=2000)
+    rate = sensitivity.monte_carlo(st)["china_per_1000"].to_numpy()
+    inputs = sensitivity.city_inputs(s, figures)
+    # a rule without error (every ratio 1) gives the plain interval; no counted city gives none
+    exact = sensitivity.city_intervals(st, rate, inputs, np.array([1.0]))
+    np.testing.assert_allclose(exact[["rule_p5", "rule_p50", "rule_p95"]].to_numpy(),
+                               exact[["p5", "p50", "p95"]].to_numpy())
+    assert sensitivity.city_intervals(st, rate, inputs)["rule_p5"].isna().all()
+    # ratios {0.1, 10}: Shenzhen's 5th percentile with the rule's uncertainty lies among the x0.1 draws, its 95th
+    # among the x10 draws: about 6,171 / 10 and 6,171 x 10 (within the national spread, 0.85-1.15 x)
+    wide = sensitivity.city_intervals(st, rate, inputs, np.array([0.1, 10.0])).set_index("city").loc["Shenzhen"]
+    assert 0.085 * 6171 < wide["rule_p5"] < 0.115 * 6171 and 8.5 * 6171 < wide["rule_p95"] < 11.5 * 6171
+
+
 def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
     clean = tmp_path / "clean"
     write_processed(clean, figures, empty_cities(), pd.DataFrame(columns=["source", "row", "column", "before", "after",

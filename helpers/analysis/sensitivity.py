@@ -31,6 +31,7 @@ import pandas as pd
 from helpers.analysis import scenarios
 from helpers.analysis.audit import Known, fmt, known_figures
 from helpers.analysis.density import (
+    COUNTED,
     cell_intervals,
     city_densities,
     city_density,
@@ -39,6 +40,7 @@ from helpers.analysis.density import (
     per_thousand,
 )
 from helpers.analysis.scenarios import Scenario
+from helpers.data.names import match_keys
 from helpers.data.scenarios_file import MAX_DRAWS, REST_FIXED, ScenariosFile, Value
 from helpers.data.values import Interval, printed_interval, propagate
 from helpers.errors import ParameterError
@@ -248,6 +250,31 @@ def _people(a: np.ndarray | float, b: np.ndarray | float, scale: float) -> np.nd
     return a / b * scale
 
 
+RULE_PERCENTILES = (5.0, 50.0, 95.0)  # of the cities' intervals with the rule's uncertainty (rule_p5, ...)
+
+
+def rule_ratios(s: Scenario, cities: pd.DataFrame | None = None, printed: pd.DataFrame | None = None) -> np.ndarray:
+    """The national-rate rule's own error where it can be seen: for every counted Chinese city of the tables, its
+    counted cameras per square mile over the rule's (the scenario's rate x its people per square mile), sorted.
+    A city in several tables with the same population and counted density counts once (a copy is no evidence)."""
+    if cities is None or not len(cities):
+        return np.empty(0)
+    dens = city_densities(cities, printed, country="CHN")
+    counted = dens[dens["basis"].eq(COUNTED) & dens["people_per_sq_mi"].gt(0) & dens["stated_per_sq_mi"].gt(0)]
+    counted = counted.assign(_key=match_keys(counted["city"])).drop_duplicates(
+        ["_key", "population", "stated_per_sq_mi"])
+    rule = city_density(scenarios.national_rate(s), counted["people_per_sq_mi"])
+    return np.sort((counted["stated_per_sq_mi"] / rule).to_numpy(dtype=float))
+
+
+def with_rule_error(values: np.ndarray, ratios: np.ndarray, seed: int, names: list[str]) -> np.ndarray:
+    """``values`` (a row of draws per city) each times a counted / rule ratio drawn with replacement from
+    ``ratios``, from the city's own stream (`_stream`, named ``names``): what a count would give if the rule erred
+    for the city as it errs for the counted ones."""
+    picks = np.vstack([_stream(seed, f"rule:{n}").integers(0, len(ratios), values.shape[1]) for n in names])
+    return values * ratios[picks]
+
+
 # --- the draws ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -259,6 +286,7 @@ class Result:
     cities: pd.DataFrame
     tornado: pd.DataFrame
     estimated: int = 0  # cities with an estimate; `cities` holds at most INTERVAL_CITIES of each table's
+    ratios: tuple[float, ...] = ()  # the counted / rule ratios the rule's uncertainty is drawn from (`rule_ratios`)
 
 
 def monte_carlo(st: Setup) -> pd.DataFrame:
@@ -289,12 +317,16 @@ def bounded(inputs: pd.DataFrame, top: int = INTERVAL_CITIES) -> pd.DataFrame:
     return inputs[article | inputs.index.isin(keep)]
 
 
-def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame) -> pd.DataFrame:
-    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density.
+def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame,
+                   ratios: np.ndarray | None = None) -> pd.DataFrame:
+    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density;
+    and, labelled ``rule_p5``/``rule_p50``/``rule_p95``, the same with the rule's own error (`with_rule_error`,
+    from the counted / rule ``ratios``; NaN without counted cities).
 
     Each city's own streams (`Uniform.draw`) make a row of one matrix; the percentiles are taken row-wise at once.
     """
-    columns = ["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles)]
+    rule_columns = [f"rule_p{p:g}" for p in RULE_PERCENTILES]
+    columns = ["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles), *rule_columns]
     if inputs.empty:
         return pd.DataFrame(columns=columns)
     a = np.vstack([Uniform(f"city:{b}:{c}:a", lo, hi, "").draw(st.seed, st.draws) for c, b, lo, hi in
@@ -307,6 +339,13 @@ def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame) -> pd.Data
                         "per_sq_mi": inputs["per_sq_mi"].to_numpy()})
     for j, p in enumerate(st.percentiles):
         out[f"p{p:g}"] = qs[:, j]
+    if ratios is None or not len(ratios):
+        out[rule_columns] = np.nan
+        return out[columns]
+    names = [f"{b}:{c}" for c, b in zip(inputs["city"], inputs["basis"], strict=True)]
+    ruled = np.percentile(with_rule_error(values, ratios, st.seed, names), RULE_PERCENTILES, axis=1).T
+    for j, col in enumerate(rule_columns):
+        out[col] = ruled[:, j]
     return out[columns]
 
 
@@ -350,9 +389,10 @@ def run(st: Setup, s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
     """Draw, summarise, and break down one scenario."""
     draws = monte_carlo(st)
     inputs = city_inputs(s, figures, cities, printed)
+    ratios = rule_ratios(s, cities, printed)
     return Result(draws, summarise(draws, st.percentiles),
-                  city_intervals(st, draws[RATE].to_numpy(), bounded(inputs)),
-                  tornado(st, s, inputs, scenarios.headline_city(figures)), len(inputs))
+                  city_intervals(st, draws[RATE].to_numpy(), bounded(inputs), ratios),
+                  tornado(st, s, inputs, scenarios.headline_city(figures)), len(inputs), tuple(ratios))
 
 
 @dataclass(frozen=True)
@@ -409,8 +449,17 @@ def band_differences(written: Written | None, inputs: Mapping) -> list[str]:
 def as_written(st: Setup, s: Scenario, result: Result, inputs: Mapping) -> Written:
     """A run's results as the step writes them and `read` gives them back (``data`` is sensitivity.json's)."""
     data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
-            "summary": result.summary.set_index("quantity").to_dict(orient="index"), "inputs": dict(inputs)}
+            "summary": result.summary.set_index("quantity").to_dict(orient="index"), "inputs": dict(inputs),
+            "rule_ratios": rule_ratio_summary(result.ratios)}
     return Written(scenarios.jsonable(data), histogram(result.draws), result.cities, result.tornado)
+
+
+def rule_ratio_summary(ratios: tuple[float, ...] | np.ndarray) -> dict[str, float | int]:
+    """How many counted / rule ratios the rule's uncertainty is drawn from, and their least, median and largest."""
+    if not len(ratios):
+        return {"cities": 0}
+    r = np.asarray(ratios, dtype=float)
+    return {"cities": len(r), "min": float(r.min()), "median": float(np.median(r)), "max": float(r.max())}
 
 
 def read(folder: str | Path) -> Written:

@@ -53,6 +53,8 @@ HEADERS: dict[str, str] = {
     "china_population": "China's population",
     "input_low": "Input, low end", "input_high": "Input, high end", "central": "Central",
     "output_low": "Output at low end", "output_high": "Output at high end", "swing": "Swing",
+    "rule_p5": "5th pct with the rule's uncertainty", "rule_p50": "Median with the rule's uncertainty",
+    "rule_p95": "95th pct with the rule's uncertainty",
 }
 
 COMMON = ("city", "country", "basis", "quantity", "unit")  # headers a `View.verbatim` table still translates
@@ -167,7 +169,8 @@ VIEWS: dict[str, View] = {
     "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
                                 verbatim=True),
     "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
-    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95"),
+    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95", "rule_p5",
+                                    "rule_p50", "rule_p95"),
                            headers={"per_sq_mi": "Central (per sq mi)"}),
     "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
                              "swing"),
