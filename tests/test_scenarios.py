@@ -302,6 +302,25 @@ def test_rule_ratios_and_the_intervals_with_the_rules_uncertainty(values, figure
     assert 0.085 * 6171 < wide["rule_p5"] < 0.115 * 6171 and 8.5 * 6171 < wide["rule_p95"] < 11.5 * 6171
 
 
+def test_tornado_tables_show_the_exact_input_ends(values, figures, spec, tmp_path):
+    from helpers.data.units import round_columns
+    from helpers.report.tables import save_table
+
+    s = resolve_scenario("conservative", values, spec=spec)
+    st = sensitivity.setup(spec, figures, s, draws=10)
+    cities = _chinese_table("t", [("Shenzhen", 400_000.0, 12_591_696.0, 31.77, 520.08)])
+    tornado = sensitivity.tornado(st, s, sensitivity.city_inputs(s, figures, cities), "Shenzhen")
+    save_table(round_columns(tornado), "tornado", folder=tmp_path, caption="test")
+    stored = pd.read_csv(tmp_path / "tornado.csv")
+    population = stored[stored["input"] == "city population"].iloc[0]
+    # 12,591,696 is given to the person: its ends are 12,591,695.5 and 12,591,696.5, not 12,591,700 at both ends
+    assert (population["input_low"], population["input_high"]) == (12_591_695.5, 12_591_696.5)
+    markdown = (tmp_path / "tornado.md").read_text(encoding="utf-8")
+    assert "| city population | 12,591,695.5 | 12,591,696.5 |" in markdown
+    # the count's ends 0.535 x 0.9e9 = 481.5e6 and 0.545 x 1.1e9 = 599.5e6 stay whole
+    assert "| China's camera count | 481,500,000 | 599,500,000 |" in markdown
+
+
 def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
     clean = tmp_path / "clean"
     write_processed(clean, figures, empty_cities(), pd.DataFrame(columns=["source", "row", "column", "before", "after",
