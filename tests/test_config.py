@@ -9,7 +9,7 @@ are counted by hand in the real file (its layout is pinned by ``test_real_file_l
     14   world_total:                    37   un_wpp_2022: {source: ...}    56   percentiles: [5, 25, 50, 75, 95]
     17     scenario: conservative        40   nbs_2021: {source: ...}       60   cameras:
     20     rule: rest_of_world_fixed     42 scenarios:                      61     share: {figure: ...}
-    24   world_population: 7909295151    43   conservative:                 63     approximately: 0.05
+    24   world_population: 7909295151    43   conservative:                 63     world_spread: 0.10
     25   un_china_population: {source:}  45     china_cameras: {...}        67   population_between: [implied, ...]
     27   population: stated              46     stated_rate: {...}          70   city_inputs: printed_rounding
                                          47   high:
@@ -78,7 +78,7 @@ def test_real_file_layout():
     assert lines[42 - 1] == "scenarios:" and lines[47 - 1] == "  high:"
     assert lines[49 - 1] == "    china_cameras: {figure: china_cameras_high}"
     assert lines[54 - 1] == "  seed: 20211231" and lines[56 - 1] == "  percentiles: [5, 25, 50, 75, 95]"
-    assert lines[61 - 1] == "    share: {figure: china_share_of_world}" and lines[63 - 1] == "    approximately: 0.05"
+    assert lines[61 - 1] == "    share: {figure: china_share_of_world}" and lines[63 - 1] == "    world_spread: 0.10"
     assert lines[67 - 1] == "  population_between: [implied, stated, un_wpp_2022, nbs_2021]"
     assert lines[70 - 1] == "  city_inputs: printed_rounding" and len(lines) == 70
 
@@ -219,8 +219,11 @@ def test_world_population_must_exceed_china(error):
     ("seed: 20211231", "seed: -1", "line 54: sensitivity.seed: must be at least 0; got -1"),
     ("seed: 20211231", "seed: true", "line 54: sensitivity.seed: expected a whole number; got true"),
     # line 63
-    ("approximately: 0.05", "approximately: 1.5",
-     "line 63: sensitivity.cameras.approximately: must be between 0 and 1; got 1.5"),
+    ("world_spread: 0.10", "world_spread: 1.5",
+     "line 63: sensitivity.cameras.world_spread: must be between 0 and 1; got 1.5"),
+    # line 63: at 1 the world total's low end would be 0 cameras
+    ("world_spread: 0.10", "world_spread: 1",
+     "line 63: sensitivity.cameras.world_spread: must be below 1 (the world total would reach 0); got 1"),
     # line 61: the share's printed rounding is part of the range, so a bare number is refused
     ("share: {figure: china_share_of_world}", "share: 54",
      "line 61: sensitivity.cameras.share: expected {figure: <id>} (the printed figure's rounding is used); got 54"),

@@ -175,16 +175,19 @@ def test_table_cities_use_the_national_rate(values, figures):
 
 def test_input_distributions_from_the_file(values, figures, spec):
     cons = sensitivity.setup(spec, figures, resolve_scenario("conservative", values, spec=spec))
-    # 54 percent is [53.5, 54.5]%, "approximately 1 billion" [0.95, 1.05] billion:
-    # [0.535 x 0.95e9, 0.545 x 1.05e9] = [508.25e6, 572.25e6] around 540e6
-    assert (cons.cameras.low, cons.cameras.high) == pytest.approx((508.25e6, 572.25e6))
+    # 54 percent is [53.5, 54.5]% (its rounding), "approximately 1 billion" triangular on [0.9, 1.1] billion
+    # (world_spread 0.10): the count's ends [0.535 x 0.9e9, 0.545 x 1.1e9] = [481.5e6, 599.5e6] around 540e6
+    assert (cons.cameras.low, cons.cameras.high) == pytest.approx((481.5e6, 599.5e6))
+    assert (cons.cameras.share.low, cons.cameras.share.high) == pytest.approx((0.535, 0.545))
+    assert (cons.cameras.world.low, cons.cameras.world.mode, cons.cameras.world.high) == pytest.approx((0.9e9, 1e9,
+                                                                                                         1.1e9))
     # implied: [539.5e6 / 372.85, 540.5e6 / 372.75] x 1000 = [1.446963e9, 1.450034e9]; stated [1.455e9, 1.465e9];
     # UN WPP 2022 1,425,893,465 and the statistics bureau's 1,412,600,000 (typed in full): the hull is
     # [1,412,600,000, 1,465,000,000]
     assert (cons.population.low, cons.population.high) == pytest.approx((1.4126e9, 1.465e9))
     high = sensitivity.setup(spec, figures, resolve_scenario("high", values, spec=spec))
-    # the same relative range for 626e6: [626e6 x 508.25 / 540, 626e6 x 572.25 / 540] = [589.19e6, 663.39e6]
-    assert (high.cameras.low, high.cameras.high) == pytest.approx((626e6 * 508.25 / 540, 626e6 * 572.25 / 540))
+    # the same relative range for 626e6: [626e6 x 481.5 / 540, 626e6 x 599.5 / 540] = [558.18e6, 694.98e6]
+    assert (high.cameras.low, high.cameras.high) == pytest.approx((626e6 * 481.5 / 540, 626e6 * 599.5 / 540))
     # its implied population [625.5e6 / 432.25, ...] x 1000 = 1.447079e9 lies inside the same hull
     assert (high.population.low, high.population.high) == pytest.approx((1.4126e9, 1.465e9))
     assert (cons.seed, cons.draws, cons.percentiles) == (20211231, 10000, (5.0, 25.0, 50.0, 75.0, 95.0))
@@ -201,12 +204,45 @@ def test_sensitivity_is_reproducible_and_per_scenario(values, figures, spec):
     # common random numbers: each high draw is the conservative one scaled by 626 / 540
     np.testing.assert_allclose(sensitivity.monte_carlo(high)["china_cameras"] / first["china_cameras"], 626 / 540)
     rate = first["china_per_1000"]
-    # 508.25e6 / 1.465e9 * 1000 = 346.93 and 572.25e6 / 1.4126e9 * 1000 = 405.10 (the statistics bureau's population)
-    assert rate.min() >= 508.25e6 / 1.465e9 * 1000
-    assert rate.max() <= 572.25e6 / 1.4126e9 * 1000
+    # 481.5e6 / 1.465e9 * 1000 = 328.67 and 599.5e6 / 1.4126e9 * 1000 = 424.39 (the statistics bureau's population)
+    assert rate.min() >= 481.5e6 / 1.465e9 * 1000
+    assert rate.max() <= 599.5e6 / 1.4126e9 * 1000
     assert rate.max() > 572.25e6 / (539.5e6 / 372.85 * 1000) * 1000  # beyond the old implied-stated range (395.48)
     summary = sensitivity.summarise(first, cons.percentiles).set_index("quantity").loc["china_per_1000"]
     assert summary["min"] <= summary["p5"] <= summary["p50"] <= summary["p95"] <= summary["max"]
+
+
+def test_triangular_quantiles_by_hand():
+    world = sensitivity.Triangular("w", 0.9, 1.0, 1.1, "")
+    # below the peak: 0.9 + sqrt(u x 0.2 x 0.1); above: 1.1 - sqrt((1 - u) x 0.2 x 0.1)
+    # u = 0.125: 0.9 + sqrt(0.0025) = 0.95; u = 0.5: the peak 1.0; u = 0.875: 1.1 - 0.05 = 1.05
+    u = np.array([0.0, 0.125, 0.5, 0.875, 1.0])
+    np.testing.assert_allclose(world.quantile(u), [0.9, 0.95, 1.0, 1.05, 1.1])
+    np.testing.assert_allclose(sensitivity.Triangular("p", 2.0, 2.0, 2.0, "").quantile(u), 2.0)  # no spread
+
+
+def test_count_world_and_share_are_drawn_jointly(values, figures, spec):
+    cons = sensitivity.setup(spec, figures, resolve_scenario("conservative", values, spec=spec))
+    draws = sensitivity.monte_carlo(cons)
+    # the conservative count is the one the world total goes with: count = share x world, draw by draw
+    np.testing.assert_allclose(draws["china_cameras"], draws["china_share_of_world"] * draws["world_cameras"])
+    assert draws["china_share_of_world"].between(0.535, 0.545).all()
+    assert draws["world_cameras"].between(0.9e9, 1.1e9).all()
+    # not flat-topped: a triangle on +-10% puts 1 - (8 / 10)^2 = 36% of the world totals within +-2% of 1 billion
+    # (a uniform would put 20%); the share's +-0.93% blurs the count a little: between 30% and 42% of the counts
+    near = ((draws["world_cameras"] / 1e9 - 1).abs() < 0.02).mean()
+    assert near == pytest.approx(0.36, abs=0.02)
+    assert 0.30 < ((draws["china_cameras"] / 540e6 - 1).abs() < 0.02).mean() < 0.42
+    # the high scenario under rest_of_world_fixed, both inputs pinned at their high ends (0.545, 1.1e9):
+    # factor 0.545 x 1.1 / 0.54 = 1.1101852; count 626e6 x 1.1101852 = 694.976e6; the world is the count plus the
+    # drawn rest, 1.1e9 - 540e6 x 1.1101852 = 500.5e6: 1,195.476e6; share 694.976 / 1,195.476 = 0.581338
+    high = sensitivity.setup(spec, figures, resolve_scenario("high", values, spec=spec)).cameras
+    pinned = sensitivity.Cameras(sensitivity.Uniform("s", 0.545, 0.545, ""),
+                                 sensitivity.Triangular("w", 1.1e9, 1.1e9, 1.1e9, ""), 0.54, 1e9, high.count,
+                                 high.world_total, high.reference, high.rule, "").draw(1, 2)
+    assert pinned["china_cameras"].iloc[0] == pytest.approx(694.9759e6, rel=1e-6)
+    assert pinned["world_cameras"].iloc[0] == pytest.approx(1195.4759e6, rel=1e-6)
+    assert pinned["china_share_of_world"].iloc[0] == pytest.approx(0.581338, rel=1e-5)
 
 
 def test_tornado_and_city_intervals(values, figures, spec):
@@ -214,10 +250,10 @@ def test_tornado_and_city_intervals(values, figures, spec):
     st = sensitivity.setup(spec, figures, s, draws=4000)
     result = sensitivity.run(st, s, figures)
     national = result.tornado[result.tornado["output"] == "China: cameras per 1,000 people"]
-    # cameras alone: (572.25e6 - 508.25e6) / 1.46e9 * 1000 = 43.836 per 1,000
+    # cameras alone: (599.5e6 - 481.5e6) / 1.46e9 * 1000 = 80.822 per 1,000
     # population alone: 540e6 x 1000 x (1 / 1.4126e9 - 1 / 1.465e9) = 382.2738 - 368.6007 = 13.6731
     assert national["input"].tolist() == [sensitivity.CAMERAS, sensitivity.POPULATION]  # largest swing first
-    assert national["swing"].tolist() == pytest.approx([43.836, 13.673], abs=1e-3)
+    assert national["swing"].tolist() == pytest.approx([80.822, 13.673], abs=1e-3)
     shenzhen = result.tornado[result.tornado["output"].str.startswith("Shenzhen")]
     # 369.863 x 16,684.549 / 1000 = 6,171.0: the same number as city_estimates for this scenario
     central = city_estimates(s, figures).set_index("city").loc["Shenzhen", "per_sq_mi"]
@@ -229,6 +265,60 @@ def test_tornado_and_city_intervals(values, figures, spec):
     # the city interval is the national rate's, scaled: p5 within 0.1% of the rate's p5 x 16,684.549 / 1000
     rate = result.summary.set_index("quantity").loc["china_per_1000"]
     assert row["p5"] == pytest.approx(rate["p5"] * SHENZHEN_PEOPLE / 1000, rel=1e-3)
+
+
+def _chinese_table(source: str, rows: list[tuple]) -> pd.DataFrame:
+    """A city table of Chinese cities: (city, cameras, population, stated per 1,000, stated per sq mi)."""
+    out = pd.DataFrame(rows, columns=["city", "cameras", "population", "stated_per_1000", "stated_per_sq_mi"])
+    out["area_sq_mi"] = out["cameras"] / out["stated_per_sq_mi"]
+    return out.assign(source=source, source_row=range(2, 2 + len(out)), country="China", country_code="CHN",
+                      area_km2=out["area_sq_mi"] * 2.589988)
+
+
+def test_rule_ratios_and_the_intervals_with_the_rules_uncertainty(values, figures, spec):
+    s = resolve_scenario("conservative", values, spec=spec)  # 540e6 / 1.46e9 x 1000 = 369.863 per 1,000
+    rows = [("Shenzhen", 400_000.0, 12_591_696.0, 31.77, 520.08), ("Wuhan", 100_000.0, 10_000_000.0, 10.0, 100.0)]
+    cities = pd.concat([_chinese_table("t1", rows), _chinese_table("t2", rows[:1])], ignore_index=True)
+    # counted / rule = (cameras / area) / (rate / 1000 x population / area) = (cameras / population x 1000) / rate:
+    # Shenzhen 31.7670 / 369.863 = 0.085889, Wuhan 10 / 369.863 = 0.027037; Shenzhen's copy in t2 counts once
+    assert sensitivity.rule_ratios(s, cities) == pytest.approx([0.027037, 0.085889], abs=1e-6)
+    assert len(sensitivity.rule_ratios(s, None)) == 0
+    # every draw times one of the ratios, drawn with replacement: 1,000 x {0.1, 10} is 100 or 10,000, about half each
+    ruled = sensitivity.with_rule_error(np.full((2, 4000), 1000.0), np.array([0.1, 10.0]), 7, ["a", "b"])
+    assert set(np.unique(ruled)) == {100.0, 10_000.0}
+    assert (ruled == 100.0).mean() == pytest.approx(0.5, abs=0.03)
+    assert not np.array_equal(ruled[0], ruled[1])  # each city its own stream
+    st = sensitivity.setup(spec, figures, s, draws=2000)
+    rate = sensitivity.monte_carlo(st)["china_per_1000"].to_numpy()
+    inputs = sensitivity.city_inputs(s, figures)
+    # a rule without error (every ratio 1) gives the plain interval; no counted city gives none
+    exact = sensitivity.city_intervals(st, rate, inputs, np.array([1.0]))
+    np.testing.assert_allclose(exact[["rule_p5", "rule_p50", "rule_p95"]].to_numpy(),
+                               exact[["p5", "p50", "p95"]].to_numpy())
+    assert sensitivity.city_intervals(st, rate, inputs)["rule_p5"].isna().all()
+    # ratios {0.1, 10}: Shenzhen's 5th percentile with the rule's uncertainty lies among the x0.1 draws, its 95th
+    # among the x10 draws: about 6,171 / 10 and 6,171 x 10 (within the national spread, 0.85-1.15 x)
+    wide = sensitivity.city_intervals(st, rate, inputs, np.array([0.1, 10.0])).set_index("city").loc["Shenzhen"]
+    assert 0.085 * 6171 < wide["rule_p5"] < 0.115 * 6171 and 8.5 * 6171 < wide["rule_p95"] < 11.5 * 6171
+
+
+def test_tornado_tables_show_the_exact_input_ends(values, figures, spec, tmp_path):
+    from helpers.data.units import round_columns
+    from helpers.report.tables import save_table
+
+    s = resolve_scenario("conservative", values, spec=spec)
+    st = sensitivity.setup(spec, figures, s, draws=10)
+    cities = _chinese_table("t", [("Shenzhen", 400_000.0, 12_591_696.0, 31.77, 520.08)])
+    tornado = sensitivity.tornado(st, s, sensitivity.city_inputs(s, figures, cities), "Shenzhen")
+    save_table(round_columns(tornado), "tornado", folder=tmp_path, caption="test")
+    stored = pd.read_csv(tmp_path / "tornado.csv")
+    population = stored[stored["input"] == "city population"].iloc[0]
+    # 12,591,696 is given to the person: its ends are 12,591,695.5 and 12,591,696.5, not 12,591,700 at both ends
+    assert (population["input_low"], population["input_high"]) == (12_591_695.5, 12_591_696.5)
+    markdown = (tmp_path / "tornado.md").read_text(encoding="utf-8")
+    assert "| city population | 12,591,695.5 | 12,591,696.5 |" in markdown
+    # the count's ends 0.535 x 0.9e9 = 481.5e6 and 0.545 x 1.1e9 = 599.5e6 stay whole
+    assert "| China's camera count | 481,500,000 | 599,500,000 |" in markdown
 
 
 def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):
@@ -276,10 +366,10 @@ def test_band_differences_decides_whether_the_steps_band_is_this_runs(figures, v
         return sensitivity.band_differences(written, sensitivity.band_inputs(st, s, figures))
 
     assert differences() == []  # the step's own inputs: its band may be shown
-    # 700 million: the central count and the camera range (0.941-1.060 x 700e6 instead of x 540e6) differ,
-    # and the implied pair falls back to the conservative figures (same numbers), so the population range does not
+    # 700 million: the central count and the count the draws scale (700e6 instead of 540e6) differ, and the
+    # implied pair falls back to the conservative figures (same numbers), so the population range does not
     cams = differences(china_cameras=700e6)
-    assert "china_cameras" in cams and "setup.cameras.low" in cams and "setup.cameras.high" in cams
+    assert "china_cameras" in cams and "setup.cameras.count" in cams
     assert "china_population" not in cams
     # the implied population (540e6 / 372.8 x 1000 = 1,448,497,854) instead of the stated 1.46 billion
     assert "china_population" in differences(population="implied")

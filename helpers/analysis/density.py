@@ -326,12 +326,19 @@ def check_summary(densities: pd.DataFrame) -> str:
     return f"{n} stated per-1,000 figures against cameras / population: " + ", ".join(parts)
 
 
+def flagged_areas(densities: pd.DataFrame, factor: float = AREA_OUTLIER_FACTOR) -> tuple[pd.Series, pd.Series]:
+    """The one rule of the area flags: which rows' implied area is over ``factor`` x the median of their own table
+    (``source``), and that median, row by row."""
+    table = densities["source"] if "source" in densities else pd.Series("", index=densities.index)
+    median = densities["area_sq_mi"].groupby(table).transform("median")
+    return densities["area_sq_mi"] > factor * median, median
+
+
 def area_definition_flags(densities: pd.DataFrame, factor: float = AREA_OUTLIER_FACTOR) -> pd.DataFrame:
     """Cities whose implied area is over ``factor`` x the median of their own table (``source``): their per-area
     densities are not comparable with the others (the area is a metropolitan or administrative region)."""
-    table = densities["source"] if "source" in densities else pd.Series("", index=densities.index)
-    median = densities["area_sq_mi"].groupby(table).transform("median")
-    flagged = densities[densities["area_sq_mi"] > factor * median].copy()
+    mask, median = flagged_areas(densities, factor)
+    flagged = densities[mask].copy()
     flagged["area_vs_median"] = flagged["area_sq_mi"] / median[flagged.index]
     cols = ["city", "country_code", "population", "area_sq_mi", "area_km2", "people_per_sq_mi",
             "per_sq_mi", "area_vs_median"]

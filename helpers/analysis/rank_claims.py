@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.analysis.density import COUNTED, city_density, source_decimals
+from helpers.analysis.density import (
+    AREA_OUTLIER_FACTOR,
+    COUNTED,
+    city_density,
+    derived_city_figures,
+    find_city,
+    flagged_areas,
+    source_decimals,
+)
 from helpers.analysis.verdicts import rank_verdict
 
 CHINA = "CHN"  # the country the article's "outside China" leaves out
@@ -113,3 +121,89 @@ def own_rank(fig: pd.Series, figures: pd.DataFrame) -> int:
         rows = rows[rows["country"] != "China"]
     own = rows.loc[rows["entity"] == fig["entity"], "value"]
     return int((rows["value"] > own.iloc[0]).sum()) + 1 if len(own) else 0
+
+
+# --- the rank claims under other definitions of a flagged city's area ------------------------------------------
+
+PUBLISHED_AREAS = "areas as published"
+AT_THRESHOLD = "flagged cities at {factor:g} x their table's median area"
+AT_MEDIAN = "flagged cities at their table's median area"
+AREA_METRICS = ("rank_per_sq_mi", "rank_per_sq_mi_outside_china")  # the rank claims an area moves
+
+
+def area_variants(densities: pd.DataFrame, factor: float = AREA_OUTLIER_FACTOR) -> list[tuple[str, pd.DataFrame]]:
+    """The table under each definition of a flagged city's area (`flagged_areas`, the rule of `area_definition_flags`:
+    over ``factor`` x its table's median, likely a metropolitan or administrative area rather than the city proper).
+
+    The tables give no city-proper areas, so the city-proper readings are the ones the table itself allows: every
+    flagged city at the largest area that is not flagged (``factor`` x its table's median), and at its table's
+    median area. Cameras and population stay; the densities per area scale by the old area over the new.
+    """
+    flagged, median = flagged_areas(densities, factor)
+    out = [(PUBLISHED_AREAS, densities)]
+    for label, new_area in ((AT_THRESHOLD.format(factor=factor), factor * median), (AT_MEDIAN, median)):
+        scale = (densities["area_sq_mi"] / new_area).where(flagged, 1.0)
+        variant = densities.copy()
+        for col in ("area_sq_mi", "area_km2"):
+            if col in variant:
+                variant[col] = variant[col] / scale
+        for col in ("stated_per_sq_mi", "people_per_sq_mi", "per_sq_mi"):
+            if col in variant:
+                variant[col] = variant[col] * scale
+        out.append((label, variant))
+    return out
+
+
+def rank_claims_by_area(figures: pd.DataFrame, densities: pd.DataFrame,
+                        factor: float = AREA_OUTLIER_FACTOR) -> pd.DataFrame:
+    """Every per-square-mile rank claim of the article checked against one table (``densities``, from
+    `helpers.analysis.density.city_densities`) under each area definition (`area_variants`): the places as
+    published and under the national-rate rule and the verdict, and whether the claim ``holds_everywhere`` (its
+    verdict is the same under every definition; the verdict as published areas otherwise)."""
+    derived = derived_city_figures(figures)
+    claims = figures[figures["metric"].isin(AREA_METRICS)]
+    variants = area_variants(densities, factor)
+    flagged = set(densities.loc[flagged_areas(densities, factor)[0], "city"])
+    rows = []
+    for fig in claims.itertuples():
+        row = find_city(densities, fig.entity)
+        if row is None:
+            continue
+        at = densities.index[densities["city"] == row["city"]][0]
+        for label, table in variants:
+            r = check_rank(fig.metric, int(fig.value), table, derived, at)
+            rows.append({"figure_id": fig.figure_id, "city": fig.entity, "claimed": fig.value_text,
+                         "city_flagged": row["city"] in flagged, "area_definition": label,
+                         "rank_as_published": r.published.text() if r.published else "",
+                         "rank_under_rule": r.under_rule.text() if r.under_rule else "", "verdict": r.verdict})
+    out = pd.DataFrame(rows, columns=["figure_id", "city", "claimed", "city_flagged", "area_definition",
+                                      "rank_as_published", "rank_under_rule", "verdict"])
+    verdicts = out.groupby("figure_id", sort=False)["verdict"]
+    out["same_verdict_under_every_area"] = verdicts.transform("nunique").eq(1)
+    return out
+
+
+def area_summary(by_area: pd.DataFrame) -> str:
+    """One sentence per claim: whether its verdict stays under every area definition, and where it changes."""
+    parts = []
+    for _, rows in by_area.groupby("figure_id", sort=False):
+        first = rows.iloc[0]
+        if first["same_verdict_under_every_area"]:
+            parts.append(f"{first['city']} ({first['claimed']}): {first['verdict']} under every area definition")
+        else:
+            changes = "; ".join(f"{r.area_definition}: {r.verdict} ({r.rank_as_published} as published, "
+                                f"{r.rank_under_rule} under the rule)" for r in rows.iloc[1:].itertuples()
+                                if r.verdict != first["verdict"])
+            parts.append(f"{first['city']} ({first['claimed']}): {first['verdict']} with the areas as published, "
+                         f"but {changes}")
+    return ". ".join(parts) + "." if parts else "No per-square-mile rank claim could be checked against the table."
+
+
+def area_caption(by_area: pd.DataFrame, table: str, factor: float) -> str:
+    """The caption of the rank claims under each area definition (`rank_claims_by_area`) of ``table``."""
+    return (f"The article's per-square-mile rank claims against {table} under each definition of a flagged city's "
+            f"area (implied area over {factor:g} x its table's median, area_definition_flags): as published, every "
+            f"flagged city at {factor:g} x the median (the largest area not flagged) and at the median area, the "
+            "city-proper readings the table allows (it gives no city-proper areas); cameras and population stay, "
+            "densities per area scale by the old area over the new. Each claim ranked as published and under the "
+            "national-rate rule, with its verdict (docs/verdicts.md). " + area_summary(by_area))

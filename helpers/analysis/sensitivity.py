@@ -1,11 +1,12 @@
 """The sensitivity analysis, once per scenario: seeded Monte Carlo draws from the input distributions that
 data/raw/scenarios.yml documents, city-level intervals, and a one-at-a-time (tornado) breakdown.
 
-Inputs (each uniform, each with its source in the scenarios file):
-- China's camera count: the range the article's share of the world total allows (`camera_range`);
-- China's population: from the lowest to the highest population the named assumptions give for the
+Inputs (each with its source in the scenarios file; the reasoning for each form in docs/analysis.md):
+- China's camera count: the forecast's share (uniform within its printed rounding) of its world total
+  (triangular around "approximately 1 billion"), drawn jointly (`camera_range`, `Cameras`);
+- China's population, uniform: from the lowest to the highest population the named assumptions give for the
   scenario, each widened by the rounding of its printed figures (`population_range`);
-- each city's population and area (the table's rounding) or the article's density and rate (their rounding).
+- each city's population and area (the table's rounding) or the article's density and rate (their rounding), uniform.
 
 Every stream of random numbers is seeded by the file's seed and its own name, so a draw does not depend
 on the order of the cities, and every scenario sees the same uniform numbers (common random numbers: the
@@ -21,7 +22,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 from helpers.analysis import scenarios
 from helpers.analysis.audit import Known, fmt, known_figures
 from helpers.analysis.density import (
+    COUNTED,
     cell_intervals,
     city_densities,
     city_density,
@@ -38,7 +40,8 @@ from helpers.analysis.density import (
     per_thousand,
 )
 from helpers.analysis.scenarios import Scenario
-from helpers.data.scenarios_file import MAX_DRAWS, ScenariosFile, Value
+from helpers.data.names import match_keys
+from helpers.data.scenarios_file import MAX_DRAWS, REST_FIXED, ScenariosFile, Value
 from helpers.data.values import Interval, printed_interval, propagate
 from helpers.errors import ParameterError
 from helpers.params import number
@@ -47,6 +50,11 @@ from helpers.paths import resolve
 RATE = "china_per_1000"
 BINS = 60  # of the histogram of China's drawn rate
 CAMERAS, POPULATION = "China's camera count", "China's population"  # tornado inputs
+
+
+def _stream(seed: int, name: str) -> np.random.Generator:
+    """The random stream of the input ``name``: it depends on the seed and the name only."""
+    return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,71 @@ class Uniform:
 
     def draw(self, seed: int, n: int) -> np.ndarray:
         """``n`` seeded draws; the stream depends on the seed and this input's name only."""
-        rng = np.random.default_rng([seed, zlib.crc32(self.name.encode("utf-8"))])
-        return self.low + rng.random(n) * (self.high - self.low)
+        return self.low + _stream(seed, self.name).random(n) * (self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """A triangular input distribution (density rising linearly from ``low`` to its peak at ``mode``, falling to
+    zero at ``high``), named and with its source in words."""
+
+    name: str
+    low: float
+    mode: float
+    high: float
+    source: str
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """The inverse of the distribution function at ``u`` in [0, 1]."""
+        width, left, right = self.high - self.low, self.mode - self.low, self.high - self.mode
+        if width == 0:
+            return np.full(np.shape(u), self.mode, dtype=float)
+        cut = left / width  # the probability below the mode
+        return np.where(u <= cut, self.low + np.sqrt(u * width * left),
+                        self.high - np.sqrt((1 - np.asarray(u)) * width * right))
+
+    def draw(self, seed: int, n: int) -> np.ndarray:
+        """``n`` seeded draws: the quantile of uniform numbers from this input's own stream."""
+        return self.quantile(_stream(seed, self.name).random(n))
+
+
+@dataclass(frozen=True)
+class Cameras:
+    """China's camera count drawn as the forecast's share x its world total (docs/analysis.md): the drawn product
+    over the printed one scales the scenario's count (and the count the world total goes with), so China's count,
+    the world total and China's share of it come from the same draws.
+
+    ``low``/``high``: the count at the ends of both inputs (the tornado's ends).
+    """
+
+    share: Uniform  # a fraction
+    world: Triangular  # cameras
+    share_value: float  # the printed share and world total, whose product the draws are relative to
+    world_value: float
+    count: float  # the scenario's count
+    world_total: float  # the world total the scenario's reference count goes with
+    reference: float  # that count
+    rule: str  # the scenario's world-total rule
+    source: str
+
+    @property
+    def low(self) -> float:
+        return self.count * self.share.low * self.world.low / (self.share_value * self.world_value)
+
+    @property
+    def high(self) -> float:
+        return self.count * self.share.high * self.world.high / (self.share_value * self.world_value)
+
+    def draw(self, seed: int, n: int) -> pd.DataFrame:
+        """China's count, the world total under the scenario's rule and China's share of it, ``n`` seeded draws."""
+        share, world = self.share.draw(seed, n), self.world.draw(seed, n)
+        factor = share * world / (self.share_value * self.world_value)
+        cameras = self.count * factor
+        world_total = self.world_total * world / self.world_value
+        if self.rule == REST_FIXED:  # the rest of the world drawn with the forecast; China's count on top
+            world_total = cameras + (world_total - self.reference * factor)
+        return pd.DataFrame({"china_cameras": cameras, "world_cameras": world_total,
+                             "china_share_of_world": cameras / world_total})
 
 
 @dataclass(frozen=True)
@@ -72,7 +143,7 @@ class Setup:
     seed: int
     draws: int
     percentiles: tuple[float, ...]
-    cameras: Uniform
+    cameras: Cameras
     population: Uniform
 
 
@@ -83,16 +154,22 @@ def _interval(value: Value, known: Mapping[str, Known]) -> Interval:
     return Interval(value.number, value.number)
 
 
-def camera_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario) -> Uniform:
-    """China's count: the share of the world total (both as printed, "approximately" read as the file's
-    fraction) relative to the count they give, applied to the scenario's count."""
+def camera_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario) -> Cameras:
+    """China's count: the forecast's share (uniform within its printed rounding) of its world total (triangular,
+    peak at the printed value, zero at +-``world_spread``), both drawn; their product relative to the printed
+    one applied to the scenario's count."""
     cfg = spec.sensitivity.cameras
     share, world = known[str(cfg.share.figure)], known[str(cfg.world.figure)]  # both {figure: <id>} in the file
-    centre = share.value * world.value
-    low, high = share.interval.low * world.interval.low / centre, share.interval.high * world.interval.high / centre
-    return Uniform("china_cameras", s.china_cameras * low, s.china_cameras * high,
-                   f"{share.text} of {world.text} ('approximately' read as +-{cfg.approximately:.0%}) allows "
-                   f"{low:.4f} to {high:.4f} times the count they give; applied to {fmt(s.china_cameras)}")
+    spread = cfg.world_spread
+    shares = Uniform("china_share", share.interval.low, share.interval.high,  # "54 percent": its printed rounding
+                     f"{share.text}: uniform within its printed rounding")
+    worlds = Triangular("world_cameras", world.value * (1 - spread), world.value, world.value * (1 + spread),
+                        f"{world.text}: triangular, peak at {fmt(world.value)}, zero at +-{spread:.0%}")
+    out = Cameras(shares, worlds, share.value, world.value, s.china_cameras, s.world_cameras, s.reference_cameras,
+                  s.world_rule, "")
+    lo, hi = out.low / s.china_cameras, out.high / s.china_cameras
+    return replace(out, source=f"{shares.source} x {worlds.source}: {lo:.4f} to {hi:.4f} times the count they "
+                               f"give; applied to {fmt(s.china_cameras)}")
 
 
 def population_range(spec: ScenariosFile, known: Mapping[str, Known], s: Scenario, *,
@@ -119,7 +196,7 @@ def setup(spec: ScenariosFile, figures: pd.DataFrame, s: Scenario, *, seed: obje
           china_cameras: object = None) -> Setup:
     """The draws of scenario ``s`` from the validated scenarios file (the parameters ``seed``/``draws`` override it)."""
     cfg = spec.sensitivity
-    known = known_figures(figures, cfg.cameras.approximately)
+    known = known_figures(figures)  # printed rounding; "approximately" is the world total's own distribution
     return Setup(
         scenario=s.name,
         seed=cfg.seed if seed is None else int(number("seed", seed, low=0)),
@@ -173,6 +250,31 @@ def _people(a: np.ndarray | float, b: np.ndarray | float, scale: float) -> np.nd
     return a / b * scale
 
 
+RULE_PERCENTILES = (5.0, 50.0, 95.0)  # of the cities' intervals with the rule's uncertainty (rule_p5, ...)
+
+
+def rule_ratios(s: Scenario, cities: pd.DataFrame | None = None, printed: pd.DataFrame | None = None) -> np.ndarray:
+    """The national-rate rule's own error where it can be seen: for every counted Chinese city of the tables, its
+    counted cameras per square mile over the rule's (the scenario's rate x its people per square mile), sorted.
+    A city in several tables with the same population and counted density counts once (a copy is no evidence)."""
+    if cities is None or not len(cities):
+        return np.empty(0)
+    dens = city_densities(cities, printed, country="CHN")
+    counted = dens[dens["basis"].eq(COUNTED) & dens["people_per_sq_mi"].gt(0) & dens["stated_per_sq_mi"].gt(0)]
+    counted = counted.assign(_key=match_keys(counted["city"])).drop_duplicates(
+        ["_key", "population", "stated_per_sq_mi"])
+    rule = city_density(scenarios.national_rate(s), counted["people_per_sq_mi"])
+    return np.sort((counted["stated_per_sq_mi"] / rule).to_numpy(dtype=float))
+
+
+def with_rule_error(values: np.ndarray, ratios: np.ndarray, seed: int, names: list[str]) -> np.ndarray:
+    """``values`` (a row of draws per city) each times a counted / rule ratio drawn with replacement from
+    ``ratios``, from the city's own stream (`_stream`, named ``names``): what a count would give if the rule erred
+    for the city as it errs for the counted ones."""
+    picks = np.vstack([_stream(seed, f"rule:{n}").integers(0, len(ratios), values.shape[1]) for n in names])
+    return values * ratios[picks]
+
+
 # --- the draws ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -184,14 +286,18 @@ class Result:
     cities: pd.DataFrame
     tornado: pd.DataFrame
     estimated: int = 0  # cities with an estimate; `cities` holds at most INTERVAL_CITIES of each table's
+    ratios: tuple[float, ...] = ()  # the counted / rule ratios the rule's uncertainty is drawn from (`rule_ratios`)
 
 
 def monte_carlo(st: Setup) -> pd.DataFrame:
-    """Seeded draws of China's camera count and population and the resulting rate per 1,000."""
+    """Seeded draws of China's camera count and population and the resulting rate per 1,000, with the world
+    total and China's share of it drawn jointly with the count (`Cameras`)."""
     cameras = st.cameras.draw(st.seed, st.draws)
     population = st.population.draw(st.seed, st.draws)
-    return pd.DataFrame({"china_cameras": cameras, "china_population": population,
-                         RATE: per_thousand(cameras, population)})
+    return pd.DataFrame({"china_cameras": cameras["china_cameras"], "china_population": population,
+                         RATE: per_thousand(cameras["china_cameras"].to_numpy(), population),
+                         "world_cameras": cameras["world_cameras"],
+                         "china_share_of_world": cameras["china_share_of_world"]})
 
 
 def summarise(draws: pd.DataFrame, percentiles: tuple[float, ...]) -> pd.DataFrame:
@@ -211,12 +317,16 @@ def bounded(inputs: pd.DataFrame, top: int = INTERVAL_CITIES) -> pd.DataFrame:
     return inputs[article | inputs.index.isin(keep)]
 
 
-def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame) -> pd.DataFrame:
-    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density.
+def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame,
+                   ratios: np.ndarray | None = None) -> pd.DataFrame:
+    """Percentiles of each city's cameras per square mile: the drawn national rate x its drawn people density;
+    and, labelled ``rule_p5``/``rule_p50``/``rule_p95``, the same with the rule's own error (`with_rule_error`,
+    from the counted / rule ``ratios``; NaN without counted cities).
 
     Each city's own streams (`Uniform.draw`) make a row of one matrix; the percentiles are taken row-wise at once.
     """
-    columns = ["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles)]
+    rule_columns = [f"rule_p{p:g}" for p in RULE_PERCENTILES]
+    columns = ["city", "basis", "per_sq_mi", *(f"p{p:g}" for p in st.percentiles), *rule_columns]
     if inputs.empty:
         return pd.DataFrame(columns=columns)
     a = np.vstack([Uniform(f"city:{b}:{c}:a", lo, hi, "").draw(st.seed, st.draws) for c, b, lo, hi in
@@ -229,6 +339,13 @@ def city_intervals(st: Setup, rate: np.ndarray, inputs: pd.DataFrame) -> pd.Data
                         "per_sq_mi": inputs["per_sq_mi"].to_numpy()})
     for j, p in enumerate(st.percentiles):
         out[f"p{p:g}"] = qs[:, j]
+    if ratios is None or not len(ratios):
+        out[rule_columns] = np.nan
+        return out[columns]
+    names = [f"{b}:{c}" for c, b in zip(inputs["city"], inputs["basis"], strict=True)]
+    ruled = np.percentile(with_rule_error(values, ratios, st.seed, names), RULE_PERCENTILES, axis=1).T
+    for j, col in enumerate(rule_columns):
+        out[col] = ruled[:, j]
     return out[columns]
 
 
@@ -272,9 +389,10 @@ def run(st: Setup, s: Scenario, figures: pd.DataFrame, cities: pd.DataFrame | No
     """Draw, summarise, and break down one scenario."""
     draws = monte_carlo(st)
     inputs = city_inputs(s, figures, cities, printed)
+    ratios = rule_ratios(s, cities, printed)
     return Result(draws, summarise(draws, st.percentiles),
-                  city_intervals(st, draws[RATE].to_numpy(), bounded(inputs)),
-                  tornado(st, s, inputs, scenarios.headline_city(figures)), len(inputs))
+                  city_intervals(st, draws[RATE].to_numpy(), bounded(inputs), ratios),
+                  tornado(st, s, inputs, scenarios.headline_city(figures)), len(inputs), tuple(ratios))
 
 
 @dataclass(frozen=True)
@@ -331,8 +449,17 @@ def band_differences(written: Written | None, inputs: Mapping) -> list[str]:
 def as_written(st: Setup, s: Scenario, result: Result, inputs: Mapping) -> Written:
     """A run's results as the step writes them and `read` gives them back (``data`` is sensitivity.json's)."""
     data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
-            "summary": result.summary.set_index("quantity").to_dict(orient="index"), "inputs": dict(inputs)}
+            "summary": result.summary.set_index("quantity").to_dict(orient="index"), "inputs": dict(inputs),
+            "rule_ratios": rule_ratio_summary(result.ratios)}
     return Written(scenarios.jsonable(data), histogram(result.draws), result.cities, result.tornado)
+
+
+def rule_ratio_summary(ratios: tuple[float, ...] | np.ndarray) -> dict[str, float | int]:
+    """How many counted / rule ratios the rule's uncertainty is drawn from, and their least, median and largest."""
+    if not len(ratios):
+        return {"cities": 0}
+    r = np.asarray(ratios, dtype=float)
+    return {"cities": len(r), "min": float(r.min()), "median": float(np.median(r)), "max": float(r.max())}
 
 
 def read(folder: str | Path) -> Written:

@@ -199,6 +199,14 @@ def _fraction(value: object) -> float:
     return number
 
 
+def _spread(value: object) -> float:
+    """A half-width as a fraction of the value, 0 <= x < 1 (at 1 the world total could be drawn as 0)."""
+    number = _fraction(value)
+    if number >= 1:
+        raise fail(f"must be below 1 (the world total would reach 0); got {_fmt(number)}")
+    return number
+
+
 def _names(value: object) -> tuple[str, ...]:
     """Two or more population assumption names, each once (checked against population_assumptions later)."""
     if not isinstance(value, list) or len(value) < 2:  # a range needs two ends
@@ -308,11 +316,13 @@ class Scenario(_Strict):
 
 
 class CameraRange(_Strict):
-    """China's camera count: the range the share of the world total allows, from their printed figures."""
+    """China's camera count as the forecast's share of its world total, both drawn (docs/analysis.md): the share
+    uniform within its printed rounding, the world total triangular with its peak at the printed value and zero
+    at +-``world_spread`` (a fraction of it)."""
 
     share: FigureValue
     world: FigureValue
-    approximately: Annotated[float, PlainValidator(_fraction)]
+    world_spread: Annotated[float, PlainValidator(_spread)]
 
 
 class Sensitivity(_Strict):

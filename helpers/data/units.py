@@ -88,13 +88,16 @@ DECIMALS: dict[str, int] = {
     "china_to_rest_ratio_scenario_population": 4,
     "per_sq_mi": 2, "per_sq_mi_low": 2, "per_sq_mi_high": 2, "stated_per_sq_mi": 2, "counted_per_sq_mi": 2,
     "method_per_sq_mi": 2, "method_low": 2, "method_high": 2,
-    "p5": 2, "p25": 2, "p50": 2, "p75": 2, "p95": 2, "people_per_sq_mi_low": 1, "people_per_sq_mi_high": 1,
+    "p5": 2, "p25": 2, "p50": 2, "p75": 2, "p95": 2, "rule_p5": 2, "rule_p50": 2, "rule_p95": 2,
+    "people_per_sq_mi_low": 1, "people_per_sq_mi_high": 1,
     "per_km2": 2, "people_per_sq_mi": 1, "implied_people_per_sq_mi": 1, "table_people_per_sq_mi": 1,
     "area_sq_mi": 3, "area_km2": 3, "area_vs_median": 3, "vs_densest_outside_china": 4,
     "relative_difference": 6, "crime_index": 2,
 }
-SIGNIFICANT: dict[str, int] = {"low": 7, "high": 7, "input_low": 7, "input_high": 7, "central": 7,
-                               "output_low": 7, "output_high": 7, "swing": 4, "min": 7, "max": 7}
+# The tornado's input ends are stored exactly (CSV's "%.10g"), not rounded: an end within a printed figure's rounding
+# (a population of 12,591,700 is 12,591,699.5 to 12,591,700.5) would otherwise print as the figure at both ends.
+SIGNIFICANT: dict[str, int] = {"low": 7, "high": 7, "central": 7, "output_low": 7, "output_high": 7, "swing": 4,
+                               "min": 7, "max": 7}
 # Decimal places of an article figure by its metric (the claims audit stores each row at its own metric's).
 METRIC_DECIMALS: dict[str, int] = {"cameras": 0, "population": 0, "pixels": 0, "cities_analysed": 0,
                                    "cameras_per_1000": 4, "cameras_per_sq_mi": 2, "share_of_world_cameras": 6,

@@ -53,6 +53,11 @@ HEADERS: dict[str, str] = {
     "china_population": "China's population",
     "input_low": "Input, low end", "input_high": "Input, high end", "central": "Central",
     "output_low": "Output at low end", "output_high": "Output at high end", "swing": "Swing",
+    "rule_p5": "5th pct with the rule's uncertainty", "rule_p50": "Median with the rule's uncertainty",
+    "rule_p95": "95th pct with the rule's uncertainty",
+    # the rank claims under each area definition
+    "claimed": "Claimed", "city_flagged": "City itself flagged", "area_definition": "Area definition",
+    "same_verdict_under_every_area": "Same verdict under every area definition",
 }
 
 COMMON = ("city", "country", "basis", "quantity", "unit")  # headers a `View.verbatim` table still translates
@@ -80,6 +85,7 @@ METRICS: dict[str, str] = {
 # fewer when the values carry fewer. Counts and people are whole; everything else at most 2 decimals.
 CAP: dict[str, int] = {**{k: min(v, 2) for k, v in DECIMALS.items()},
                        "china_share_of_world": 3, "share_of_world_cameras": 3, "relative_difference": 2,
+                       "input_end": 7,  # a tornado input's ends, exactly (`_input_ends`)
                        "area_vs_median": 2, "vs_densest_outside_china": 2}
 DEFAULT_CAP = 2
 
@@ -113,6 +119,12 @@ def _audit_view(df: pd.DataFrame) -> pd.DataFrame:
 
 QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivity)": "sensitivity median",
               "p95 (sensitivity)": "sensitivity 95th percentile"}
+
+
+def _input_ends(df: pd.DataFrame) -> pd.DataFrame:
+    """The tornado's input ends shown exactly (each input with the decimals its own ends need, up to CAP's 7): the
+    key of each row's decimals in ``input_key``."""
+    return df.assign(input_key="input_end " + df["input"].astype(str))
 
 
 def _quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -167,11 +179,13 @@ VIEWS: dict[str, View] = {
     "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
                                 verbatim=True),
     "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
-    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95"),
+    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95", "rule_p5",
+                                    "rule_p50", "rule_p95"),
                            headers={"per_sq_mi": "Central (per sq mi)"}),
     "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
                              "swing"),
-                    rows_by={"input": ("input_low", "input_high"),
+                    derive=_input_ends, needs=("input",),
+                    rows_by={"input_key": ("input_low", "input_high"),
                              "output": ("central", "output_low", "output_high", "swing")},
                     group="output"),
     "city_estimates": View(columns=("city", "basis", "people_per_sq_mi", "per_sq_mi", "p5", "p95", "per_km2",
