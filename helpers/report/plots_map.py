@@ -21,8 +21,9 @@ from helpers.data.table_facts import COUNTED
 from helpers.errors import ParameterError
 from helpers.report.figures import DOUBLE_COLUMN, MARKERS, apply_style
 
-AREA_MIN, AREA_MAX = 3.0, 60.0  # square points: the smallest and the largest positive rate
-CMAP = "viridis_r"  # colour-blind safe, and dark for high rates
+AREA_MIN, AREA_MAX = 5.0, 60.0  # square points: the smallest and the largest positive rate
+# viridis reversed (colour-blind safe, dark for high rates) without its palest eighth, which vanishes on the land
+CMAP_RANGE = (0.0, 0.88)
 LAND, BORDER = "0.90", "0.55"
 EXTENT = (-180.0, 180.0, -56.0, 78.0)  # longitude and latitude drawn (no Antarctica, no high Arctic)
 ZERO_MARKER = "x"
@@ -36,6 +37,12 @@ def marker_areas(values: pd.Series, low: float, high: float) -> np.ndarray:
         return np.full(len(values), (AREA_MIN + AREA_MAX) / 2)
     share = (np.log(values.to_numpy(dtype=float)) - np.log(low)) / (np.log(high) - np.log(low))
     return AREA_MIN + (AREA_MAX - AREA_MIN) * np.clip(share, 0.0, 1.0)
+
+
+def rate_colours() -> mcolors.Colormap:
+    """The map's colour scale: viridis between `CMAP_RANGE`, reversed (the highest rates darkest)."""
+    return mcolors.ListedColormap(matplotlib.colormaps["viridis"](np.linspace(*CMAP_RANGE, 256))[::-1],
+                                  name="rates")
 
 
 def _legend_values(low: float, high: float) -> list[float]:
@@ -83,7 +90,7 @@ def plot_world_map(placed: pd.DataFrame, value_col: str = "per_1000", *, ax=None
     estimated = (shown["basis"].ne(COUNTED) if "basis" in shown else pd.Series(False, index=shown.index))
     low, high = (float(positive[value_col].min()), float(positive[value_col].max())) if len(positive) else (1, 10)
     norm = mcolors.LogNorm(vmin=low, vmax=high if high > low else low * 10)
-    cmap = matplotlib.colormaps[CMAP]
+    cmap = rate_colours()
     transform = ccrs.PlateCarree()
     for in_china, marker in ((False, MARKERS["elsewhere"]), (True, MARKERS["china"])):
         for open_marker in (False, True):
@@ -94,7 +101,7 @@ def plot_world_map(placed: pd.DataFrame, value_col: str = "per_1000", *, ax=None
             ax.scatter(rows["longitude"], rows["latitude"], s=marker_areas(rows[value_col], low, high),
                        marker=marker, transform=transform, zorder=3,
                        facecolors="none" if open_marker else colours,
-                       edgecolors=colours if open_marker else "white", linewidths=1.0 if open_marker else 0.3)
+                       edgecolors=colours if open_marker else "0.25", linewidths=1.0 if open_marker else 0.3)
     zero = shown[shown[value_col] <= 0]
     if len(zero):
         ax.scatter(zero["longitude"], zero["latitude"], s=AREA_MIN * 2, marker=ZERO_MARKER, color=ZERO_COLOUR,
@@ -115,8 +122,8 @@ def _legend(ax, low: float, high: float, *, has_estimated: bool, has_zero: bool)
     """One key below the map: the marker areas of a few rates, then what the marker kinds mean."""
     grey = "0.35"
     ticks = _legend_values(low, high)
-    handles = [Line2D([], [], linestyle="none", marker=MARKERS["elsewhere"], color=grey, markeredgecolor="white",
-                      markersize=float(np.sqrt(a)), label=_rate_label(v))
+    handles = [Line2D([], [], linestyle="none", marker=MARKERS["elsewhere"], color=grey, markeredgecolor="0.25",
+                      markeredgewidth=0.3, markersize=float(np.sqrt(a)), label=_rate_label(v))
                for v, a in zip(ticks, marker_areas(pd.Series(ticks), low, high), strict=True)]
     kinds = [("counted, elsewhere", MARKERS["elsewhere"], grey), ("counted, China", MARKERS["china"], grey)]
     handles += [Line2D([], [], linestyle="none", marker=m, color=c, markersize=6, label=t) for t, m, c in kinds]
