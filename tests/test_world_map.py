@@ -23,7 +23,7 @@ from helpers.data.table_facts import COUNTED, ESTIMATED
 from helpers.errors import RawDataError
 from helpers.report import captions
 from helpers.report.figures import FORMATS, save_figure
-from helpers.report.plots_map import AREA_MAX, AREA_MIN, marker_areas, plot_world_map
+from helpers.report.plots_map import AREA_MAX, AREA_MIN, inset_extent, marker_areas, plot_world_map
 
 matplotlib.use("Agg")
 
@@ -91,6 +91,16 @@ def test_marker_areas_by_hand():
     assert areas == pytest.approx([AREA_MIN, (AREA_MIN + AREA_MAX) / 2, AREA_MAX, AREA_MAX])
 
 
+def test_inset_extent_by_hand():
+    # ten cities at longitudes 100..109 and latitudes 20..29: pandas' linear quantiles 0.05 and 0.95 are
+    # 100 + 0.05 x 9 = 100.45 and 100 + 0.95 x 9 = 108.55 (20.45 and 28.55), then 2 degrees on each side
+    rows = pd.DataFrame({"country_code": ["CHN"] * 10, "longitude": np.arange(100.0, 110.0),
+                         "latitude": np.arange(20.0, 30.0)})
+    assert inset_extent(rows, "CHN") == pytest.approx((98.45, 110.55, 18.45, 30.55))
+    assert inset_extent(rows.iloc[:9], "CHN") is None  # fewer than ten cities: no inset
+    assert inset_extent(rows, "IND") is None
+
+
 def _cities() -> pd.DataFrame:
     """Six cities: counted ones elsewhere and in China, two estimated (one rate, one country), one with no
     cameras, one GeoNames does not know."""
@@ -142,7 +152,28 @@ def test_caption_names_what_is_not_drawn():
     assert text.startswith("The 6 cities of mine")
     assert "2 estimated cities" in text
     assert "Lagos, with no cameras counted, is a grey cross" in text
+    assert "inset" not in text  # one Chinese city: no inset
     assert "Not drawn, for want of coordinates in GeoNames: Atlantis (Nowhere) (1 city)." in text
+
+
+def test_inset_repeats_the_chinese_cities(no_network):
+    import matplotlib.pyplot as plt
+
+    names = ["Shenzhen", "Wuhan", "Shanghai", "Qingdao", "Beijing", "Guangzhou", "Chengdu", "Tianjin", "Hangzhou",
+             "Nanjing"]
+    placed = city_coordinates(pd.DataFrame({"city": names, "country": "China", "country_code": "CHN",
+                                            "per_1000": np.linspace(1.0, 100.0, 10), "basis": COUNTED}))
+    fig, ax = plot_world_map(placed)
+    try:
+        assert len(ax.child_axes) == 1
+        assert sum(len(c.get_offsets()) for c in ax.child_axes[0].collections
+                   if isinstance(c, matplotlib.collections.PathCollection)) == 9
+        # 9, not 10: the box's west edge is the ten longitudes' quantile 0.05 (Chengdu 104.07, Guangzhou 113.25:
+        # 104.07 + 0.45 x 9.18 = 108.20) less 2 degrees, 106.2, east of Chengdu; every other city is inside
+    finally:
+        plt.close(fig)
+    assert "the inset shows the Chinese cities again" in captions.figure(
+        "world_map", placed, pd.DataFrame({"name": ["t"], "edition": [""], "sha256": ["0" * 64]}))
 
 
 @pytest.mark.slow

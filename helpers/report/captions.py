@@ -22,6 +22,7 @@ from helpers.report.figures import MARKER_NAMES, scenario_marker
 from helpers.report.marks import binned_note
 from helpers.report.plots_cities import counted_vs_rule_rows
 from helpers.report.plots_intervals import AUDIT_LINEAR_PERCENT
+from helpers.report.plots_map import inset_extent
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -168,6 +169,8 @@ def _world_map(placed: pd.DataFrame, sources: pd.DataFrame) -> str:
             "the others circles; "
             + (f"{estimated} estimated cities (one national rate applied to every city of a country) are open "
                "markers, the counted ones filled" if estimated else "every city's rate is counted (filled markers)"))
+    if inset_extent(drawn, "CHN") is not None:
+        text += "; the inset shows the Chinese cities again, enlarged (its box is outlined on the map)"
     if zero:
         cross = "is a grey cross" if len(zero) == 1 else "are grey crosses"
         text += f"; {_names(zero)}, with no cameras counted, {cross}"

@@ -26,6 +26,9 @@ AREA_MIN, AREA_MAX = 5.0, 60.0  # square points: the smallest and the largest po
 CMAP_RANGE = (0.0, 0.88)
 LAND, BORDER = "0.90", "0.55"
 EXTENT = (-180.0, 180.0, -56.0, 78.0)  # longitude and latitude drawn (no Antarctica, no high Arctic)
+INSET_CITIES = 10  # a country with this many placed cities or more is shown again, larger, in an inset
+INSET_PAD = 2.0  # degrees around the middle 90% of its cities
+INSET_BOUNDS = (0.655, 0.03, 0.2, 0.34)  # the inset in the map's axes fraction: the Indian Ocean, clear of cities
 ZERO_MARKER = "x"
 ZERO_COLOUR = "0.45"
 
@@ -67,31 +70,34 @@ def new_map(aspect: float = 0.5):
     return fig, ax
 
 
-def plot_world_map(placed: pd.DataFrame, value_col: str = "per_1000", *, ax=None,
-                   label: str = "Cameras per 1,000 people (log scale)"):
-    """Draw the cities of ``placed`` (`helpers.data.geography.city_coordinates`'s frame, with ``value_col``,
-    ``country_code`` and ``basis``) that have coordinates and a rate; returns (fig, ax)."""
+def inset_extent(placed: pd.DataFrame, country_code: str) -> tuple[float, float, float, float] | None:
+    """The box (west, east, south, north, degrees) the inset shows: the middle 90% of the country's placed cities
+    in longitude and in latitude, `INSET_PAD` degrees wider on each side; None below `INSET_CITIES` cities."""
+    rows = placed[placed["country_code"].eq(country_code)].dropna(subset=["latitude", "longitude"])
+    if len(rows) < INSET_CITIES:
+        return None
+    lon = rows["longitude"].quantile([0.05, 0.95]).to_numpy()
+    lat = rows["latitude"].quantile([0.05, 0.95]).to_numpy()
+    return (float(lon[0] - INSET_PAD), float(lon[1] + INSET_PAD), float(lat[0] - INSET_PAD), float(lat[1] + INSET_PAD))
+
+
+def _outlines(ax, linewidth: float) -> None:
     import cartopy.crs as ccrs
 
-    for column in (value_col, "latitude", "longitude", "country_code"):
-        if column not in placed:
-            raise ParameterError(f"world map: the cities have no column {column!r}")
-    if ax is None:
-        fig, ax = new_map()
-    fig = ax.figure
-    ax.set_extent(EXTENT, crs=ccrs.PlateCarree())
-    ax.add_geometries(country_outlines(), crs=ccrs.PlateCarree(), facecolor=LAND, edgecolor=BORDER, linewidth=0.3)
+    ax.add_geometries(country_outlines(), crs=ccrs.PlateCarree(), facecolor=LAND, edgecolor=BORDER,
+                      linewidth=linewidth)
     ax.spines["geo"].set_linewidth(0.5)
     ax.spines["geo"].set_edgecolor("0.4")
 
-    shown = placed.dropna(subset=["latitude", "longitude", value_col])
-    shown = shown.sort_values([value_col, "latitude", "longitude"], ascending=[False, True, True], kind="mergesort")
-    positive = shown[shown[value_col] > 0]
-    estimated = (shown["basis"].ne(COUNTED) if "basis" in shown else pd.Series(False, index=shown.index))
-    low, high = (float(positive[value_col].min()), float(positive[value_col].max())) if len(positive) else (1, 10)
-    norm = mcolors.LogNorm(vmin=low, vmax=high if high > low else low * 10)
-    cmap = rate_colours()
+
+def _cities(ax, shown: pd.DataFrame, value_col: str, norm, low: float, high: float) -> None:
+    """The markers of ``shown`` (placed cities with a rate, highest first, so small markers lie on top)."""
+    import cartopy.crs as ccrs
+
     transform = ccrs.PlateCarree()
+    cmap = rate_colours()
+    positive = shown[shown[value_col] > 0]
+    estimated = shown["basis"].ne(COUNTED) if "basis" in shown else pd.Series(False, index=shown.index)
     for in_china, marker in ((False, MARKERS["elsewhere"]), (True, MARKERS["china"])):
         for open_marker in (False, True):
             rows = positive[positive["country_code"].eq("CHN").eq(in_china) & estimated[positive.index].eq(open_marker)]
@@ -106,6 +112,52 @@ def plot_world_map(placed: pd.DataFrame, value_col: str = "per_1000", *, ax=None
     if len(zero):
         ax.scatter(zero["longitude"], zero["latitude"], s=AREA_MIN * 2, marker=ZERO_MARKER, color=ZERO_COLOUR,
                    linewidths=0.6, transform=transform, zorder=3)
+
+
+def _inset(ax, shown: pd.DataFrame, box: tuple[float, float, float, float], value_col: str, norm, low: float,
+           high: float) -> None:
+    """The crowded country's cities again, larger, in an inset (`INSET_BOUNDS`), its box outlined on the map."""
+    import cartopy.crs as ccrs
+    from matplotlib.patches import Rectangle
+
+    inset = ax.inset_axes(INSET_BOUNDS, projection=ccrs.PlateCarree())
+    inset.set_extent(box, crs=ccrs.PlateCarree())
+    _outlines(inset, 0.4)
+    west, east, south, north = box
+    _cities(inset, shown[shown["longitude"].between(west, east) & shown["latitude"].between(south, north)],
+            value_col, norm, low, high)
+    ax.add_patch(Rectangle((west, south), east - west, north - south, transform=ccrs.PlateCarree(),
+                           fill=False, edgecolor="0.2", linewidth=0.6, zorder=4))
+
+
+def plot_world_map(placed: pd.DataFrame, value_col: str = "per_1000", *, ax=None,
+                   label: str = "Cameras per 1,000 people (log scale)", inset: str | None = "CHN"):
+    """Draw the cities of ``placed`` (`helpers.data.geography.city_coordinates`'s frame, with ``value_col``,
+    ``country_code`` and ``basis``) that have coordinates and a rate; the cities of the country ``inset`` (ISO3)
+    again in an inset when it has `INSET_CITIES` or more (None: no inset). Returns (fig, ax)."""
+    import cartopy.crs as ccrs
+
+    for column in (value_col, "latitude", "longitude", "country_code"):
+        if column not in placed:
+            raise ParameterError(f"world map: the cities have no column {column!r}")
+    if ax is None:
+        fig, ax = new_map()
+    fig = ax.figure
+    ax.set_extent(EXTENT, crs=ccrs.PlateCarree())
+    _outlines(ax, 0.3)
+
+    shown = placed.dropna(subset=["latitude", "longitude", value_col])
+    shown = shown.sort_values([value_col, "latitude", "longitude"], ascending=[False, True, True], kind="mergesort")
+    positive = shown[shown[value_col] > 0]
+    zero = shown[shown[value_col] <= 0]
+    estimated = shown["basis"].ne(COUNTED) if "basis" in shown else pd.Series(False, index=shown.index)
+    low, high = (float(positive[value_col].min()), float(positive[value_col].max())) if len(positive) else (1, 10)
+    norm = mcolors.LogNorm(vmin=low, vmax=high if high > low else low * 10)
+    cmap = rate_colours()
+    _cities(ax, shown, value_col, norm, low, high)
+    box = inset_extent(shown, inset) if inset else None
+    if box is not None:
+        _inset(ax, shown, box, value_col, norm, low, high)
 
     bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax,
                        orientation="horizontal", shrink=0.45, aspect=30, pad=0.02)
