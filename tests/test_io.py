@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.data.checksums import recorded, verify
+from helpers.data.checksums import RAW_SUFFIXES, recorded, verify
 from helpers.data.checksums import write as write_sums
 from helpers.data.io import load_raw, load_table, read_text_table
 from helpers.data.schemas import ARTICLE_FIGURES, CITIES
@@ -120,7 +120,7 @@ def test_unrecorded_raw_file_is_refused(tmp_path):
 def test_every_raw_file_is_recorded_and_matches():
     for name in recorded():
         verify(DATA_RAW / name)
-    data_files = {p.name for p in DATA_RAW.iterdir() if p.suffix in {".csv", ".yml", ".yaml"}}
+    data_files = {p.name for p in DATA_RAW.iterdir() if p.suffix in RAW_SUFFIXES}
     assert data_files <= set(recorded())
 
 

