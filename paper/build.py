@@ -166,6 +166,10 @@ def supplement(main: str, figures: list[str], tables: list[str]) -> str:
                f"the order of the analysis: {'; and '.join(refs) or 'none'}.")
     out += [rf"\paperfigure{{{n}}}" for n in parts["figure"]]
     out.append(r"\FloatBarrier")
+    # the supplement's tables stand where they are cited ([H]): run-on pages of tables, never a float page that
+    # one short table leaves mostly empty (the last page of a document of floats)
+    out.append(r"\let\cctvtable\table\let\cctvendtable\endtable"
+               r"\renewenvironment{table}[1][]{\cctvtable[H]}{\cctvendtable}")
     out += [rf"\papertable{{{n}}}" for n in parts["table"]]
     return "\n".join(out) + "\n"
 

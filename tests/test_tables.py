@@ -113,6 +113,22 @@ def test_the_audit_shows_editions_and_causes_in_words_and_rank_places_in_one_cel
     assert "-0.19" in md and "no cause" not in md and "comparitech:" not in md and "ihs_markit" not in md
 
 
+def test_a_grouped_table_names_each_group_on_a_row_of_its_own_in_latex(tmp_path):
+    df = pd.DataFrame({"output": ["China: per 1,000", "China: per 1,000", "Shenzhen: per sq mi"],
+                       "input": ["China's camera count", "China's population", "China's camera count"],
+                       "input_low": [508.25e6, 1412.6e6, 508.25e6], "input_high": [572.25e6, 1465e6, 572.25e6],
+                       "central": [369.863, 369.863, 6170.998], "output_low": [348.1164, 382.2738, 5808.166],
+                       "output_high": [391.9521, 368.6007, 6539.543], "swing": [43.84, 13.67, 731.4]})
+    paths = save_table(df, "tornado", caption="c", folder=tmp_path)
+    tex, md = paths["tex"].read_text(), paths["md"].read_text()
+    # 7 columns left after the group column (Output): its value on a row across all 7, kept with the row under it
+    assert r"\multicolumn{7}{@{}l}{\textit{China: per 1,000}} \\* China's camera count (million) & 508.25" in tex
+    assert r"\addlinespace \multicolumn{7}{@{}l}{\textit{Shenzhen: per sq mi}} \\*" in tex
+    # a per-sq-mi output is whole (6170.998 -> 6,171), a rate keeps 2 decimals; Markdown keeps the column
+    assert ("| Shenzhen: per sq mi | China's camera count (million) | 508.25 | 572.25 | 6,171 | 5,808 | 6,540 | 731 |"
+            in md)
+
+
 def test_country_codes_are_shown_as_country_names(tmp_path):
     df = pd.DataFrame({"source": ["t", "t"], "city": ["Chongqing", "Ankara"], "country_code": ["CHN", "TUR"],
                        "population": [16382376, 5215747], "area_sq_mi": [16949.153, 9333.333]})

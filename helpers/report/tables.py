@@ -18,7 +18,7 @@ Rendering works a column at a time (pandas and NumPy on whole columns), so table
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -155,7 +155,8 @@ class Presentation:
     groups: np.ndarray | None  # row starts a new group (after the first)
     shown: int
     total: int
-    constant: tuple[str, ...] = ()  # "Header: value" of the columns left out because every row holds one value
+    constant: tuple[str, ...] = ()  # "Header is value" of the columns left out because every row holds one value
+    group_first: bool = False  # the first column is the view's group (LaTeX: a row over the group instead)
 
 
 def _per_row(frame: pd.DataFrame, view: View, columns: list[str]) -> dict[str, str]:
@@ -271,8 +272,9 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
         drop = []
     constant = tuple(f"{headers[j]} is {md_cells[j][0]}" for j in drop if md_cells[j][0])
     kept = [j for j in range(len(columns)) if j not in drop]
+    group_first = bool(kept) and columns[kept[0]] == view.group and not numeric[kept[0]]
     return Presentation([headers[j] for j in kept], [md_cells[j] for j in kept], [tex_cells[j] for j in kept],
-                        [numeric[j] for j in kept], groups, len(frame), len(df), constant)
+                        [numeric[j] for j in kept], groups, len(frame), len(df), constant, group_first)
 
 
 # CSV files: helpers.data.csv_files (`to_csv`, `write_csv`, imported above).
@@ -410,21 +412,38 @@ def _shares(room: float, floor: list[float], share: list[float]) -> list[float]:
     return [f + spare * s / total for f, s in zip(floor, share, strict=True)]
 
 
+def _group_headings(first: np.ndarray, labels: np.ndarray, width: int) -> np.ndarray:
+    """The first cells of a table's rows, each row that starts a group (a label) preceded by a row naming the group
+    in italics across the table (kept with the row under it; space above it but the first)."""
+    out = first.copy()
+    for i in np.flatnonzero(labels != ""):
+        space = r"\addlinespace " if i else ""
+        label = labels[i].replace(r"\allowbreak{}", "")  # on a row of its own the label never needs to break
+        out[i] = rf"{space}\multicolumn{{{width}}}{{@{{}}l}}{{\textit{{{label}}}}} \\* " + out[i]
+    return out
+
+
 def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None) -> str:
     """The presentation table as LaTeX (pandas' ``Styler.to_latex``): booktabs, siunitx ``S`` columns, a
     longtable (``xltabular``) beyond `LONG_ROWS` rows, ``tabularx`` where text wraps, label ``tab:<name>``."""
     p = present(df, view)
     long = p.shown > LONG_ROWS
+    group_rows = None
+    if p.group_first and len(p.headers) > 1:  # the group's name on a row of its own, over its rows: a column less
+        group_rows = p.latex[0]
+        p = replace(p, headers=p.headers[1:], markdown=p.markdown[1:], latex=p.latex[1:], numeric=p.numeric[1:])
     spec, headers, wrap = _layout(p)
     cells = [md.copy() if num and _whole(col) else col.copy()  # whole numbers keep their thousands separators
              for col, md, num in zip(p.latex, p.markdown, p.numeric, strict=True)]
-    if p.groups is not None and p.groups.any():
+    if group_rows is None and p.groups is not None and p.groups.any():
         first = cells[0]
         first[p.groups] = [r"\addlinespace " + x for x in first[p.groups].tolist()]
     for col, num, raw in zip(cells, p.numeric, p.latex, strict=True):  # text in an S column is braced
         if num and not _whole(raw):
             odd = np.array([bool(x) and not re.fullmatch(r"<?[+-]?\d*(\.\d+)?", x) for x in col.tolist()], dtype=bool)
             col[odd] = ["{" + x + "}" for x in col[odd].tolist()]
+    if group_rows is not None:
+        cells[0] = _group_headings(cells[0], group_rows, len(headers))
     frame = pd.DataFrame(dict(zip(range(len(headers)), cells, strict=True)))
     frame.columns = headers
     styler = frame.style.hide(axis="index")
