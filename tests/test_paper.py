@@ -31,3 +31,10 @@ def test_the_paper_compiles_with_every_figure_and_table():
     assert figures <= included, sorted(figures - included)
     read = set(re.findall(r"outputs/tables/([\w-]+)\.tex", joined))
     assert tables <= read, sorted(tables - read)
+    # a research note: at most 5 figures and 3 tables in the main text, the rest numbered S1, S2... in the supplement
+    aux = (PROJECT_ROOT / "paper" / "build" / "main.aux").read_text(errors="replace")
+    numbered = re.findall(r"\\newlabel\{(fig|tab):[^}]+\}\{\{(S?)\d+\}", aux)
+    main = [kind for kind, supplement in numbered if not supplement]
+    assert 1 <= main.count("fig") <= 5 and 1 <= main.count("tab") <= 3, main
+    assert len(numbered) == len(figures) + len(tables)  # every figure and table numbered once
+    assert "passes the typesetting gate" in proc.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -31,8 +32,9 @@ def test_presentation_has_human_headers_one_format_per_column_and_no_internal_co
     df = pd.DataFrame({"city": ["Shenzhen", "Osaka"], "city_key": ["shenzhen", "osaka"],
                        "per_sq_mi": [6220.0, 84.94], "per_km2": [2401.56, 1.2], "in_china": [True, False]})
     md = save_table(df, "demo", caption="c", folder=tmp_path)["md"].read_text()
+    # densities per area are whole numbers (table_views.WHOLE): 84.94 -> 85, 2401.56 -> 2,402, 1.2 -> 1
     assert md == ("Table: c\n\n| City | Cameras per sq mi | Cameras per km² |\n| :--- | ---: | ---: |\n"
-                  "| Shenzhen | 6,220.00 | 2,401.56 |\n| Osaka | 84.94 | 1.20 |\n")
+                  "| Shenzhen | 6,220 | 2,402 |\n| Osaka | 85 | 1 |\n")
 
 
 def test_the_sources_precision_is_kept_and_bounds_are_bounds(tmp_path):
@@ -40,8 +42,8 @@ def test_the_sources_precision_is_kept_and_bounds_are_bounds(tmp_path):
                        "qualifier": ["exact", "upper_bound"], "per_sq_mi": [6220.0, 6.0],
                        "per_km2": [2401.56, 2.32], "vs_densest_outside_china": [4.3015, 0.0041]})
     md = save_table(df, "named_city_densities", caption="c", folder=tmp_path)["md"].read_text()
-    assert "| Shenzhen | China | 6,220 | 2,401.56 | 4.30 |" in md  # printed 6,220 stays whole, not 6,220.0
-    assert "| Osaka | Japan | < 6 | < 2.32 | < 0.01 |" in md
+    assert "| Shenzhen | China | 6,220 | 2,402 | 4.30 |" in md  # printed 6,220 stays whole, not 6,220.0
+    assert "| Osaka | Japan | < 6 | < 2 | < 0.01 |" in md  # the bound as printed ("< 6", never "< 6.00")
     tex = (tmp_path / "named_city_densities.tex").read_text()
     assert "S[table-format=<4.0]" in tex and "& <6 &" in tex and r"km$^{2}$" in tex
 
@@ -50,7 +52,7 @@ def test_rows_of_different_quantities_are_formatted_by_row(tmp_path):
     df = pd.DataFrame({"quantity": ["china_cameras", "china_per_1000", "china_share_of_world (world total fixed)"],
                        "conservative": [540e6, 369.863, 0.54], "high": [626e6, 428.7671, 0.626]})
     md = save_table(df, "scenario_comparison", caption="c", folder=tmp_path)["md"].read_text()
-    assert "| China's cameras | 540,000,000 | 626,000,000 |" in md
+    assert "| China's cameras (million) | 540 | 626 |" in md  # 540e6 / 1e6 = 540 exactly: no decimals needed
     assert "| China per 1,000 people | 369.86 | 428.77 |" in md
     assert "| China's share of the world's cameras (world total fixed) | 0.540 | 0.626 |" in md
     assert "| Quantity | conservative | high |" in md  # scenario columns keep their names
@@ -60,7 +62,79 @@ def test_long_tables_break_across_pages_and_labels_are_the_tables(tmp_path):
     df = pd.DataFrame({"city": [f"c{i}" for i in range(40)], "per_sq_mi": np.arange(40, dtype=float)})
     tex = save_table(df, "many", caption="Many rows. More.", folder=tmp_path)["tex"].read_text()
     assert r"\begin{longtable}" in tex and r"\label{tab:many}" in tex and r"\endhead" in tex
-    assert r"\caption[]{Many rows (continued)}" in tex
+    # later pages repeat the header under "Table N (continued)", a row: one caption, so one PDF anchor per table
+    assert r"\multicolumn{2}{@{}l}{\tablename~\thetable{} (continued)}" in tex and tex.count(r"\caption") == 1
+
+
+def test_counts_in_millions_and_a_column_constant_over_all_rows_goes_to_the_caption(tmp_path):
+    df = pd.DataFrame({"city": ["Taiyuan", "Wuxi"], "country": ["China", "China"], "cameras": [465255, 300000],
+                       "population": [3975985, 3315113], "stated_per_1000": [117.02, 90.49],
+                       "per_sq_mi": [174.39, 472.66], "basis": ["counted", "counted"]})
+    md = save_table(df, "city_densities", caption="Cities.", folder=tmp_path)["md"].read_text()
+    # population / 1e6 to 2 decimals: 3.975985 -> 3.98, 3.315113 -> 3.32; per sq mi whole: 174.39 -> 174
+    assert "| Taiyuan | 465,255 | 3.98 | 117.02 | 174 |" in md
+    # Country ("China") and Basis ("counted") hold one value in every row: named once, in the caption
+    assert md.startswith("Table: Cities. Country is China in every row. Basis is counted in every row.")
+    assert "| Basis" not in md and "| Country" not in md
+
+
+def test_sensitivity_counts_in_millions_fit_the_line_without_wrapping(tmp_path):
+    df = pd.DataFrame({"quantity": ["china_cameras", "china_population", "china_per_1000"],
+                       "min": [508252902.483, 1412609771.24, 347.287743424],
+                       "p50": [540014642.426, 1438161778.5, 375.436993479]})
+    paths = save_table(df, "sensitivity", caption="c", folder=tmp_path)
+    md, tex = paths["md"].read_text(), paths["tex"].read_text()
+    # 508252902.483 / 1e6 = 508.25 (2 decimals), 1438161778.5 / 1e6 = 1,438.16; the rate keeps 2 decimals
+    assert "| China's cameras (million) | 508.25 | 540.01 |" in md
+    assert "| China's population (million) | 1,412.61 | 1,438.16 |" in md
+    assert "| China per 1,000 people | 347.29 | 375.44 |" in md
+    # in millions the numbers are short: the table fits at natural width, the label column never squeezed into an X
+    assert re.search(r"\\begin\{(tabular\w*)\}", tex).group(1) == "tabular"
+
+
+def test_the_audit_shows_editions_and_causes_in_words_and_rank_places_in_one_cell(tmp_path):
+    df = pd.DataFrame({"figure_id": ["world", "shenzhen_rank", "tokyo"], "entity": ["World", "Shenzhen", "Tokyo"],
+                       "metric": ["cameras", "rank_per_sq_mi", "cameras_per_1000"],
+                       "value_text": ["approximately 1 billion", "first", "1.06"],
+                       "edition": ["ihs_markit:2019", "comparitech:later", "comparitech:later"],
+                       "compared_with": ["ihs_markit:2019", "comparitech:2021", "comparitech:2021"],
+                       "recomputed": [1e9, 4.0, 1.058], "relative_difference": [0.0, np.nan, -0.0019],
+                       "rank_as_published": ["", "4 of 131", ""], "rank_under_rule": ["", "1 of 131", ""],
+                       "verdict": ["arithmetic identity", "holds only under the national-rate rule",
+                                   "consistent within rounding"],
+                       "cause": ["one forecast", "derived from the national rate", ""]})
+    md = save_table(df, "claims_audit", caption="c", folder=tmp_path)["md"].read_text()
+    # 1e9 cameras in millions: 1,000; a zero difference is "0.00", never "+0.00"
+    assert "| one forecast | World, cameras (million) | approximately 1 billion | IHS Markit 2019 vs IHS Markit " \
+           "2019 | 1,000 | 0.00 |  | arithmetic identity |" in md
+    # a rank: no recomputed number or difference; the places as published / under the rule
+    assert "| first | Comparitech, later edition vs Comparitech 2021 |  |  | 4 / 1 of 131 |" in md
+    assert "| none (agrees) | Tokyo, per 1,000 people |" in md  # -0.0019 -> "-0.19" with its sign
+    assert "-0.19" in md and "no cause" not in md and "comparitech:" not in md and "ihs_markit" not in md
+
+
+def test_a_grouped_table_names_each_group_on_a_row_of_its_own_in_latex(tmp_path):
+    df = pd.DataFrame({"output": ["China: per 1,000", "China: per 1,000", "Shenzhen: per sq mi"],
+                       "input": ["China's camera count", "China's population", "China's camera count"],
+                       "input_low": [508.25e6, 1412.6e6, 508.25e6], "input_high": [572.25e6, 1465e6, 572.25e6],
+                       "central": [369.863, 369.863, 6170.998], "output_low": [348.1164, 382.2738, 5808.166],
+                       "output_high": [391.9521, 368.6007, 6539.543], "swing": [43.84, 13.67, 731.4]})
+    paths = save_table(df, "tornado", caption="c", folder=tmp_path)
+    tex, md = paths["tex"].read_text(), paths["md"].read_text()
+    # 7 columns left after the group column (Output): its value on a row across all 7, kept with the row under it
+    assert r"\multicolumn{7}{@{}l}{\textit{China: per 1,000}} \\* China's camera count (million) & 508.25" in tex
+    assert r"\addlinespace \multicolumn{7}{@{}l}{\textit{Shenzhen: per sq mi}} \\*" in tex
+    # a per-sq-mi output is whole (6170.998 -> 6,171), a rate keeps 2 decimals; Markdown keeps the column
+    assert ("| Shenzhen: per sq mi | China's camera count (million) | 508.25 | 572.25 | 6,171 | 5,808 | 6,540 | 731 |"
+            in md)
+
+
+def test_country_codes_are_shown_as_country_names(tmp_path):
+    df = pd.DataFrame({"source": ["t", "t"], "city": ["Chongqing", "Ankara"], "country_code": ["CHN", "TUR"],
+                       "population": [16382376, 5215747], "area_sq_mi": [16949.153, 9333.333]})
+    md = save_table(df, "area_definition_flags", caption="c", folder=tmp_path)["md"].read_text()
+    assert "| Chongqing | China | 16.38 | 16,949 |" in md and "| Ankara | Turkey | 5.22 | 9,333 |" in md
+    assert "CHN" not in md
 
 
 def test_presentation_shows_at_most_max_rows_and_says_so(tmp_path, monkeypatch):

@@ -124,6 +124,17 @@ def _audit_numbers(out: _Numbers, density: Path | None) -> None:
                 f"02_density/claims_audit.csv: {row.figure_id} recomputed")
 
 
+def _article_numbers(out: _Numbers, density: Path | None) -> None:
+    """Every figure of the article as it prints it (``article.<figure_id>``: "approximately 1 billion", "150"), from
+    the claims audit's rows, so the note's data section quotes the article without typing its numbers."""
+    audit = _csv(density, "claims_audit.csv")
+    if audit is None or not {"figure_id", "value_text"} <= set(audit.columns):
+        return
+    for row in audit.itertuples():
+        out.add(f"article.{row.figure_id}", str(row.value_text), str(row.value_text),
+                f"02_density/claims_audit.csv: {row.figure_id} value_text")
+
+
 def _population_numbers(out: _Numbers, density: Path | None) -> None:
     """The population of China both printed pairs imply, and the stated one against it."""
     implied = _csv(density, "implied_china_population.csv")
@@ -272,6 +283,42 @@ def _sensitivity_numbers(out: _Numbers, name: str, folder: Path | None) -> None:
     for stat, key in (("p5", "sens_low"), ("p50", "sens_median"), ("p95", "sens_high")):
         out.add(f"{name}.{key}", rate[stat], fixed(rate[stat], 1), f"{ssrc}: summary.china_per_1000.{stat}")
     out.add(f"{name}.draws", sens["setup"]["draws"], fixed(sens["setup"]["draws"], 0), f"{ssrc}: setup.draws")
+    setup = sens["setup"]
+    for part in ("cameras", "population"):
+        if isinstance(setup.get(part), dict) and {"low", "high"} <= set(setup[part]):
+            for end in ("low", "high"):
+                value = setup[part][end]
+                out.add(f"{name}.sens_{part}_{end}", value, large(value, 4 if part == "population" else None),
+                        f"{ssrc}: setup.{part}.{end}")
+    tornado = _csv(folder, "tornado.csv")
+    if tornado is not None and {"output", "input", "swing"} <= set(tornado.columns):
+        national = tornado[tornado["output"].astype(str).str.startswith("China:")]
+        for row in national.itertuples():
+            key = _slug(str(row.input).replace("China's ", ""))
+            out.add(f"{name}.swing_{key}", row.swing, fixed(row.swing, 1),
+                    f"sensitivity/{name}/tornado.csv: {row.output} / {row.input} swing")
+
+
+def _population_source_numbers(out: _Numbers, dirs: Mapping[str, Path]) -> None:
+    """China's population under each named source (`rates_by_population` of the first scenario run), and the first
+    scenario's rate under it: ``population.<source>`` and ``<scenario>.rate_<source>``."""
+    seen: set[str] = set()
+    for step_id, folder in dirs.items():
+        if not step_id.startswith("03_scenarios/"):
+            continue
+        table = _csv(folder, "rates_by_population.csv")
+        if table is None:
+            continue
+        src = f"{step_id}/rates_by_population.csv"
+        for row in table.itertuples():
+            source = _table_slug(str(row.population_source))
+            if source not in seen and source not in ("stated", "implied"):
+                seen.add(source)
+                out.add(f"population.{source}", row.china_population, large(row.china_population, 4),
+                        f"{src}: {row.population_source} china_population")
+            out.add(f"{row.scenario}.rate_{source}", row.china_per_1000, fixed(row.china_per_1000, 1),
+                    f"{src}: {row.scenario} {row.population_source} china_per_1000")
+        return
 
 
 def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path], reference: str = "") -> None:
@@ -296,10 +343,11 @@ def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
     out = _Numbers()
     density = dirs.get("02_density")
     reference = _reference_table(dirs)
-    for step in (_audit_numbers, _population_numbers, _method_numbers):
+    for step in (_audit_numbers, _article_numbers, _population_numbers, _method_numbers):
         step(out, density)
     _city_numbers(out, density, reference)
     _scenario_numbers(out, dirs, reference)
+    _population_source_numbers(out, dirs)
     keys = [n.key for n in out]
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:

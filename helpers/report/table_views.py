@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from helpers.data.countries import display_name
 from helpers.data.units import DECIMALS
 
 # Columns a reader does not need: keys, row numbers, flags shown another way. They stay in the CSV.
@@ -88,6 +90,37 @@ CAP: dict[str, int] = {**{k: min(v, 2) for k, v in DECIMALS.items()},
                        "input_end": 7,  # a tornado input's ends, exactly (`_input_ends`)
                        "area_vs_median": 2, "vs_densest_outside_china": 2}
 DEFAULT_CAP = 2
+# Densities per area, areas and people per area are shown as whole numbers (a reader compares them by their digits,
+# and the tables print cameras per square mile to no finer than that); rates per 1,000 keep CAP's 2 decimals.
+WHOLE = ("per_sq_mi", "per_sq_mi_low", "per_sq_mi_high", "per_km2", "area_sq_mi", "area_km2", "people_per_sq_mi",
+         "people_per_sq_mi_low", "people_per_sq_mi_high", "stated_per_sq_mi", "implied_people_per_sq_mi",
+         "table_people_per_sq_mi", "method_per_sq_mi", "method_low", "method_high", "counted_per_sq_mi",
+         "cameras_per_sq_mi", "rank_per_sq_mi")
+CAP.update(dict.fromkeys(WHOLE, 0))
+
+# Counts of cameras and people in the national tables are shown in millions, to `MILLION_DECIMALS` decimals at
+# most: a column of `View.millions`, or a row whose quantity (its key, or its label in full) is one of these.
+MILLION_DECIMALS = 2
+MILLION_QUANTITIES = frozenset({"china_cameras", "china_population", "world_cameras", "rest_of_world_cameras",
+                                "rest_of_world_population", "cameras", "population", "China's camera count",
+                                "China's population"})
+
+# Names the data keep as codes, in words for a reader: editions, tables, population sources ("ihs_markit:2019").
+LABELS: dict[str, str] = {
+    "ihs_markit:2019": "IHS Markit 2019", "comparitech:later": "Comparitech, later edition",
+    "comparitech:2021": "Comparitech 2021", "comparitech_2021": "Comparitech 2021",
+    "comparitech:unknown": "Comparitech, edition not given", "un_wpp_2022": "UN WPP 2022", "nbs_2021": "NBS 2021",
+}
+_LABEL_RE = re.compile(r"(?<![\w:])(" + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
+                       + r")(?![\w:])")
+NO_CAUSE = "none (agrees)"  # the audit's rows that need no cause
+
+
+def human(text: str) -> str:
+    """A cell's text with code names in words ("comparitech:later" -> "Comparitech, later edition"), the
+    multiplication sign for " x " and "article" as "the article" where it names an edition."""
+    out = _LABEL_RE.sub(lambda m: LABELS[m.group(1)], text).replace(" x ", " \u00d7 ")
+    return re.sub(r"(^|\+ )article\b(?! \w)", r"\1the article", out).replace(" + ", " and ")
 
 
 @dataclass(frozen=True)
@@ -110,11 +143,42 @@ class View:
     percent: tuple[str, ...] = ("relative_difference",)
     needs: tuple[str, ...] = ()  # columns ``derive`` reads (a table without them is shown as it is)
     verbatim: bool = False  # columns without a header here or in HEADERS' first names keep their own (scenarios)
+    millions: tuple[str, ...] = ()  # count columns shown in millions (header "..., million")
+    labels: tuple[str, ...] = ()  # text columns whose code names are put in words (`human`)
+    constant_to_caption: bool = True  # a column equal in every row is left out and named in the caption
+    caps: Mapping[str, int] = field(default_factory=dict)  # most decimals by column ("*": every number column)
 
 
 def _audit_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The audit for a reader: the figure named in words, the two editions in one cell ("Comparitech, later edition
+    vs Comparitech 2021"), a rank claim's two places in one cell ("4 / 1 of 131": as published / under the rule)
+    instead of a recomputed number, and rows without a cause named so."""
     metric = df["metric"].map(METRICS).fillna(df["metric"].str.replace("_", " "))
-    return df.assign(figure=df["entity"] + ", " + metric, cause=df["cause"].replace("", "no cause"))
+    cause = df["cause"].fillna("").astype(str).replace("", NO_CAUSE)
+    edition = df["edition"].fillna("").astype(str).map(human)
+    against = df["compared_with"].fillna("").astype(str).map(human)
+    editions = edition.where(against.eq(""), edition + " vs " + against)
+    out = df.assign(figure=df["entity"] + ", " + metric, cause=cause, editions=editions)
+    if {"rank_as_published", "rank_under_rule"} <= set(df.columns):
+        published = df["rank_as_published"].fillna("").astype(str)
+        rule = df["rank_under_rule"].fillna("").astype(str)
+        first = published.str.replace(r" of \d+$", "", regex=True)
+        ranks = (first + " / " + rule).where(published.ne("") & rule.ne(""), published + rule)
+        is_rank = df["metric"].astype(str).str.startswith("rank")
+        out = out.assign(ranks=ranks, recomputed=df["recomputed"].where(~is_rank))
+    return out
+
+
+POPULATION_SOURCES = {"stated": "stated in the article", "implied": "implied by the printed rates"}
+
+
+def _population_sources(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(population_source=df["population_source"].astype(str).replace(POPULATION_SOURCES))
+
+
+def _country_names(df: pd.DataFrame) -> pd.DataFrame:
+    """A table that keeps only the alpha-3 code gets the country's name (the code stays in the CSV)."""
+    return df.assign(country=df["country_code"].astype(str).map(display_name))
 
 
 QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivity)": "sensitivity median",
@@ -144,17 +208,26 @@ def _bound_from_qualifier(df: pd.DataFrame) -> pd.DataFrame:
 
 VIEWS: dict[str, View] = {
     "claims_audit": View(
-        columns=("cause", "figure", "value_text", "edition", "compared_with", "recomputed", "relative_difference",
-                 "rank_as_published", "rank_under_rule", "verdict"),
-        derive=_audit_view, needs=("entity", "metric", "cause"), rows_by={"metric": ("recomputed",)}, group="cause"),
-    "audit_causes": View(columns=("cause", "verdicts", "statement")),
+        columns=("cause", "figure", "value_text", "editions", "recomputed", "relative_difference", "ranks",
+                 "verdict"),
+        derive=_audit_view, needs=("entity", "metric", "cause", "edition", "compared_with"),
+        rows_by={"metric": ("recomputed",)}, group="cause",
+        headers={"value_text": "Printed", "editions": "Edition vs recomputed from", "relative_difference": "Diff. (%)",
+                 "ranks": "Rank: published / rule"},
+        constant_to_caption=False),
+    "audit_causes": View(columns=("cause", "verdicts", "statement"), labels=("statement",)),
     "claims_by_table": View(
-        columns=("figure", "table", "value_text", "compared_with", "recomputed", "relative_difference",
-                 "rank_as_published", "rank_under_rule", "verdict"),
-        derive=_audit_view, needs=("entity", "metric", "cause"), rows_by={"metric": ("recomputed",)}, group="figure"),
+        columns=("figure", "table", "value_text", "editions", "recomputed", "relative_difference", "ranks",
+                 "verdict"),
+        derive=_audit_view, needs=("entity", "metric", "cause", "edition", "compared_with"),
+        rows_by={"metric": ("recomputed",)}, group="figure", labels=("table",),
+        headers={"value_text": "Printed", "editions": "Edition vs recomputed from", "relative_difference": "Diff. (%)",
+                 "ranks": "Rank: published / rule"},
+        constant_to_caption=False),
     "implied_china_population": View(columns=("basis", "population", "low", "high"),
-                                     headers={"basis": "Population implied by", "population": "People",
-                                              "low": "Low", "high": "High"}),
+                                     headers={"basis": "Population implied by", "population": "People (million)",
+                                              "low": "Low (million)", "high": "High (million)"},
+                                     millions=("population", "low", "high")),
     "chinese_city_method": View(columns=("city", "stated_per_sq_mi", "rate", "implied_people_per_sq_mi",
                                          "table_people_per_sq_mi", "method_per_sq_mi", "counted_per_sq_mi",
                                          "relative_difference"),
@@ -170,33 +243,43 @@ VIEWS: dict[str, View] = {
     "city_densities": View(columns=("rank_per_1000", "city", "country", "cameras", "population", "stated_per_1000",
                                     "per_sq_mi", "rank_per_sq_mi", "basis"),
                            headers={"stated_per_1000": "Per 1,000 people", "per_sq_mi": "Per sq mi",
-                                    "rank_per_1000": "Rank"}),
-    "area_definition_flags": View(columns=("source", "city", "country_code", "population", "area_sq_mi", "area_km2",
-                                           "people_per_sq_mi", "per_sq_mi", "area_vs_median")),
+                                    "rank_per_1000": "Rank", "population": "Population (million)"},
+                           millions=("population",), labels=("basis",)),
+    "area_definition_flags": View(columns=("source", "city", "country", "population", "area_sq_mi", "area_km2",
+                                           "people_per_sq_mi", "per_sq_mi", "area_vs_median"),
+                                  derive=_country_names, needs=("country_code",), labels=("source",),
+                                  headers={"population": "Population (million)", "source": "Table",
+                                           "area_vs_median": "Area / median area"},
+                                  millions=("population",)),
     "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=_quantity_labels,
-                     needs=("quantity",),
+                     needs=("quantity",), labels=("unit",),
                      rows_by={"quantity_key": ("world_fixed", "rest_of_world_fixed")}),
     "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
                                 verbatim=True),
-    "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
     "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95", "rule_p5",
                                     "rule_p50", "rule_p95"),
-                           headers={"per_sq_mi": "Central (per sq mi)"}),
+                           headers={"per_sq_mi": "Central (per sq mi)"}, labels=("basis",), caps={"*": 0}),
     "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
                              "swing"),
                     derive=_input_ends, needs=("input",),
                     rows_by={"input_key": ("input_low", "input_high"),
                              "output": ("central", "output_low", "output_high", "swing")},
-                    group="output"),
+                    group="output", labels=("output", "input")),
     "city_estimates": View(columns=("city", "basis", "people_per_sq_mi", "per_sq_mi", "p5", "p95", "per_km2",
                                     "counted_per_sq_mi"),
                            headers={"p5": "Per sq mi, 5th pct", "p95": "Per sq mi, 95th pct"},
-                           rows_by={"basis": ("per_sq_mi", "per_km2")},
-                           bounds={"per_sq_mi": "upper_bound", "per_km2": "upper_bound"}),
-    "city_estimates_by_scenario": View(bounds={"*": "upper_bound"}, verbatim=True),
+                           caps={"*": 0},
+                           bounds={"per_sq_mi": "upper_bound", "per_km2": "upper_bound"}, labels=("basis",)),
+    "city_estimates_by_scenario": View(bounds={"*": "upper_bound"}, verbatim=True, labels=("basis",),
+                                       caps={"*": 0}),
     "rates_by_population": View(columns=("scenario", "china_cameras", "population_source", "china_population",
                                          "china_per_1000"),
-                                headers={"china_per_1000": "China per 1,000 people"}),
+                                headers={"china_per_1000": "China per 1,000 people",
+                                         "china_cameras": "China's cameras (million)",
+                                         "china_population": "China's population (million)"},
+                                millions=("china_cameras", "china_population"), labels=("population_source",),
+                                group="scenario", derive=_population_sources, needs=("population_source",)),
+    "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
 }
 
 

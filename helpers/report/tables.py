@@ -18,7 +18,7 @@ Rendering works a column at a time (pandas and NumPy on whole columns), so table
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,18 @@ from helpers.atomic import write_text
 from helpers.data.csv_files import write_csv
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
-from helpers.report.table_views import CAP, COMMON, DEFAULT_CAP, HEADERS, INTERNAL, View, view_for
+from helpers.report.table_views import (
+    CAP,
+    COMMON,
+    DEFAULT_CAP,
+    HEADERS,
+    INTERNAL,
+    MILLION_DECIMALS,
+    MILLION_QUANTITIES,
+    View,
+    human,
+    view_for,
+)
 
 MAX_ROWS = 200  # rows of a presentation table; the CSV keeps every row (the caption says so)
 LONG_ROWS = 24  # more rows than this: a longtable that breaks across pages, not a float
@@ -51,6 +62,9 @@ def _fixed(values: np.ndarray, decimals: np.ndarray, thousands: bool, plus: bool
     for d in np.unique(decimals):
         at = decimals == d
         out[at] = list(map(f"{{:{sign}{sep}.{int(d)}f}}".format, values[at].tolist()))
+    if plus:  # no difference is no sign: "0.00", never "+0.00" or "-0.00"
+        zero = np.array([x.lstrip("+-").strip("0.,") == "" for x in out.tolist()], dtype=bool)
+        out[zero] = [x.lstrip("+-") for x in out[zero].tolist()]
     return out
 
 
@@ -68,6 +82,25 @@ def _needed(values: np.ndarray, cap: np.ndarray) -> np.ndarray:
 def _cap(key: object) -> int:
     name = str(key).split(" ", 1)[0]
     return CAP.get(name, DEFAULT_CAP)
+
+
+def _column_cap(col: str, view: View) -> int:
+    """The most decimals a column shows: the view's (by name, or "*"), a count in millions', else `CAP`'s."""
+    if col in view.caps or "*" in view.caps:
+        return view.caps.get(col, view.caps.get("*", DEFAULT_CAP))
+    return MILLION_DECIMALS if col in view.millions else _cap(col)
+
+
+def _row_cap(key: str) -> int:
+    """The most decimals of a row of a table of quantities: a count in millions', a density per area none."""
+    if _in_millions(key):
+        return MILLION_DECIMALS
+    return 0 if "per sq mi" in key or "per_sq_mi" in key else _cap(key)
+
+
+def _in_millions(key: object) -> bool:
+    text = str(key)
+    return text in MILLION_QUANTITIES or text.split(" ", 1)[0] in MILLION_QUANTITIES
 
 
 def _numbers(df: pd.DataFrame, cols: list[str], caps: np.ndarray, thousands: bool, percent: bool,
@@ -122,6 +155,8 @@ class Presentation:
     groups: np.ndarray | None  # row starts a new group (after the first)
     shown: int
     total: int
+    constant: tuple[str, ...] = ()  # "Header is value" of the columns left out because every row holds one value
+    group_first: bool = False  # the first column is the view's group (LaTeX: a row over the group instead)
 
 
 def _per_row(frame: pd.DataFrame, view: View, columns: list[str]) -> dict[str, str]:
@@ -141,7 +176,8 @@ def _number_column(frame: pd.DataFrame, col: str, view: View, columns: list[str]
     spans (one format for every cell of a quantity); bounds marked."""
     key_col = per_row.get(col)
     keys = frame[key_col].astype(str).to_numpy() if key_col else None
-    caps = np.array([_cap(k) for k in keys], dtype=int) if key_col else np.full(len(frame), _cap(col))
+    caps = (np.array([_row_cap(k) for k in keys], dtype=int) if key_col
+            else np.full(len(frame), _column_cap(col, view)))
     bound_col = view.bounds.get(col, view.bounds.get("*"))
     bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
     fixed = None
@@ -170,6 +206,38 @@ def _headers(view: View, columns: list[str]) -> list[str]:
     return [h if c not in view.percent or "%" in h else f"{h} (%)" for c, h in zip(columns, headers, strict=True)]
 
 
+def _scaled(frame: pd.DataFrame, view: View, columns: list[str], per_row: dict[str, str]) -> pd.DataFrame:
+    """Counts shown in millions: the view's `millions` columns, and the rows of a table of quantities whose
+    quantity is a count (`MILLION_QUANTITIES`: their label says "(million)", their unit "million ...")."""
+    frame = frame.copy()
+    for col in view.millions:
+        if col in frame.columns and _is_number(frame[col]):
+            frame[col] = frame[col] / 1e6
+    for key_col in dict.fromkeys(per_row.values()):
+        rows = frame[key_col].map(_in_millions).to_numpy(dtype=bool)
+        if not rows.any():
+            continue
+        for col in (c for c, k in per_row.items() if k == key_col):
+            frame[col] = frame[col].astype(float).where(~rows, frame[col] / 1e6)
+        label = key_col if key_col in columns else next((c for c in ("quantity", "input", "figure") if c in columns),
+                                                        None)
+        if label is not None:
+            frame[label] = frame[label].astype(str).where(~rows, frame[label].astype(str) + " (million)")
+        if "unit" in columns:
+            frame["unit"] = frame["unit"].astype(str).where(~rows, "million " + frame["unit"].astype(str))
+    return frame
+
+
+def _constant(p_headers: list[str], cells: list[np.ndarray], keep: set[int]) -> list[int]:
+    """Columns (indexes) holding one value in every row of two or more, or none: left out of the table."""
+    out = []
+    for j, col in enumerate(cells):
+        values = set(col.tolist())
+        if j not in keep and len(col) > 1 and len(values) == 1:
+            out.append(j)
+    return out
+
+
 def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
     """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
     view = view or View()
@@ -179,6 +247,10 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
     columns = list(view.columns) if view.columns else [c for c in frame.columns if c not in INTERNAL]
     columns = [c for c in columns if c in frame.columns]  # a view's column the table lacks is left out
     per_row = _per_row(frame, view, columns)
+    frame = _scaled(frame, view, columns, per_row)
+    for col in view.labels:
+        if col in frame.columns and not _is_number(frame[col]):
+            frame[col] = frame[col].map(lambda x: human(x) if isinstance(x, str) else x)
     numeric = [_is_number(frame[c]) for c in columns]
     md_cells: list[np.ndarray] = []
     tex_cells: list[np.ndarray] = []
@@ -193,7 +265,16 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
             tex = latex_column(md)
         md_cells.append(md)
         tex_cells.append(tex)
-    return Presentation(_headers(view, columns), md_cells, tex_cells, numeric, groups, len(frame), len(df))
+    headers = _headers(view, columns)
+    keep = {columns.index(view.group)} if view.group in columns else set()
+    drop = _constant(headers, md_cells, keep) if view.constant_to_caption else []
+    if len(drop) == len(columns):
+        drop = []
+    constant = tuple(f"{headers[j]} is {md_cells[j][0]}" for j in drop if md_cells[j][0])
+    kept = [j for j in range(len(columns)) if j not in drop]
+    group_first = bool(kept) and columns[kept[0]] == view.group and not numeric[kept[0]]
+    return Presentation([headers[j] for j in kept], [md_cells[j] for j in kept], [tex_cells[j] for j in kept],
+                        [numeric[j] for j in kept], groups, len(frame), len(df), constant, group_first)
 
 
 # CSV files: helpers.data.csv_files (`to_csv`, `write_csv`, imported above).
@@ -223,7 +304,9 @@ def to_markdown(df: pd.DataFrame, caption: str, view: View | None = None) -> str
 
 
 def _shown_note(p: Presentation) -> str:
-    return "" if p.shown == p.total else f" (The first {p.shown:,} of {p.total:,} rows; every row is in the CSV.)"
+    same = "".join(f" {c} in every row." for c in p.constant)
+    return same + ("" if p.shown == p.total else
+                   f" (The first {p.shown:,} of {p.total:,} rows; every row is in the CSV.)")
 
 
 # --- LaTeX -------------------------------------------------------------------------------------------------------
@@ -289,15 +372,21 @@ def _whole(cells: np.ndarray) -> bool:
 
 def _layout(p: Presentation) -> tuple[str, list[str], bool]:
     """Column specification, headers and whether text wraps: every column at its natural width when the table fits
-    the line, else the long text columns wrap (``X``), each as wide as its text asks, relative to the others."""
+    the line, else the long text columns wrap (``X``). Each wrapping column is at least as wide as its longest word
+    (never "cam-eras"), and shares the rest of the line by how much text it holds."""
     lengths = [max((len(x) for x in col.tolist()), default=0) for col in p.markdown]
     natural = [(max(n, min(len(h), HEADER_CHARS)) * CHAR_PT + 12) for n, h in zip(lengths, p.headers, strict=True)]
     wraps = [False] * len(lengths)
     if sum(natural) > LINE_PT:
         wraps = [not num and n > HEADER_CHARS for n, num in zip(lengths, p.numeric, strict=True)]
-    words = [max((len(w) for x in col.tolist() for w in x.split()), default=0) for col in p.markdown]
-    weights = [max(min(n, 40), 1.3 * longest) for n, longest, w in zip(lengths, words, wraps, strict=True) if w]
-    factors = iter([len(weights) * w / sum(weights) for w in weights] if weights else [])
+    words = [max((len(w) for x in [*col.tolist(), h] for w in x.split()), default=0)
+             for col, h in zip(p.markdown, p.headers, strict=True)]
+    fixed = sum(w for w, wrap in zip(natural, wraps, strict=True) if not wrap)
+    room = max(LINE_PT - fixed, 0.0)
+    floor = [longest * CHAR_PT + 12 for longest, wrap in zip(words, wraps, strict=True) if wrap]
+    share = [min(n, 60) for n, wrap in zip(lengths, wraps, strict=True) if wrap]
+    widths = _shares(room, floor, share)
+    factors = iter([len(widths) * w / sum(widths) for w in widths] if widths else [])
     spec = []
     for col, num, wrap in zip(p.latex, p.numeric, wraps, strict=True):
         if num and _whole(col):
@@ -305,11 +394,33 @@ def _layout(p: Presentation) -> tuple[str, list[str], bool]:
         elif num:
             spec.append(f"S[table-format={_table_format(col)}]")
         elif wrap:
-            spec.append(rf">{{\raggedright\arraybackslash\hsize={next(factors):.2f}\hsize}}X")
+            spec.append(rf">{{\raggedright\arraybackslash\hsize={next(factors):.3f}\hsize}}X")
         else:
             spec.append("l")
     headers = [latex_escape(h) if wrap else _stacked(h) for h, wrap in zip(p.headers, wraps, strict=True)]
     return "".join(spec), headers, any(wraps)
+
+
+def _shares(room: float, floor: list[float], share: list[float]) -> list[float]:
+    """Widths summing to ``room`` (when it allows): each at least its floor, the rest in proportion to ``share``."""
+    if not floor:
+        return []
+    spare = room - sum(floor)
+    if spare <= 0:
+        return floor
+    total = sum(share) or 1.0
+    return [f + spare * s / total for f, s in zip(floor, share, strict=True)]
+
+
+def _group_headings(first: np.ndarray, labels: np.ndarray, width: int) -> np.ndarray:
+    """The first cells of a table's rows, each row that starts a group (a label) preceded by a row naming the group
+    in italics across the table (kept with the row under it; space above it but the first)."""
+    out = first.copy()
+    for i in np.flatnonzero(labels != ""):
+        space = r"\addlinespace " if i else ""
+        label = labels[i].replace(r"\allowbreak{}", "")  # on a row of its own the label never needs to break
+        out[i] = rf"{space}\multicolumn{{{width}}}{{@{{}}l}}{{\textit{{{label}}}}} \\* " + out[i]
+    return out
 
 
 def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None) -> str:
@@ -317,16 +428,22 @@ def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None
     longtable (``xltabular``) beyond `LONG_ROWS` rows, ``tabularx`` where text wraps, label ``tab:<name>``."""
     p = present(df, view)
     long = p.shown > LONG_ROWS
+    group_rows = None
+    if p.group_first and len(p.headers) > 1:  # the group's name on a row of its own, over its rows: a column less
+        group_rows = p.latex[0]
+        p = replace(p, headers=p.headers[1:], markdown=p.markdown[1:], latex=p.latex[1:], numeric=p.numeric[1:])
     spec, headers, wrap = _layout(p)
     cells = [md.copy() if num and _whole(col) else col.copy()  # whole numbers keep their thousands separators
              for col, md, num in zip(p.latex, p.markdown, p.numeric, strict=True)]
-    if p.groups is not None and p.groups.any():
+    if group_rows is None and p.groups is not None and p.groups.any():
         first = cells[0]
         first[p.groups] = [r"\addlinespace " + x for x in first[p.groups].tolist()]
     for col, num, raw in zip(cells, p.numeric, p.latex, strict=True):  # text in an S column is braced
         if num and not _whole(raw):
             odd = np.array([bool(x) and not re.fullmatch(r"<?[+-]?\d*(\.\d+)?", x) for x in col.tolist()], dtype=bool)
             col[odd] = ["{" + x + "}" for x in col[odd].tolist()]
+    if group_rows is not None:
+        cells[0] = _group_headings(cells[0], group_rows, len(headers))
     frame = pd.DataFrame(dict(zip(range(len(headers)), cells, strict=True)))
     frame.columns = headers
     styler = frame.style.hide(axis="index")
@@ -336,8 +453,11 @@ def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None
                            caption=(full, short), environment="longtable" if long else None,
                            position=None if long else "htbp", position_float=None if long else "centering")
     size = r"\footnotesize" if len(headers) > 6 else r"\small"
-    if long:  # pages after the first repeat the header rows under a short caption, not the whole caption
-        text = text.replace(f"\\caption[]{{{full}}} \\\\", f"\\caption[]{{{short} (continued)}} \\\\", 1)
+    if long:  # pages after the first repeat the header rows under "Table N (continued)": a row, not a second
+        # caption, which would give the PDF a second anchor of the table's name
+        text = text.replace(f"\\caption[]{{{full}}} \\\\",
+                            f"\\multicolumn{{{len(headers)}}}{{@{{}}l}}{{\\tablename~\\thetable{{}} (continued)}} "
+                            "\\\\", 1)
     if wrap:
         if long:
             text = text.replace(r"\begin{longtable}{", r"\begin{xltabular}{\linewidth}{", 1)
