@@ -317,8 +317,9 @@ def test_tornado_tables_show_the_exact_input_ends(values, figures, spec, tmp_pat
     assert (population["input_low"], population["input_high"]) == (12_591_695.5, 12_591_696.5)
     markdown = (tmp_path / "tornado.md").read_text(encoding="utf-8")
     assert "| city population | 12,591,695.5 | 12,591,696.5 |" in markdown
-    # the count's ends 0.535 x 0.9e9 = 481.5e6 and 0.545 x 1.1e9 = 599.5e6 stay whole
-    assert "| China's camera count | 481,500,000 | 599,500,000 |" in markdown
+    # the count's ends 0.535 x 0.9e9 = 481.5e6 and 0.545 x 1.1e9 = 599.5e6, shown in millions as the national
+    # tables show counts, with the decimals they need (at most 2): 481.5 and 599.5
+    assert "| China's camera count (million) | 481.5 | 599.5 |" in markdown
 
 
 def test_the_sensitivity_step_writes_per_scenario(figures, tmp_path):

@@ -448,7 +448,9 @@ def band_differences(written: Written | None, inputs: Mapping) -> list[str]:
 
 def as_written(st: Setup, s: Scenario, result: Result, inputs: Mapping) -> Written:
     """A run's results as the step writes them and `read` gives them back (``data`` is sensitivity.json's)."""
-    data = {"setup": asdict(st), "central": {RATE: scenarios.national_rate(s)},
+    setup = asdict(st)
+    setup["cameras"] |= {"low": st.cameras.low, "high": st.cameras.high}  # the count at both inputs' ends
+    data = {"setup": setup, "central": {RATE: scenarios.national_rate(s)},
             "summary": result.summary.set_index("quantity").to_dict(orient="index"), "inputs": dict(inputs),
             "rule_ratios": rule_ratio_summary(result.ratios)}
     return Written(scenarios.jsonable(data), histogram(result.draws), result.cities, result.tornado)

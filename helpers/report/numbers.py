@@ -288,7 +288,7 @@ def _sensitivity_numbers(out: _Numbers, name: str, folder: Path | None) -> None:
         if isinstance(setup.get(part), dict) and {"low", "high"} <= set(setup[part]):
             for end in ("low", "high"):
                 value = setup[part][end]
-                out.add(f"{name}.sens_{part}_{end}", value, large(value, 4 if part == "population" else None),
+                out.add(f"{name}.sens_{part}_{end}", value, large(value, 4 if part == "population" else 1),
                         f"{ssrc}: setup.{part}.{end}")
     tornado = _csv(folder, "tornado.csv")
     if tornado is not None and {"output", "input", "swing"} <= set(tornado.columns):

@@ -187,8 +187,10 @@ QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivit
 
 def _input_ends(df: pd.DataFrame) -> pd.DataFrame:
     """The tornado's input ends shown exactly (each input with the decimals its own ends need, up to CAP's 7): the
-    key of each row's decimals in ``input_key``."""
-    return df.assign(input_key="input_end " + df["input"].astype(str))
+    key of each row's decimals in ``input_key``; national counts keep their quantity, so they show in millions,
+    as exactly as they are given)."""
+    inputs = df["input"].astype(str)
+    return df.assign(input_key=inputs.where(inputs.isin(MILLION_QUANTITIES), "input_end " + inputs))
 
 
 def _quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -256,9 +258,12 @@ VIEWS: dict[str, View] = {
                      rows_by={"quantity_key": ("world_fixed", "rest_of_world_fixed")}),
     "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
                                 verbatim=True),
-    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95", "rule_p5",
-                                    "rule_p50", "rule_p95"),
-                           headers={"per_sq_mi": "Central (per sq mi)"}, labels=("basis",), caps={"*": 0}),
+    # p25 and p75 stay in the CSV; the shown table keeps 5th, median and 95th, without and with the rule's error
+    "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p50", "p95", "rule_p5", "rule_p50",
+                                    "rule_p95"),
+                           headers={"per_sq_mi": "Central (per sq mi)", "rule_p5": "5th pct, rule's error",
+                                    "rule_p50": "Median, rule's error", "rule_p95": "95th pct, rule's error"},
+                           labels=("basis",), caps={"*": 0}),
     "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
                              "swing"),
                     derive=_input_ends, needs=("input",),
