@@ -115,7 +115,7 @@ QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivit
               "p95 (sensitivity)": "sensitivity 95th percentile"}
 
 
-def _quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
+def quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Rows named by a quantity key ("china_per_1000 p5 (sensitivity)") get a readable label; the key is kept (for
     each row's decimals) in ``quantity_key``."""
     key = df["quantity"].astype(str).str.split(" ", n=1).str[0]
@@ -161,12 +161,12 @@ VIEWS: dict[str, View] = {
                                     "rank_per_1000": "Rank"}),
     "area_definition_flags": View(columns=("source", "city", "country_code", "population", "area_sq_mi", "area_km2",
                                            "people_per_sq_mi", "per_sq_mi", "area_vs_median")),
-    "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=_quantity_labels,
+    "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=quantity_labels,
                      needs=("quantity",),
                      rows_by={"quantity_key": ("world_fixed", "rest_of_world_fixed")}),
-    "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
+    "scenario_comparison": View(derive=quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
                                 verbatim=True),
-    "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
+    "sensitivity": View(derive=quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
     "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p25", "p50", "p75", "p95"),
                            headers={"per_sq_mi": "Central (per sq mi)"}),
     "tornado": View(columns=("output", "input", "input_low", "input_high", "central", "output_low", "output_high",
@@ -183,6 +183,15 @@ VIEWS: dict[str, View] = {
     "rates_by_population": View(columns=("scenario", "china_cameras", "population_source", "china_population",
                                          "china_per_1000"),
                                 headers={"china_per_1000": "China per 1,000 people"}),
+    # shown in notebooks only (helpers.report.display), never saved under these names
+    "article_figures": View(columns=("figure_id", "value_text", "value", "qualifier", "country_code", "scenario"),
+                            headers={"figure_id": "Figure", "value": "Value", "qualifier": "Qualifier",
+                                     "scenario": "Scenario"},
+                            rows_by={"figure_id": ("value",)}),  # each figure at its own decimals
+    "cleaning_rules": View(columns=("source", "rule", "values"),
+                           headers={"source": "Input", "rule": "Rule", "values": "Values changed or noted"}),
+    "quantities": View(derive=quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
+                       verbatim=True),  # a quantity per row, value columns named as given (a by-hand check)
 }
 
 
