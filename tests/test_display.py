@@ -11,7 +11,7 @@ from helpers.data.io import load_raw
 from helpers.data.scenarios_file import load_spec
 from helpers.data.schemas import ARTICLE_FIGURES
 from helpers.report import display
-from helpers.report.exports import forget
+from helpers.report.exports import forget, record
 from helpers.report.tables import save_table
 
 
@@ -114,3 +114,13 @@ def test_exported_files_are_links_relative_to_the_notebook(tmp_path, monkeypatch
     in_lab = display.exported(out, beside=False)
     assert '<a href="../outputs/02_density/two_cities.csv">CSV</a>' in in_lab._repr_html_()
     assert display.exported(tmp_path, beside=True)._repr_html_() == "<p>Files this run exported: none.</p>"
+
+
+def test_a_figures_sidecar_is_its_caption_other_json_is_json(tmp_path, fresh):
+    (tmp_path / "results.json").write_text("{}")
+    for name in ("dots.png", "dots.json"):
+        (tmp_path / name).write_bytes(b"x")
+    record([tmp_path / "dots.png", tmp_path / "dots.json"])
+    page = display.exported(tmp_path, also=[tmp_path / "results.json"], beside=True)._repr_html_()
+    assert '<a href="dots.png">PNG</a> · <a href="dots.json">caption</a>' in page
+    assert '<code>results</code>: <a href="results.json">JSON</a>' in page

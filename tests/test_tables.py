@@ -13,8 +13,8 @@ import pytest
 from helpers.data.csv_files import to_csv
 from helpers.errors import ParameterError
 from helpers.paths import OUTPUTS, PROJECT_ROOT
-from helpers.report.table_views import VIEWS, View
 from helpers.report.display import show
+from helpers.report.table_views import VIEWS, View
 from helpers.report.tables import latex_escape, save_table
 
 

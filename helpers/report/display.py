@@ -172,14 +172,17 @@ def settings(obj: object, labels: Mapping[str, str] = SETTING_LABELS, *, title: 
 
 # --- the files a run exported ------------------------------------------------------------------------------------
 
-KINDS = {"png": "PNG", "svg": "SVG", "pdf": "PDF", "json": "caption", "csv": "CSV", "md": "Markdown", "tex": "LaTeX"}
+KINDS = {"png": "PNG", "svg": "SVG", "pdf": "PDF", "csv": "CSV", "md": "Markdown", "tex": "LaTeX", "json": "JSON"}
 
 
 def _links(paths: list[Path], base: Path) -> dict[str, list[tuple[str, str]]]:
-    """{file stem: [(kind, link relative to base)]}, stems in the order first written."""
+    """{file stem: [(kind, link relative to base)]}, stems in the order first written; a figure's JSON sidecar is
+    its "caption"."""
     out: dict[str, list[tuple[str, str]]] = {}
+    figures = {p.stem for p in paths if p.suffix == ".png"}
     for path in paths:
-        kind = KINDS.get(path.suffix.lstrip("."), path.suffix.lstrip(".") or path.name)
+        suffix = path.suffix.lstrip(".")
+        kind = "caption" if suffix == "json" and path.stem in figures else KINDS.get(suffix, suffix or path.name)
         out.setdefault(path.stem, []).append((kind, Path(os.path.relpath(path, base)).as_posix()))
     return out
 
