@@ -124,3 +124,10 @@ def test_a_figures_sidecar_is_its_caption_other_json_is_json(tmp_path, fresh):
     page = display.exported(tmp_path, also=[tmp_path / "results.json"], beside=True)._repr_html_()
     assert '<a href="dots.png">PNG</a> · <a href="dots.json">caption</a>' in page
     assert '<code>results</code>: <a href="results.json">JSON</a>' in page
+
+
+def test_a_column_without_a_header_of_its_own_starts_with_a_capital():
+    # "rule_per_sq_mi" has no entry in HEADERS: underscores as spaces, first letter capital; verbatim views keep names
+    assert repr(display.show(pd.DataFrame({"rule_per_sq_mi": [1.0]}))).splitlines()[0] == "| Rule per sq mi |"
+    shown = display.show(pd.DataFrame({"city": ["A"], "conservative": [1.0]}), view=display.View(verbatim=True))
+    assert repr(shown).splitlines()[0] == "| City | conservative |"

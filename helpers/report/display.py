@@ -129,6 +129,8 @@ def show(df: pd.DataFrame, name: str | None = None, *, view: View | None = None,
     if view.columns is None:
         df = df[reading_order(df.columns)]
     p = present(df.reset_index(drop=True), view, {**SHOWN_CAPS, **(caps or {})})
+    if not view.verbatim:  # a column without a header of its own ("claimed") starts with a capital
+        p = dataclasses.replace(p, headers=[h[:1].upper() + h[1:] for h in p.headers])
     if not p.headers:
         return _sentence(title, none)
     box = "overflow: auto; max-width: 100%;" + (" max-height: 32em;" if p.shown > SCROLL_ROWS else "")
