@@ -147,6 +147,16 @@ def _linked(slider: Any, lower: float, upper: float) -> Any:
     return typed
 
 
+def _snapped(slider: Any, decimals: int) -> None:
+    """Keep ``slider`` at its step: a frontend's key press can send 700.9999999999999 for 701."""
+    def snap(change: dict) -> None:
+        value = round(change["new"], decimals)
+        if value != change["new"]:
+            slider.value = value
+
+    slider.observe(snap, names="value")
+
+
 def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | None = None,
                  printed: pd.DataFrame | None = None, start: Scenario | None = None) -> Any:
     """The ipywidgets explorer starting at ``start``'s scenario: the controls first (sliders with a typed entry
@@ -177,6 +187,8 @@ def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFram
     people_typed = _linked(people, 1.0, 2.0)
     rule = w.ToggleButtons(options=[(label, key) for key, label in scenarios.RULE_LABELS.items()],
                            value=first_scenario.world_rule, description="world total", style=SLIDER["style"])
+    _snapped(cameras, 0)  # before the observers below, which then see the value on its step
+    _snapped(people, 4)
     headline, national_table, cities_table = w.HTML(), w.HTML(), w.HTML()
     city_box = w.Accordion(children=[cities_table], selected_index=None)
 
