@@ -309,3 +309,56 @@ def test_executed_html_notebook_shows_every_image(lab, page):
     page.wait_for_function(IMAGES_LOADED, arg="img", timeout=60_000)
     widths = page.evaluate(IMAGE_WIDTHS, "img")
     assert len(widths) == expected and all(w > 0 for w in widths), widths
+
+
+HEADLINE = f"{PANEL} .widget-html-content"
+EXPLORER_TEXT = ("([selector, text]) => [...document.querySelectorAll(selector)]"
+                 ".some((e) => e.textContent.includes(text))")
+
+
+def run_all(page, lab: Lab, name: str) -> None:
+    """Open notebooks/<name> in Lab on the project kernel and run every cell, without errors."""
+    page.goto(lab.url(f"lab/tree/notebooks/{name}?reset"))
+    page.wait_for_function(KERNEL_OR_DIALOG, arg=PANEL, timeout=90_000)
+    page.wait_for_function(IDLE, arg=PANEL, timeout=60_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    page.wait_for_function(DONE_OR_FAILED, arg=[PANEL, ERRORS], timeout=NOTEBOOK_SECONDS * 1000)
+    page.wait_for_function(IDLE, arg=PANEL, timeout=60_000)
+    lab.track()
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, "error outputs:\n" + "\n---\n".join(errors.all_inner_texts())[:4000]
+
+
+def test_explorer_typed_count_and_slider_recompute_the_result(lab, page):
+    """Notebook 03's explorer in Lab: a slider at least 400 px wide with a typed entry; typing a count moves the
+    slider and recomputes the summary; the cities' table starts collapsed."""
+    name = "03_scenarios.ipynb"
+    saved = lab.root / "notebooks" / name
+    stored = saved.read_bytes()
+    run_all(page, lab, name)
+    slider = page.locator(f"{PANEL} .widget-slider").first
+    slider.wait_for(timeout=30_000)
+    assert slider.bounding_box()["width"] >= 400  # the camera slider: 480 px (helpers/report/explorer.SLIDER)
+    # 540 million cameras / 1.46 billion people x 1,000 = 369.86... per 1,000: the default scenario's summary
+    page.wait_for_function(EXPLORER_TEXT, arg=[HEADLINE, "540 million cameras"], timeout=30_000)
+    assert page.evaluate(EXPLORER_TEXT, [HEADLINE, "369.9 per 1,000"])
+    typed = page.locator(f"{PANEL} .widget-text input").first  # the camera count's typed entry, in millions
+    typed.fill("700")
+    typed.press("Enter")
+    # 700e6 / 1.46e9 x 1,000 = 479.45... per 1,000, recomputed in the kernel and shown in the summary line
+    page.wait_for_function(EXPLORER_TEXT, arg=[HEADLINE, "700 million cameras"], timeout=30_000)
+    assert page.evaluate(EXPLORER_TEXT, [HEADLINE, "479.5 per 1,000"])
+    handle = page.locator(f"{PANEL} .widget-slider .noUi-handle").first  # the slider moved with the typed value
+    assert float(handle.get_attribute("aria-valuenow")) == 700.0
+    handle.focus()
+    handle.press("ArrowRight")  # one step (1 million) with the keyboard: 701e6 / 1.46e9 x 1,000 = 480.13...
+    page.wait_for_function(EXPLORER_TEXT, arg=[HEADLINE, "701 million cameras"], timeout=30_000)
+    assert page.evaluate(EXPLORER_TEXT, [HEADLINE, "480.1 per 1,000"])
+    assert float(typed.input_value()) == 701.0
+    # the cities' table is inside a collapsed Accordion: its rows are in the page but not visible
+    cities = page.locator(f"{PANEL} .widget-html-content", has_text="Shenzhen").first
+    assert cities.count() == 1 and not cities.is_visible()
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+    assert saved.read_bytes() == stored, f"saving {name} in Lab changed the stored notebook"

@@ -104,29 +104,46 @@ def test_without_a_frontend_explore_prints_tables(figures, spec, capsys):
     out = capsys.readouterr().out
     assert "Scenario explorer as tables" in out
     assert "conservative" in out and "high" in out and "Shenzhen" in out
+    # through the display formatter: human headers, whole counts, per sq mi whole (6,171.0 and 7,153.8 for Shenzhen:
+    # 369.863... and 428.767... per 1,000 x 16,684.6 people per sq mi / 1,000)
+    assert "| China's cameras |" in out and "| 540,000,000 |" in out and "| 6,171 | 7,154 |" in out
 
 
 def test_widget_builds_and_recomputes(figures, values, spec):
     pytest.importorskip("ipywidgets")
     box = explorer.build_widget(figures, spec, start=resolve_scenario("conservative", values, spec=spec))
-    (scenario, cameras), (population, people) = box.children[0].children, box.children[1].children
-    rule, result = box.children[2], box.children[3]
-    assert "369.9" in result.value  # 540e6 / 1.46e9 * 1000
-    scenario.value = "high"
-    assert cameras.value == 626
-    assert "428.8" in result.value  # 626e6 / 1.46e9 * 1000
-    rule.value = REST_FIXED
-    assert "0.5764" in result.value  # 626 / 1086
-    rule.value = WORLD_FIXED
-    assert "0.626" in result.value
-    population.value = "implied"
-    assert people.disabled and "432.2" in result.value  # the high scenario's own stated rate
-    population.value = explorer.NUMBER
-    assert not people.disabled
-    cameras.value = 1100
-    assert "Not possible" in result.value and "exceeds world_cameras" in result.value
-    rule.value = REST_FIXED
-    assert "Not possible" not in result.value
+    w = box.parts
+    # controls first, then the one-line summary, the national table, the cities collapsed in an Accordion
+    assert box.children[0] is w.scenario and box.children[-1] is w.city_box and w.city_box.selected_index is None
+    assert w.cameras.layout.width == "480px" and w.people.layout.width == "480px"  # at least 400 px of slider
+    assert "369.9 per 1,000" in w.headline.value  # 540e6 / 1.46e9 * 1000 = 369.863..., to 1 decimal
+    assert ">369.86<" in w.national.value  # the same rate in the table, at most 2 decimals (CAP): 369.863 -> 369.86
+    assert ">540,000,000<" in w.national.value  # a count: whole, thousands separated
+    assert "text-align: right" in w.national.value
+    assert "China&#39;s share of the world&#39;s cameras" in w.national.value  # a human label, not a key
+    assert ">6,171<" in w.cities.value  # Shenzhen: 369.863... x 16,684.6 people per sq mi / 1,000, whole (6,171.0)
+    w.scenario.value = "high"
+    assert w.cameras.value == 626 and w.cameras_typed.value == 626
+    assert "428.8 per 1,000" in w.headline.value  # 626e6 / 1.46e9 * 1000 = 428.767...
+    w.rule.value = REST_FIXED
+    assert ">0.576<" in w.national.value  # 626 / 1086 = 0.57642..., at most 3 decimals (CAP of the share)
+    w.rule.value = WORLD_FIXED
+    assert ">0.626<" in w.national.value  # 626 / 1000
+    w.population.value = "implied"
+    assert w.people.disabled and w.people_typed.disabled and "432.2 per 1,000" in w.headline.value  # its stated rate
+    w.population.value = explorer.NUMBER
+    assert not w.people.disabled
+    w.cameras_typed.value = 1100  # typed: the slider follows, and so does the result
+    assert w.cameras.value == 1100
+    assert "Not possible" in w.headline.value and "exceeds world_cameras" in w.headline.value
+    assert w.national.value == ""
+    w.rule.value = REST_FIXED
+    assert "Not possible" not in w.headline.value
+    w.cameras.value = 700  # moved: the typed entry follows; 700e6 / 1.46e9 * 1000 = 479.45...
+    assert w.cameras_typed.value == 700 and "700 million cameras" in w.headline.value
+    assert "479.5 per 1,000" in w.headline.value
+    w.cameras.value = 700.9999999999999  # what Chromium's slider sends for one key press from 700: kept on its step
+    assert w.cameras.value == 701.0 and w.cameras_typed.value == 701.0 and "701 million cameras" in w.headline.value
 
 
 @pytest.mark.slow
@@ -146,8 +163,9 @@ def test_in_a_kernel_without_frontend_it_displays_tables_not_widgets(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = nb.cells[0].outputs
-    assert [o.get("name") for o in outputs if o.output_type == "stream"] == ["stdout"]
-    assert outputs[0].text.startswith("False\nScenario explorer as tables")
+    streams = [o for o in outputs if o.output_type == "stream"]  # one line may come in two messages (as the
+    assert {o.name for o in streams} == {"stdout"}  # kernel's output thread flushes; the runner joins them)
+    assert "".join(o.text for o in streams).startswith("False\nScenario explorer as tables")
     bundles = [o.data for o in outputs if o.output_type == "display_data"]
     assert len(bundles) == 2 and all("text/html" in b for b in bundles)
     assert not any("application/vnd.jupyter.widget-view+json" in b for b in bundles)

@@ -186,8 +186,8 @@ def test_the_three_formats_share_the_layout_the_png_was_drawn_with(tmp_path, mon
 
 @pytest.mark.slow
 def test_in_a_kernel_the_saved_png_is_what_the_notebook_shows(tmp_path):
-    """In a Jupyter kernel (inline backend) the cell shows the saved PNG reduced to figure.dpi, once, and the
-    figure is closed, so the inline backend does not draw it a second time."""
+    """In a Jupyter kernel (inline backend) the cell shows the saved PNG at a readable width, once, with the sidecar's
+    caption under it, and the figure is closed, so the inline backend does not draw it a second time."""
     import base64
     import io
 
@@ -200,7 +200,7 @@ def test_in_a_kernel_the_saved_png_is_what_the_notebook_shows(tmp_path):
 
     code = ("import matplotlib.pyplot as plt\nfrom helpers.report.figures import new_figure, save_figure\n"
             "fig, ax = new_figure('single')\nax.plot([1, 2, 3])\n"
-            f"save_figure(fig, 'shown', caption='c', provenance={{}}, folder={str(tmp_path)!r})\n"
+            f"save_figure(fig, 'shown', caption='Fewer than 6 & <b>', provenance={{}}, folder={str(tmp_path)!r})\n"
             "print('open figures:', plt.get_fignums())")
     meta = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     nb = tmp_path / "show.ipynb"
@@ -217,12 +217,26 @@ def test_in_a_kernel_the_saved_png_is_what_the_notebook_shows(tmp_path):
     assert len(images) == 1
     assert "".join(images[0]["text/plain"]) == "<Figure shown: saved as PNG, SVG and PDF>"
     assert any("open figures: []" in "".join(o.get("text", "")) for o in outputs)
-    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(images[0]["image/png"]))))
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(images[0]["image/png"]))).convert("RGB"))
     saved = Image.open(tmp_path / "shown.png")
-    # 3.5 in at 300 dpi is 1050 px wide; shown at the style's figure.dpi of 100 it is 1050 / 3 = 350 px, each pixel
-    # the mean of a 3 x 3 block of the saved one (PIL's reduce).
-    assert saved.width == 1050 and shown.shape[1] == 350
-    assert (shown == np.asarray(saved.reduce(3))).all()
+    # 3.5 in at 300 dpi is 1050 px wide; shown at SHOWN_DPI = 200 per inch it is 3.5 x 200 = 700 px wide and
+    # 2.625 in (the default aspect 0.75) x 300 = 787.5, so 787 or 788 px tall, either x 700 / 1050 rounding to 525,
+    # resampled by LANCZOS, then (on white) in 256 colours without dithering
+    assert saved.width == 1050 and shown.shape[1] == 700 and shown.shape[0] == 525
+    resized = saved.convert("RGBA").resize((700, 525), Image.LANCZOS)
+    flat = Image.alpha_composite(Image.new("RGBA", (700, 525), "white"), resized).convert("RGB")
+    expected = flat.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).convert("RGB")
+    assert (shown == np.asarray(expected)).all()
+    assert np.abs(shown.astype(int) - np.asarray(flat).astype(int)).mean() < 2  # the colours kept: a mean error
+    # under 2 of 255 per channel (a plot's few colours and their anti-aliased edges fit in 256)
+    # the caption under it: the sidecar's text, escaped for HTML, after the image
+    sidecar = json.loads((tmp_path / "shown.json").read_text())["caption"]
+    captions = [o["data"] for o in outputs if "text/html" in o.get("data", {})]
+    assert len(captions) == 1 and sidecar == "Fewer than 6 & <b>"
+    assert "<b>Figure shown.</b> Fewer than 6 &amp; &lt;b&gt;</p>" in "".join(captions[0]["text/html"])
+    assert "".join(captions[0]["text/plain"]) == "Figure shown. Fewer than 6 & <b>"
+    kinds = [next(iter(k for k in o.get("data", {}) if k != "text/plain"), o["output_type"]) for o in outputs]
+    assert kinds.index("image/png") < kinds.index("text/html")
 
 
 def test_the_style_sheet_is_seaborns_paper_ticks_theme():

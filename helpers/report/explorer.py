@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,10 @@ from helpers.analysis import scenarios
 from helpers.analysis.scenarios import Scenario
 from helpers.data.scenarios_file import ScenariosFile
 from helpers.errors import ProjectError
+from helpers.report.display import frontend_available, show
+from helpers.report.table_views import QUANTITIES, View, quantity_labels
+
+__all__ = ["Choice", "build_widget", "explore", "frontend_available", "summary"]
 
 NUMBER = "number"  # the population option that takes a number of people
 CITY_COLUMNS = ["city", "basis", "per_sq_mi", "per_km2"]
@@ -107,35 +112,56 @@ def summary(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | N
     return pd.DataFrame(rows), city_table
 
 
-def frontend_available() -> bool:
-    """True inside a Jupyter kernel whose current request comes from an interactive frontend.
-
-    JupyterLab and the Notebook send ``allow_stdin: true`` with every execution; papermill, nbclient and
-    nbconvert send ``false`` (they cannot answer ``input()``, nor display a widget).
-    """
-    try:
-        import ipywidgets  # noqa: F401
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    kernel = getattr(get_ipython(), "kernel", None)
-    if kernel is None or not hasattr(kernel, "get_parent"):
-        return False
-    parent = kernel.get_parent("shell") or {}
-    return bool(parent.get("content", {}).get("allow_stdin", False))
+NATIONAL_VIEW = View(columns=("quantity", "value"), headers={"value": "Value"}, derive=quantity_labels,
+                     needs=("quantity",), rows_by={"quantity_key": ("value",)})
+CITY_VIEW = View(columns=tuple(CITY_COLUMNS))
+SLIDER = {"layout": {"width": "480px"}, "style": {"description_width": "8em"}}  # >= 400 px of track
+TYPED = {"layout": {"width": "9em"}}  # the typed entry beside each slider
 
 
-def _html(national_values: dict[str, float], cities_table: pd.DataFrame) -> str:
-    """The explorer's result as HTML: the national quantities, then the Chinese cities."""
-    nat = pd.DataFrame({"quantity": list(national_values), "value": list(national_values.values())})
-    return (nat.to_html(index=False, float_format=lambda x: f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}")
-            + "<p>Chinese cities (cameras per square mile and per km²)</p>"
-            + cities_table.to_html(index=False, float_format=lambda x: f"{x:,.1f}"))
+def summary_line(s: Scenario, results: dict[str, float]) -> str:
+    """One sentence of the explorer's headline numbers, as HTML."""
+    return (f"<p><b>{s.china_cameras / 1e6:,.0f} million cameras / {s.china_population / 1e9:,.4f} billion people = "
+            f"{results['china_per_1000']:,.1f} per 1,000</b> in China · China's share of the world's cameras "
+            f"{results['china_share_of_world']:.3f} · the rest of the world {results['rest_of_world_per_1000']:,.1f} "
+            f"per 1,000 · China / rest {results['china_to_rest_ratio']:,.2f} (UN WPP 2022 both)</p>")
+
+
+def national_html(national_values: dict[str, float]) -> str:
+    """The national quantities as a styled table (`helpers.report.display.show`)."""
+    frame = pd.DataFrame({"quantity": list(national_values), "value": list(national_values.values())})
+    return show(frame, view=NATIONAL_VIEW)._repr_html_()
+
+
+def cities_html(cities_table: pd.DataFrame) -> str:
+    """The Chinese cities' estimates as a styled table (`helpers.report.display.show`)."""
+    return show(cities_table, view=CITY_VIEW, title=None, none="none in this run")._repr_html_()
+
+
+def _linked(slider: Any, lower: float, upper: float) -> Any:
+    """A BoundedFloatText kept equal to ``slider`` (both ways, in the kernel, so it works without a frontend too)."""
+    import ipywidgets as w
+
+    typed = w.BoundedFloatText(value=slider.value, min=lower, max=upper, step=slider.step, **TYPED)
+    w.link((slider, "value"), (typed, "value"))
+    return typed
+
+
+def _snapped(slider: Any, decimals: int) -> None:
+    """Keep ``slider`` at its step: a frontend's key press can send 700.9999999999999 for 701."""
+    def snap(change: dict) -> None:
+        value = round(change["new"], decimals)
+        if value != change["new"]:
+            slider.value = value
+
+    slider.observe(snap, names="value")
 
 
 def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | None = None,
                  printed: pd.DataFrame | None = None, start: Scenario | None = None) -> Any:
-    """The ipywidgets explorer (a VBox of controls and an HTML result) starting at ``start``'s scenario."""
+    """The ipywidgets explorer starting at ``start``'s scenario: the controls first (sliders with a typed entry
+    each), a one-line summary, the national table, and the Chinese cities in an Accordion, collapsed. The box's
+    ``parts`` names every widget (tests, and anyone building on it)."""
     import ipywidgets as w
 
     values = figure_values(figures)
@@ -143,23 +169,28 @@ def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFram
     first_scenario = resolve(first, values, spec)
     names = list(spec.scenarios)
     counts = {n: scenarios.resolve_scenario(n, values, spec=spec).china_cameras for n in names}
-    top = max(*counts.values(), first_scenario.china_cameras, first_scenario.world_cameras) * 1.2
+    top = round(max(*counts.values(), first_scenario.china_cameras, first_scenario.world_cameras) * 1.2 / 1e6)
     assumptions = list(spec.population_assumptions)
     first_population = spec.defaults.population if first.population is None else first.population
     named = isinstance(first_population, str) and first_population in assumptions
 
     scenario = w.Dropdown(options=names if first.scenario in names else [*names, first.scenario],
-                          value=first.scenario, description="start from")
-    cameras = w.FloatSlider(value=round(first_scenario.china_cameras / 1e6), min=1.0, max=round(top / 1e6),
-                            step=1.0, description="China (M)", readout_format=",.0f", continuous_update=False)
+                          value=first.scenario, description="start from", style=SLIDER["style"])
+    cameras = w.FloatSlider(value=round(first_scenario.china_cameras / 1e6), min=1.0, max=top, step=1.0,
+                            description="China (million)", readout=False, continuous_update=False, **SLIDER)
+    cameras_typed = _linked(cameras, 1.0, top)
     population = w.ToggleButtons(options=[*assumptions, NUMBER], value=first_population if named else NUMBER,
-                                 description="population")
+                                 description="population", style=SLIDER["style"])
     people = w.FloatSlider(value=first_scenario.china_population / 1e9, min=1.0, max=2.0, step=0.0005,
-                           description="people (bn)", readout_format=".4f", disabled=named,
-                           continuous_update=False)
+                           description="people (billion)", readout=False, disabled=named, continuous_update=False,
+                           **SLIDER)
+    people_typed = _linked(people, 1.0, 2.0)
     rule = w.ToggleButtons(options=[(label, key) for key, label in scenarios.RULE_LABELS.items()],
-                           value=first_scenario.world_rule, description="world total")
-    result = w.HTML()
+                           value=first_scenario.world_rule, description="world total", style=SLIDER["style"])
+    _snapped(cameras, 0)  # before the observers below, which then see the value on its step
+    _snapped(people, 4)
+    headline, national_table, cities_table = w.HTML(), w.HTML(), w.HTML()
+    city_box = w.Accordion(children=[cities_table], selected_index=None)
 
     def choice() -> Choice:
         own = counts.get(scenario.value)
@@ -169,12 +200,19 @@ def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFram
                        population=people.value * 1e9 if population.value == NUMBER else population.value)
 
     def update(_: object = None) -> None:
-        people.disabled = population.value != NUMBER
+        people.disabled = people_typed.disabled = population.value != NUMBER
         try:
             s = resolve(choice(), values, spec)
-            result.value = _html(national(s), chinese_cities(s, figures, cities, printed))
+            results = national(s)
+            est = chinese_cities(s, figures, cities, printed)
         except ProjectError as exc:  # e.g. more cameras in China than in the world, world total fixed
-            result.value = f"<p><b>Not possible:</b> {html.escape(str(exc))}</p>"
+            headline.value = f"<p><b>Not possible:</b> {html.escape(str(exc))}</p>"
+            national_table.value = cities_table.value = ""
+            return
+        headline.value = summary_line(s, results)
+        national_table.value = national_html(results)
+        cities_table.value = cities_html(est)
+        city_box.set_title(0, f"Chinese cities: cameras per sq mi and per km² ({len(est):,} rows)")
 
     def jump(_: object = None) -> None:
         if scenario.value in counts:
@@ -185,7 +223,12 @@ def build_widget(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFram
     for control in (cameras, population, people, rule):
         control.observe(update, names="value")
     update()
-    return w.VBox([w.HBox([scenario, cameras]), w.HBox([population, people]), rule, result])
+    box = w.VBox([scenario, w.HBox([cameras, cameras_typed]), population, w.HBox([people, people_typed]), rule,
+                  headline, national_table, city_box])
+    box.parts = SimpleNamespace(scenario=scenario, cameras=cameras, cameras_typed=cameras_typed,
+                                population=population, people=people, people_typed=people_typed, rule=rule,
+                                headline=headline, national=national_table, cities=cities_table, city_box=city_box)
+    return box
 
 
 def explore(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | None = None, *,
@@ -205,5 +248,9 @@ def explore(figures: pd.DataFrame, spec: ScenariosFile, cities: pd.DataFrame | N
     national_table, city_table = summary(figures, spec, cities, printed, start)
     print("Scenario explorer as tables (no interactive frontend here): every scenario under both world-total "
           "rules, then the Chinese cities' cameras per square mile by scenario.")
-    display(national_table)
-    display(city_table)
+    display(show(national_table, view=View(headers={**QUANTITIES, "world_rule": "World total",
+                                                    "population_assumption": "Population assumption"}),
+                 title="Every scenario under both world-total rules"))
+    names = [c for c in (city_table.columns if city_table is not None else []) if c not in CITY_COLUMNS]
+    display(show(city_table if city_table is not None else pd.DataFrame(), view=View(verbatim=True),
+                 caps={n: 0 for n in names}, title="Chinese cities: cameras per square mile by scenario"))

@@ -15,6 +15,7 @@ as counts per cell (a binned density, `marks.binned_note` for the caption), so t
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import os
@@ -28,10 +29,13 @@ import pandas as pd
 from helpers.atomic import atomic_path, write_text
 from helpers.errors import ParameterError
 from helpers.paths import PROJECT_ROOT, check_file_stem, relative
+from helpers.report.exports import record
 
 SINGLE_COLUMN = 3.5  # inches: one column of a two-column journal page
 DOUBLE_COLUMN = 7.2  # inches: the full text width
 PNG_DPI = 300
+SHOWN_DPI = 200  # a notebook shows a figure at this many pixels per inch: a single column 700 px wide, 8 pt as 22 px
+SHOWN_MAX_PX = 1000  # ... and at most this wide (a double-column figure), within JupyterLab's column
 # Okabe & Ito's colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 # One colour per meaning, in every figure. The six verdict colours (analysis.verdicts.COLORS) take green, sky blue,
@@ -112,25 +116,44 @@ def _portable(value: object) -> object:
     return value
 
 
-def _show_saved(fig, png: Path) -> bool:
-    """In a Jupyter kernel drawing inline: display ``png`` at figure.dpi instead of drawing ``fig`` once more, and
-    close ``fig`` (so the inline backend does not draw it again). False elsewhere (nothing done)."""
+def _inline_kernel() -> bool:
+    """True in a Jupyter kernel drawing with the inline backend (a notebook), False elsewhere."""
     if "inline" not in matplotlib.get_backend():
         return False
     from IPython import get_ipython
-    from IPython.display import display
+
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+def shown_png(png: Path) -> bytes:
+    """The saved PNG at the width a notebook shows it: `SHOWN_DPI` per inch of the figure, at most `SHOWN_MAX_PX`
+    wide (Pillow's LANCZOS filter), on white, in 256 colours without dithering (a third of the bytes, no visible
+    change); the same bytes every run."""
     from PIL import Image as Picture
 
-    if getattr(get_ipython(), "kernel", None) is None:
-        return False
     with Picture.open(png) as picture:
-        factor = PNG_DPI / matplotlib.rcParams["figure.dpi"]
-        size = (round(picture.width / factor), round(picture.height / factor))
-        shown = picture.reduce(int(factor)) if factor == int(factor) else picture.resize(size, Picture.LANCZOS)
-        buffer = io.BytesIO()
-        shown.save(buffer, format="png")
-    display({"image/png": buffer.getvalue(), "text/plain": f"<Figure {png.stem}: saved as PNG, SVG and PDF>"},
-            raw=True)
+        width = min(round(picture.width / PNG_DPI * SHOWN_DPI), SHOWN_MAX_PX)
+        size = (width, round(picture.height * width / picture.width))
+        shown = picture.convert("RGBA")
+        shown = shown if size == shown.size else shown.resize(size, Picture.LANCZOS)
+    flat = Picture.alpha_composite(Picture.new("RGBA", shown.size, "white"), shown).convert("RGB")
+    buffer = io.BytesIO()
+    flat.quantize(colors=256, method=Picture.Quantize.MEDIANCUT, dither=Picture.Dither.NONE).save(
+        buffer, format="png", optimize=True)
+    return buffer.getvalue()
+
+
+def _show_saved(fig, png: Path, caption: str) -> bool:
+    """In a Jupyter kernel drawing inline: display ``png`` at a readable width (`shown_png`) with ``caption`` (the
+    sidecar's text) under it, and close ``fig`` (so the inline backend does not draw it again). False elsewhere."""
+    if not _inline_kernel():
+        return False
+    from IPython.display import display
+
+    display({"image/png": shown_png(png), "text/plain": f"<Figure {png.stem}: saved as PNG, SVG and PDF>"}, raw=True)
+    display({"text/html": f'<p style="max-width:{SHOWN_MAX_PX}px; margin:0.2em 0 1.2em 0; font-size:95%">'
+                          f"<b>Figure {html.escape(png.stem)}.</b> {html.escape(caption)}</p>",
+             "text/plain": f"Figure {png.stem}. {caption}"}, raw=True)
     plt.close(fig)
     return True
 
@@ -139,9 +162,9 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
     """Write ``<name>.png`` (300 dpi), ``.svg``, ``.pdf`` and a ``.json`` sidecar; byte-identical every run.
 
     The figure is laid out once, when the PNG is drawn; the SVG and the PDF reuse that layout, so the three files
-    share one geometry. In a Jupyter kernel with the inline backend the saved PNG itself is shown (at the screen's
-    figure.dpi) and the figure is closed, so what you see is what was published; elsewhere the figure stays open
-    with its layout engine (close it yourself).
+    share one geometry. In a Jupyter kernel with the inline backend the saved PNG itself is shown (at a readable
+    width, `shown_png`) with the sidecar's caption under it, and the figure is closed, so what you see is what was
+    published; elsewhere the figure stays open with its layout engine (close it yourself).
     """
     check_file_stem(name, "figure")
     folder = Path(folder)
@@ -161,11 +184,12 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
-    if not _show_saved(fig, paths["png"]):
-        fig.set_layout_engine(engine)
     sidecar = {"name": name, "caption": caption, "provenance": _portable(provenance),
                "files": {fmt: {"file": p.name, "sha256": _sha256(p)} for fmt, p in paths.items()}}
     paths["json"] = write_text(folder / f"{name}.json", json.dumps(sidecar, indent=2, sort_keys=True) + "\n")
+    record(paths.values())  # for the notebook's list of exported files (helpers.report.display.exported)
+    if not _show_saved(fig, paths["png"], sidecar["caption"]):
+        fig.set_layout_engine(engine)
     return paths
 
 

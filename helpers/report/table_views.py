@@ -193,7 +193,7 @@ def _input_ends(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(input_key=inputs.where(inputs.isin(MILLION_QUANTITIES), "input_end " + inputs))
 
 
-def _quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
+def quantity_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Rows named by a quantity key ("china_per_1000 p5 (sensitivity)") get a readable label; the key is kept (for
     each row's decimals) in ``quantity_key``."""
     key = df["quantity"].astype(str).str.split(" ", n=1).str[0]
@@ -253,10 +253,10 @@ VIEWS: dict[str, View] = {
                                   headers={"population": "Population (million)", "source": "Table",
                                            "area_vs_median": "Area / median area"},
                                   millions=("population",)),
-    "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=_quantity_labels,
+    "national": View(columns=("quantity", "unit", "world_fixed", "rest_of_world_fixed"), derive=quantity_labels,
                      needs=("quantity",), labels=("unit",),
                      rows_by={"quantity_key": ("world_fixed", "rest_of_world_fixed")}),
-    "scenario_comparison": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
+    "scenario_comparison": View(derive=quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
                                 verbatim=True),
     # p25 and p75 stay in the CSV; the shown table keeps 5th, median and 95th, without and with the rule's error
     "city_intervals": View(columns=("city", "basis", "per_sq_mi", "p5", "p50", "p95", "rule_p5", "rule_p50",
@@ -284,7 +284,16 @@ VIEWS: dict[str, View] = {
                                          "china_population": "China's population (million)"},
                                 millions=("china_cameras", "china_population"), labels=("population_source",),
                                 group="scenario", derive=_population_sources, needs=("population_source",)),
-    "sensitivity": View(derive=_quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
+    "sensitivity": View(derive=quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)}),
+    # shown in notebooks only (helpers.report.display), never saved under these names
+    "article_figures": View(columns=("figure_id", "value_text", "value", "qualifier", "country_code", "scenario"),
+                            headers={"figure_id": "Figure", "value": "Value", "qualifier": "Qualifier",
+                                     "scenario": "Scenario"},
+                            rows_by={"figure_id": ("value",)}),  # each figure at its own decimals
+    "cleaning_rules": View(columns=("source", "rule", "values"),
+                           headers={"source": "Input", "rule": "Rule", "values": "Values changed or noted"}),
+    "quantities": View(derive=quantity_labels, needs=("quantity",), rows_by={"quantity_key": ("*",)},
+                       verbatim=True),  # a quantity per row, value columns named as given (a by-hand check)
 }
 
 

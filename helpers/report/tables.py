@@ -18,6 +18,7 @@ Rendering works a column at a time (pandas and NumPy on whole columns), so table
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from helpers.atomic import write_text
 from helpers.data.csv_files import write_csv
 from helpers.errors import ParameterError
 from helpers.paths import check_file_stem
+from helpers.report.exports import record
 from helpers.report.table_views import (
     CAP,
     COMMON,
@@ -79,23 +81,24 @@ def _needed(values: np.ndarray, cap: np.ndarray) -> np.ndarray:
     return out
 
 
-def _cap(key: object) -> int:
+def _cap(key: object, caps: Mapping[str, int] | None = None) -> int:
+    """The most decimals quantity ``key`` shows: ``caps``' (a display's own), else `CAP`'s."""
     name = str(key).split(" ", 1)[0]
-    return CAP.get(name, DEFAULT_CAP)
+    return (caps or {}).get(name, CAP.get(name, DEFAULT_CAP))
 
 
-def _column_cap(col: str, view: View) -> int:
+def _column_cap(col: str, view: View, limits: Mapping[str, int] | None = None) -> int:
     """The most decimals a column shows: the view's (by name, or "*"), a count in millions', else `CAP`'s."""
     if col in view.caps or "*" in view.caps:
         return view.caps.get(col, view.caps.get("*", DEFAULT_CAP))
-    return MILLION_DECIMALS if col in view.millions else _cap(col)
+    return MILLION_DECIMALS if col in view.millions else _cap(col, limits)
 
 
-def _row_cap(key: str) -> int:
+def _row_cap(key: str, limits: Mapping[str, int] | None = None) -> int:
     """The most decimals of a row of a table of quantities: a count in millions', a density per area none."""
     if _in_millions(key):
         return MILLION_DECIMALS
-    return 0 if "per sq mi" in key or "per_sq_mi" in key else _cap(key)
+    return 0 if "per sq mi" in key or "per_sq_mi" in key else _cap(key, limits)
 
 
 def _in_millions(key: object) -> bool:
@@ -171,13 +174,13 @@ def _per_row(frame: pd.DataFrame, view: View, columns: list[str]) -> dict[str, s
 
 
 def _number_column(frame: pd.DataFrame, col: str, view: View, columns: list[str],
-                   per_row: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+                   per_row: dict[str, str], limits: Mapping[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A numeric column's Markdown and LaTeX cells: decimals by column, or by row quantity across the columns it
     spans (one format for every cell of a quantity); bounds marked."""
     key_col = per_row.get(col)
     keys = frame[key_col].astype(str).to_numpy() if key_col else None
-    caps = (np.array([_row_cap(k) for k in keys], dtype=int) if key_col
-            else np.full(len(frame), _column_cap(col, view)))
+    caps = (np.array([_row_cap(k, limits) for k in keys], dtype=int) if key_col
+            else np.full(len(frame), _column_cap(col, view, limits)))
     bound_col = view.bounds.get(col, view.bounds.get("*"))
     bounded = frame[bound_col].to_numpy(dtype=bool, na_value=False) if bound_col in frame.columns else None
     fixed = None
@@ -238,8 +241,9 @@ def _constant(p_headers: list[str], cells: list[np.ndarray], keep: set[int]) -> 
     return out
 
 
-def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
-    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL)."""
+def present(df: pd.DataFrame, view: View | None = None, caps: Mapping[str, int] | None = None) -> Presentation:
+    """The presentation table of ``df`` under ``view`` (default: every column not INTERNAL); ``caps``: most decimals
+    by quantity where they differ from `CAP` (a notebook's display, `helpers.report.display`)."""
     view = view or View()
     frame = df.iloc[:MAX_ROWS].reset_index(drop=True)
     if view.derive is not None and set(view.needs) <= set(frame.columns):
@@ -257,7 +261,7 @@ def present(df: pd.DataFrame, view: View | None = None) -> Presentation:
     groups = None
     for col, number in zip(columns, numeric, strict=True):
         if number:
-            md, tex = _number_column(frame, col, view, columns, per_row)
+            md, tex = _number_column(frame, col, view, columns, per_row, caps)
         else:
             md = _text(frame[col])
             if col == view.group:
@@ -475,20 +479,7 @@ def to_latex(df: pd.DataFrame, name: str, caption: str, view: View | None = None
     return "\n".join([*head, text.rstrip("\n"), r"\endgroup"]) + "\n"
 
 
-# --- display in a notebook ---------------------------------------------------------------------------------------
-
-def readable(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` for inline display: every number as the presentation shows it (thousands separators, no scientific
-    notation, at most the saved tables' precision, one format per column, or per row in a table of quantities),
-    column names and index unchanged, every row kept."""
-    out = df.copy()
-    flat = df.reset_index(drop=True)
-    keys = flat["quantity"].astype(str).to_numpy() if "quantity" in flat.columns else None
-    for col in df.columns:
-        if _is_number(flat[col]):
-            caps = np.array([_cap(k) for k in keys]) if keys is not None else np.full(len(flat), _cap(col))
-            out[col] = _numbers(flat, [col], caps, True, col in View().percent, None, keys)[col]
-    return out
+# --- display in a notebook: helpers.report.display (`table`), through `present` with its own caps ----------
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -504,8 +495,10 @@ def save_table(df: pd.DataFrame, name: str, *, caption: str, folder: str | Path,
     df = df.reset_index(drop=True)
     view = view if view is not None else view_for(name)
     markdown, latex = to_markdown(df, caption, view), to_latex(df, name, caption, view)
-    return {
+    paths = {
         "csv": write_csv(folder / f"{name}.csv", df),
         "md": write_text(folder / f"{name}.md", markdown),
         "tex": write_text(folder / f"{name}.tex", latex),
     }
+    record(paths.values())  # for the notebook's list of exported files (helpers.report.display.exported)
+    return paths
