@@ -56,12 +56,12 @@ def test_a_saved_tables_view_gives_columns_headers_and_row_decimals():
                        "unit": ["cameras", "per 1,000", "fraction"],
                        "world_fixed": [540e6, 540e6 / 1.46e9 * 1000, 0.54],
                        "rest_of_world_fixed": [540e6, 540e6 / 1.46e9 * 1000, 540 / 1086]})
-    # rows: a count whole; a rate at most 2 decimals (369.86); the share at most 3 (CAP): 0.54 needs 2, 540 / 1086 =
-    # 0.49723... needs more than 3, so the row shows 3: 0.540 and 0.497
+    # rows: a count in millions (540e6 -> 540, label and unit say "million"); a rate at most 2 decimals (369.86); the
+    # share at most 3 (CAP): 0.54 needs 2, 540 / 1086 = 0.49723... needs more than 3, so the row shows 3: 0.540, 0.497
     assert repr(display.show(df, "national")) == (
         "| Quantity | Unit | World total fixed | Rest of world fixed |\n"
         "| :--- | :--- | ---: | ---: |\n"
-        "| China's cameras | cameras | 540,000,000 | 540,000,000 |\n"
+        "| China's cameras (million) | million cameras | 540 | 540 |\n"
         "| China per 1,000 people | per 1,000 | 369.86 | 369.86 |\n"
         "| China's share of the world's cameras | fraction | 0.540 | 0.497 |")
 
