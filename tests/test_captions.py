@@ -102,7 +102,7 @@ def test_every_table_caption_names_its_source():
                  year=2021, china_cameras=626e6, china_population=1.46e9, population_assumption="un_wpp_2022",
                  world_cameras=1e9, world_population=7.9e9, stated_rate=439.07, world_rule="rest_of_world_fixed",
                  reference_cameras=540e6, un_china_population=1.43e9)
-    article = "the article's printed figures (citing Comparitech's later edition and IHS Markit's 2019 forecast)"
+    article = "the article's printed figures, citing Comparitech's later edition and IHS Markit's 2019 forecast"
     built = {
         "audit_causes": captions.table("audit_causes", figures, sources),
         "implied_china_population": captions.table("implied_china_population", figures),
@@ -114,6 +114,9 @@ def test_every_table_caption_names_its_source():
         "national": captions.table("national", s),
         "rates_by_population": captions.table("rates_by_population", ["stated", "un_wpp_2022", "nbs_2021"]),
         "city_estimates": captions.table("city_estimates", s, 439.1, figures=figures, sources=sources),
+        "sensitivity": captions.table("sensitivity", s, 10_000),
+        "city_intervals": captions.table("city_intervals", s, 40, 36, sources),
+        "tornado": captions.table("tornado", s),
         "scenario_comparison": captions.table("scenario_comparison"),
         "city_estimates_by_scenario": captions.table("city_estimates_by_scenario"),
     }

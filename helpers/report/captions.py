@@ -21,6 +21,7 @@ import pandas as pd
 from helpers.analysis import audit
 from helpers.analysis.editions import UNKNOWN_EDITION, table_edition
 from helpers.analysis.scenarios import RULE_LABELS, Scenario
+from helpers.analysis.sensitivity import INTERVAL_CITIES
 from helpers.report.figures import MARKER_NAMES, scenario_marker, typeset
 from helpers.report.marks import binned_note
 from helpers.report.plots_cities import counted_vs_rule_rows
@@ -72,10 +73,10 @@ def source_words(sources: pd.DataFrame) -> str:
 
 
 def article_words(figures: pd.DataFrame) -> str:
-    """The article's printed figures with the editions they cite, in words: "the article's printed figures (citing
-    Comparitech's later edition and IHS Markit's 2019 forecast)"."""
+    """The article's printed figures with the editions they cite, in words: "the article's printed figures, citing
+    Comparitech's later edition and IHS Markit's 2019 forecast"."""
     cited = [edition_words(e) for e in sorted(set(figures["edition"].dropna())) if e != ARTICLE_EDITION]
-    return "the article's printed figures" + (f" (citing {' and '.join(cited)})" if cited else "")
+    return "the article's printed figures" + (f", citing {' and '.join(cited)}" if cited else "")
 
 
 def population_words(name: str) -> str:
@@ -278,8 +279,8 @@ def _chinese_city_method(figures: pd.DataFrame, sources: pd.DataFrame) -> str:
 
 
 def _named_city_densities(figures: pd.DataFrame) -> str:
-    return (f"Cameras per square mile and per km² for the cities the article names, from {article_words(figures)} "
-            "(< marks an upper bound).")
+    return (f"Cameras per square mile and per km² for the cities the article names (< marks an upper bound; from "
+            f"{article_words(figures)}).")
 
 
 def _national_vs_city_rates(figures: pd.DataFrame) -> str:
@@ -320,6 +321,33 @@ def _city_estimates(s: Scenario, rate: float, own: bool = False, *, figures: pd.
             + (f" The percentiles are {OWN_BAND}." if own else ""))
 
 
+def _sensitivity_table(s: Scenario, draws: int) -> str:
+    return (f"Scenario {s.name}: Monte Carlo ranges ({draws:,} seeded draws) of China's camera count, population and "
+            "cameras per 1,000 people, from the input distributions of data/raw/scenarios.yml. "
+            + _scenario_sources(s))
+
+
+def bound_note(shown: int, estimated: int) -> str:
+    """The caption's note when intervals are drawn for some of the estimated cities only ("" when for all)."""
+    if shown >= estimated:
+        return ""
+    return (f"; intervals for {shown:,} of the {estimated:,} cities: the article's and, of each table, the "
+            f"{INTERVAL_CITIES:,} with the highest central estimate")
+
+
+def _city_intervals(s: Scenario, shown: int, estimated: int, sources: pd.DataFrame | None = None) -> str:
+    tables = source_words(sources) if sources is not None else "the city table"
+    return (f"Scenario {s.name}: cameras per square mile of Chinese cities, central estimate and Monte Carlo "
+            f"percentiles (national rate, city population and area all drawn; populations and areas of {tables})"
+            f"{bound_note(shown, estimated)}.")
+
+
+def _tornado_table(s: Scenario) -> str:
+    return (f"Scenario {s.name}: each input moved alone from the low to the high end of its distribution, the "
+            "others held at their central values; swing = the change in the output (the distributions of "
+            "data/raw/scenarios.yml). " + _scenario_sources(s))
+
+
 SCENARIOS_SOURCES = ("China's camera counts are IHS Markit's estimates as the article quotes them "
                      "(data/raw/scenarios.yml), the world's population the UN's World Population Prospects 2022")
 
@@ -330,6 +358,7 @@ TABLES: dict[str, Callable[..., str]] = {
     "city_densities": _city_densities, "area_definition_flags": _area_definition_flags,
     "editions_compared": _editions_compared, "claims_by_table": _claims_by_table, "national": _national,
     "city_estimates": _city_estimates, "rates_by_population": _rates_by_population,
+    "sensitivity": _sensitivity_table, "city_intervals": _city_intervals, "tornado": _tornado_table,
     "scenario_comparison": _fixed(
         "The scenarios side by side: China's cameras, population and rate per 1,000 people (computed and as "
         "printed), the world total, China's share (a fraction), the rest of the world's rate and the ratio (UN WPP "
