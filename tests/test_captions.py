@@ -138,3 +138,16 @@ def test_captions_are_typeset():
     assert "372.8 per 1,000 \u00d7 the city's" in caption and typography_problems(caption) == []
     estimates = captions.table("city_estimates", type("S", (), {"name": "high"})(), 439.1)
     assert "5th\u201395th percentiles" in estimates and "\u00d7 their people" in estimates
+
+
+def test_the_audit_tables_name_editions_in_the_captions_words(tmp_path):
+    """The claims audit's Edition and Compared-with cells say "Comparitech's 2021 table", as captions and legends do,
+    never the code "comparitech:2021"."""
+    from helpers.report.tables import save_table
+
+    claims = pd.read_csv(PROJECT_ROOT / "outputs" / "02_density" / "claims_audit.csv", keep_default_na=False)
+    paths = save_table(claims, "claims_audit", caption="c", folder=tmp_path)
+    text = paths["md"].read_text(encoding="utf-8")
+    assert "Comparitech's 2021 table" in text and "Comparitech's later edition" in text
+    assert "IHS Markit's 2019 forecast and the article's own arithmetic" in text  # "ihs_markit:2019 + article"
+    assert "comparitech:" not in text and "ihs_markit:" not in text

@@ -151,8 +151,8 @@ def _counted_vs_rule(pairs: pd.DataFrame, rate: float, sources: pd.DataFrame) ->
     drawn = "" if drawn == len(pairs) else f" (the {drawn} with the highest rule density drawn)"
     return (f"The {len(pairs)} counted Chinese cities of {source_words(sources)}{drawn}: cameras per square mile "
             "from the table's own camera count and implied area (filled) against the article's rule, its printed "
-            f"national rate {rate:g} per 1,000 x the city's people per square mile (open; "
-            f"helpers.analysis.density.city_density). The rule gives {ratio['min']:.1f} to {ratio['max']:,.0f} times "
+            f"national rate {rate:g} per 1,000 x the city's people per square mile (open). The rule gives "
+            f"{ratio['min']:.1f} to {ratio['max']:,.0f} times "
             f"the counted density (median {ratio['50%']:.1f}), so the article's Chinese city figures measure the "
             "national rate, not cameras counted in the cities.")
 

@@ -106,9 +106,19 @@ class View:
     verbatim: bool = False  # columns without a header here or in HEADERS' first names keep their own (scenarios)
 
 
+def _editions_in_words(column: pd.Series) -> pd.Series:
+    """Editions ("comparitech:2021", "ihs_markit:2019 + article") in the words captions and legends use
+    (`captions.edition_words`); an empty cell stays empty."""
+    from helpers.report.captions import edition_words  # here, not at the top: captions imports matplotlib
+
+    return column.fillna("").astype(str).map(
+        lambda text: " and ".join(edition_words(part) for part in text.split(" + ")) if text.strip() else "")
+
+
 def _audit_view(df: pd.DataFrame) -> pd.DataFrame:
     metric = df["metric"].map(METRICS).fillna(df["metric"].str.replace("_", " "))
-    return df.assign(figure=df["entity"] + ", " + metric, cause=df["cause"].replace("", "no cause"))
+    words = {c: _editions_in_words(df[c]) for c in ("edition", "compared_with") if c in df}
+    return df.assign(figure=df["entity"] + ", " + metric, cause=df["cause"].replace("", "no cause"), **words)
 
 
 QUALIFIERS = {"p5 (sensitivity)": "sensitivity 5th percentile", "p50 (sensitivity)": "sensitivity median",
