@@ -142,6 +142,17 @@ def _city_scenarios(ax):
                                         xlabel="Estimated cameras per square mile")
 
 
+def _city_scenarios_three(ax):
+    """A third scenario's entry makes the legend too wide for one row of a single column: it wraps (the article-only
+    pipeline run with a scenario 'mine' ran the legend off the canvas)."""
+    df = _cities(25)
+    shown = pd.DataFrame({"city": df["city"], "conservative": df["per_sq_mi"] * 10, "high": df["per_sq_mi"] * 11.5,
+                          "mine": df["per_sq_mi"] * 13, "band_low": df["per_sq_mi"] * 9,
+                          "band_high": df["per_sq_mi"] * 14})
+    plots_intervals.plot_city_scenarios(shown, ["conservative", "high", "mine"], ax=ax,
+                                        xlabel="Estimated cameras per square mile")
+
+
 def _article_vs_table(fig, axes):
     rows = pd.DataFrame({
         "entity": ["London", "Delhi", "New York City", "London", "Delhi", "Osaka"],
@@ -160,7 +171,8 @@ KINDS = {"named_cities_per_sq_mi": (_named, "single", 0.8), "per_1000_stated": (
          "editions_per_1000": (_editions, "single", 1.1), "claims_audit": (_audit, "double", 0.62),
          "sensitivity": (_histogram, "single", 0.7), "tornado": (_tornado, "single", 0.6),
          "scenarios_per_1000": (_scenarios, "single", 0.55),
-         "city_scenarios_per_sq_mi": (_city_scenarios, "single", 1.3)}
+         "city_scenarios_per_sq_mi": (_city_scenarios, "single", 1.3),
+         "city_scenarios_three_scenarios": (_city_scenarios_three, "single", 1.3)}
 
 
 def _draw(kind: str):

@@ -36,6 +36,28 @@ def percent_tick(v: float, _: object = None) -> str:
     return f"{v:+g}%" if v else "0"
 
 
+LEGEND_ENTRY_PT = 36  # a legend entry beside its text: marker, gaps and column spacing, in points at 7-pt text
+
+
+def legend_columns(fig, handles: list, most: int | None = None) -> int:
+    """The most legend columns (at most ``most``) whose entries fit in one row each across ``fig``'s width, the
+    labels measured in the legend's font: a legend below the axes never runs off the canvas."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    font = FontProperties(family=plt.rcParams["font.family"], size=plt.rcParams["legend.fontsize"])
+    widths = [TextPath((0, 0), h.get_label(), prop=font).get_extents().width for h in handles]
+    room = fig.get_figwidth() * 72 - 10
+    n = min(len(handles), most or len(handles))
+    while n > 1:
+        rows = -(-len(widths) // n)  # matplotlib fills the columns one after another, each ``rows`` deep
+        columns = [widths[i * rows:(i + 1) * rows] for i in range(n)]
+        if sum(max(c) + LEGEND_ENTRY_PT for c in columns if c) <= room:
+            break
+        n -= 1
+    return max(n, 1)
+
+
 def place(in_china: Iterable[bool]) -> tuple[list[str], list[str]]:
     """The colour and the marker of each point: China's or elsewhere's."""
     keys = ["china" if c else "elsewhere" for c in in_china]

@@ -16,6 +16,7 @@ from helpers.report.marks import (
     density_colors,
     draw_binned,
     label_points,
+    legend_columns,
     place,
     place_handles,
     plain_colorbar,
@@ -67,7 +68,8 @@ def plot_dots(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: s
     if bounds.any():
         handles.append(Line2D([], [], color="0.3", marker="$\u2190$", ls="", markersize=7, label="upper bound"))
     if handles:
-        ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+        ax.figure.legend(handles=handles, loc="outside lower center", ncols=legend_columns(ax.figure, handles),
+                         frameon=False)
 
 
 def counted_vs_rule_rows(df: pd.DataFrame, top: int = DUMBBELL_ROWS) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from helpers.report.figures import (
     scenario_marker,
     typeset,
 )
-from helpers.report.marks import percent_tick, value_text
+from helpers.report.marks import legend_columns, percent_tick, value_text
 
 TORNADO_LABEL_CHARS = 40  # 40 characters of 8-pt DejaVu Sans are about 2.9 in, within a 3.5-in column
 AUDIT_LINEAR_PERCENT = 0.1  # the audit figure's symmetric log axis is linear within +- this many percent
@@ -93,7 +93,8 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
     present = [v for v in VERDICTS if v in set(data["verdict"])]
     handles = [Line2D([], [], ls="", marker=VERDICT_MARKERS[v], color=VERDICT_COLORS[v], label=v) for v in present]
     handles.append(Patch(color="0.86", label="stated figure's interval"))
-    ax.figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=legend_columns(ax.figure, handles, 4),
+                     frameon=False)
 
 
 # --- scenarios and sensitivity ------------------------------------------------------------------------------------
@@ -191,4 +192,5 @@ def plot_city_scenarios(df: pd.DataFrame, names: list[str], *, ax, xlabel: str) 
     ax.set_xlabel(xlabel)
     if "band_low" in data:
         handles.append(Patch(color=BAND_WIDE, label="sensitivity p5\u2013p95"))
-    ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=legend_columns(ax.figure, handles),
+                     frameon=False)
