@@ -261,8 +261,10 @@ def test_a_figure_with_small_or_clipped_text_is_refused_and_no_file_is_written(t
     ax.plot([1, 2], [1, 2])
     ax.set_xlabel("a label long enough to run off the right edge of a single column: " * 2, loc="left")
     ax.annotate("tiny", (1.5, 1.5), fontsize=6)
+    engine = fig.get_layout_engine()
     with pytest.raises(ProjectError) as caught:
         save_figure(fig, "bad", caption="c", provenance={}, folder=tmp_path)
+    assert fig.get_layout_engine() is engine  # refused: the figure keeps its layout engine, to be fixed and saved
     plt.close(fig)
     message = str(caught.value)
     assert message.startswith("figure bad: ")

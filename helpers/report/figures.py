@@ -237,6 +237,9 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
                     if fmt == FORMATS[0] and (problems := text_problems(fig)):
                         raise ProjectError(f"figure {name}: " + "; ".join(problems))
                 paths[fmt] = folder / f"{name}.{fmt}"
+    except ProjectError:
+        fig.set_layout_engine(engine)  # refused: the figure as it came, to be fixed and saved again
+        raise
     finally:
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
