@@ -47,7 +47,8 @@ def test_captions_rebuilt_from_the_saved_tables_match_the_published_ones():
     factor = parameters["area_outlier_factor"]
     assert (captions.figure("implied_areas", cities.dropna(subset=["area_sq_mi"]), flags, factor, sources)
             == _sidecar("02_density", "implied_areas")["caption"])
-    assert captions.table("area_definition_flags", factor) == _table_caption("02_density", "area_definition_flags")
+    assert (captions.table("area_definition_flags", factor, sources)
+            == _table_caption("02_density", "area_definition_flags"))
 
 
 @pytest.mark.parametrize(("rates", "span"), [
@@ -59,3 +60,104 @@ def test_the_printed_rates_caption_counts_the_decades_the_rates_span(rates, span
     caption = captions.figure("per_1000_stated", pd.DataFrame({"per_1000": rates}))
     assert f"(log scale: the rates span {span})." in caption
 
+
+
+@pytest.mark.parametrize(("edition", "words"), [
+    ("comparitech:2021", "Comparitech's 2021 table"),
+    ("comparitech:later", "Comparitech's later edition"),
+    ("ihs_markit:2019", "IHS Markit's 2019 forecast"),
+    ("article", "the article's own arithmetic"),
+    ("unknown", "an edition not given"),
+    ("", "an edition not given"),
+    ("acme:2030", "acme's 2030 edition"),  # a series the project does not know: its code, as given
+])
+def test_an_edition_in_words(edition, words):
+    assert captions.edition_words(edition) == words
+
+
+def test_the_known_2021_table_is_named_by_its_edition_never_by_its_digest():
+    """city_sources.csv leaves the known table's edition empty (it is not declared in city_tables); the words come
+    from the edition the project knows for it, the same words the figures' legends use."""
+    sources = pd.DataFrame({"name": ["comparitech_2021", "later", "mine"], "edition": ["", "2023", ""],
+                            "file": ["comparitech_2021", "l.csv", "m.csv"], "sha256": ["3398434e5c76" + "0" * 52] * 3,
+                            "rows": [134, 5, 3]})
+    assert captions.source_words(sources.head(1)) == "Comparitech's 2021 table"
+    assert captions.source_words(sources) == ("Comparitech's 2021 table and Comparitech's 2023 table (later) and "
+                                              "the table mine (an edition not given)")
+    assert captions.source_words(sources.iloc[:0]) == "no city table"
+    caption = captions.figure("city_ranking_per_1000", pd.DataFrame({"per_1000_basis": ["cameras / population"]}),
+                              sources.head(1))
+    assert "Comparitech's 2021 table" in caption and "sha256" not in caption and "3398434e5c76" not in caption
+    assert "edition not given" not in caption
+
+
+def test_every_table_caption_names_its_source():
+    """Each table caption built from a small fixture names where its numbers come from, in words."""
+    from helpers.analysis.scenarios import Scenario
+
+    figures = pd.DataFrame({"edition": ["comparitech:later", "ihs_markit:2019", "article"]})
+    sources = pd.DataFrame({"name": ["comparitech_2021"], "file": ["comparitech_2021"], "sha256": ["0" * 64],
+                            "edition": [""], "rows": [134]})
+    s = Scenario(name="high", description="IHS Markit's higher estimate of cameras in China (626 million)",
+                 year=2021, china_cameras=626e6, china_population=1.46e9, population_assumption="un_wpp_2022",
+                 world_cameras=1e9, world_population=7.9e9, stated_rate=439.07, world_rule="rest_of_world_fixed",
+                 reference_cameras=540e6, un_china_population=1.43e9)
+    article = "the article's printed figures, citing Comparitech's later edition and IHS Markit's 2019 forecast"
+    built = {
+        "audit_causes": captions.table("audit_causes", figures, sources),
+        "implied_china_population": captions.table("implied_china_population", figures),
+        "chinese_city_method": captions.table("chinese_city_method", figures, sources),
+        "named_city_densities": captions.table("named_city_densities", figures),
+        "national_vs_city_rates": captions.table("national_vs_city_rates", figures),
+        "area_definition_flags": captions.table("area_definition_flags", 3.0, sources),
+        "claims_by_table": captions.table("claims_by_table", sources),
+        "national": captions.table("national", s),
+        "rates_by_population": captions.table("rates_by_population", ["stated", "un_wpp_2022", "nbs_2021"]),
+        "city_estimates": captions.table("city_estimates", s, 439.1, figures=figures, sources=sources),
+        "sensitivity": captions.table("sensitivity", s, 10_000),
+        "city_intervals": captions.table("city_intervals", s, 40, 36, sources),
+        "tornado": captions.table("tornado", s),
+        "scenario_comparison": captions.table("scenario_comparison"),
+        "city_estimates_by_scenario": captions.table("city_estimates_by_scenario"),
+    }
+    for name, caption in built.items():
+        assert any(words in caption for words in (article, "Comparitech's 2021 table", "IHS Markit's")), name
+        assert "sha256" not in caption and "edition not given" not in caption, name
+    assert "the UN's World Population Prospects 2022" in built["national"]
+    assert "China's National Bureau of Statistics" in built["rates_by_population"]
+
+
+def test_captions_are_typeset():
+    """' x ' becomes the multiplication sign and '5th-95th' takes an en dash, in every caption."""
+    from helpers.report.figures import typography_problems
+
+    sources = pd.DataFrame({"name": ["comparitech_2021"], "file": ["c"], "sha256": ["0" * 64], "edition": [""],
+                            "rows": [1]})
+    pairs = pd.DataFrame({"city": ["a", "b"], "counted": [1.0, 2.0], "rule": [10.0, 40.0]})
+    caption = captions.figure("counted_vs_rule", pairs, 372.8, sources)
+    assert "372.8 per 1,000 \u00d7 the city's" in caption and typography_problems(caption) == []
+    estimates = captions.table("city_estimates", type("S", (), {"name": "high"})(), 439.1)
+    assert "5th\u201395th percentiles" in estimates and "\u00d7 their people" in estimates
+
+
+def test_the_audit_tables_name_editions_in_the_captions_words(tmp_path):
+    """The claims audit's Edition and Compared-with cells say "Comparitech's 2021 table", as captions and legends do,
+    never the code "comparitech:2021"."""
+    from helpers.report.tables import save_table
+
+    claims = pd.read_csv(PROJECT_ROOT / "outputs" / "02_density" / "claims_audit.csv", keep_default_na=False)
+    paths = save_table(claims, "claims_audit", caption="c", folder=tmp_path)
+    text = paths["md"].read_text(encoding="utf-8")
+    assert "Comparitech's 2021 table" in text and "Comparitech's later edition" in text
+    assert "IHS Markit's 2019 forecast and the article's own arithmetic" in text  # "ihs_markit:2019 + article"
+    assert "comparitech:" not in text and "ihs_markit:" not in text
+
+
+def test_table_labels_name_editions_in_the_captions_words():
+    # one wording of an edition everywhere: the tables' LABELS for edition codes are edition_words' own
+    from helpers.report.captions import edition_words
+    from helpers.report.table_views import LABELS
+
+    for code in ("ihs_markit:2019", "comparitech:later", "comparitech:2021", "comparitech:unknown"):
+        assert LABELS[code] == edition_words(code), code
+    assert LABELS["comparitech_2021"] == edition_words("comparitech:2021")  # the known table's name, as its edition

@@ -198,12 +198,3 @@ def area_summary(by_area: pd.DataFrame) -> str:
                          f"but {changes}")
     return ". ".join(parts) + "." if parts else "No per-square-mile rank claim could be checked against the table."
 
-
-def area_caption(by_area: pd.DataFrame, table: str, factor: float) -> str:
-    """The caption of the rank claims under each area definition (`rank_claims_by_area`) of ``table``."""
-    return (f"The article's per-square-mile rank claims against {table} under each definition of a flagged city's "
-            f"area (implied area over {factor:g} x its table's median, area_definition_flags): as published, every "
-            f"flagged city at {factor:g} x the median (the largest area not flagged) and at the median area, the "
-            "city-proper readings the table allows (it gives no city-proper areas); cameras and population stay, "
-            "densities per area scale by the old area over the new. Each claim ranked as published and under the "
-            "national-rate rule, with its verdict (docs/verdicts.md). " + area_summary(by_area))

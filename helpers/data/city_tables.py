@@ -457,9 +457,3 @@ def read_sources(cleaning_dir: str | Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=SOURCE_COLUMNS)
     return pd.read_csv(path, dtype=str, keep_default_na=False).reindex(columns=SOURCE_COLUMNS)
-
-
-def describe_sources(sources: pd.DataFrame) -> str:
-    """'name (edition E, sha256 0123456789ab); ...' for captions: every input table and its digest."""
-    return "; ".join(f"{r.name} ({'edition ' + r.edition if r.edition else 'edition not given'}, "
-                     f"sha256 {r.sha256[:12]})" for r in sources.itertuples()) or "no city table"

@@ -19,15 +19,17 @@ import html
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.text import Text
 
 from helpers.atomic import atomic_path, write_text
-from helpers.errors import ParameterError
+from helpers.errors import ParameterError, ProjectError
 from helpers.paths import PROJECT_ROOT, check_file_stem, relative
 from helpers.report.exports import record
 
@@ -57,6 +59,14 @@ RASTER_POINTS = 2000  # scatters with more points are rasterized in SVG/PDF
 BIN_POINTS = 5000  # scatters with more points are drawn as counts per cell of a grid (one raster image)
 GRID = 80  # cells on each axis of a binned scatter
 DUMBBELL_ROWS = 60  # a dumbbell figure draws at most this many rows
+MIN_TEXT_PT = 7  # no text of a figure is smaller at the printed size (the paper prints figures at their own size)
+MATH_SHRINK = 0.7  # mathtext sets super- and subscripts at this fraction of the text's size
+CANVAS_SLACK_PX = 0.5  # a text may stand out of the canvas by rounding only (pixels at the PNG's resolution)
+# Typography every figure text and caption keeps: the multiplication sign, and en dashes in ranges.
+_TIMES = re.compile(r"(?<=[\w)%]) x (?=[\w(])")  # "rate x people", "80 x 80"; never ", x axis"
+_RANGE = re.compile(r"\b(\d+th|p\d+)-(\d+th|p\d+)\b")
+TYPOGRAPHY = ((_TIMES, "a multiplication sign (\u00d7), not 'x'"),
+              (_RANGE, "an en dash (\u2013) in a range, not a hyphen"))
 LABEL_ITERATIONS = 300  # adjustText: an iteration limit, never a time limit, so labels land the same every run
 FORMATS = ("png", "svg", "pdf")
 # Metadata that would otherwise carry a date or a version string into the file.
@@ -158,13 +168,82 @@ def _show_saved(fig, png: Path, caption: str) -> bool:
     return True
 
 
+def typeset(text: str) -> str:
+    """``text`` with `TYPOGRAPHY` applied: " x " between words as " \u00d7 ", "5th-95th", "p5-p95" with an en dash."""
+    return _RANGE.sub("\\1\u2013\\2", _TIMES.sub(" \u00d7 ", text))
+
+
+def typography_problems(text: str) -> list[str]:
+    """What ``text`` gets wrong typographically (`TYPOGRAPHY`): "'5th-95th' needs an en dash ...", or []."""
+    return [f"{text[max(m.start() - 12, 0):m.end() + 12]!r} needs {rule}"
+            for pattern, rule in TYPOGRAPHY for m in pattern.finditer(text)]
+
+
+def _undrawn_tick_labels(fig) -> set[int]:
+    """The ids of tick labels a draw leaves out (ticks outside the view, labels switched off, spare ticks)."""
+    undrawn, drawn = set(), set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            slack = (hi - lo) * 1e-9
+            for locs, get in ((axis.get_majorticklocs(), axis.get_major_ticks),
+                              (axis.get_minorticklocs(), axis.get_minor_ticks)):
+                drawn |= {id(t) for tick, loc in zip(get(len(locs)), locs, strict=True)
+                          if lo - slack <= loc <= hi + slack for t in (tick.label1, tick.label2)}
+            undrawn |= {id(t) for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+                        for t in (tick.label1, tick.label2)}
+    return undrawn - drawn
+
+
+def drawn_texts(fig) -> list:
+    """Every text artist a draw of ``fig`` shows: visible, not empty, tick labels only of the ticks drawn."""
+    undrawn = _undrawn_tick_labels(fig)
+    return [t for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and id(t) not in undrawn
+            and (t.axes is None or t.axes.get_visible())]
+
+
+def text_size(text) -> float:
+    """The smallest size, in points, a text artist prints at: its font size, less for mathtext exponents."""
+    math = "$" in text.get_text() and re.search(r"[\^_]", text.get_text())
+    return text.get_fontsize() * (MATH_SHRINK if math else 1.0)
+
+
+def text_problems(fig, dpi: float = PNG_DPI) -> list[str]:
+    """Every text of ``fig`` under `MIN_TEXT_PT` points, standing out of the canvas or breaking `TYPOGRAPHY`, one
+    line each naming the text; [] when none does. Measured in a draw at ``dpi`` (the PNG's: text widths do not
+    scale exactly with the resolution), with the figure's layout as it stands (run no layout engine first if the
+    layout is to stay as saved)."""
+    before = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer()
+        canvas = fig.bbox
+        problems = []
+        for t in drawn_texts(fig):
+            words = t.get_text().replace("\n", " ")
+            if text_size(t) < MIN_TEXT_PT - 1e-9:
+                problems.append(f"{words!r} is {text_size(t):g} pt, under {MIN_TEXT_PT} pt")
+            box = t.get_window_extent(renderer)
+            if (box.x0 < canvas.x0 - CANVAS_SLACK_PX or box.x1 > canvas.x1 + CANVAS_SLACK_PX
+                    or box.y0 < canvas.y0 - CANVAS_SLACK_PX or box.y1 > canvas.y1 + CANVAS_SLACK_PX):
+                problems.append(f"{words!r} stands out of the canvas (clipped at the edge)")
+            problems += [f"{words!r}: {p}" for p in typography_problems(words)]
+    finally:
+        fig.set_dpi(before)
+    return problems
+
+
 def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str | Path) -> dict[str, Path]:
     """Write ``<name>.png`` (300 dpi), ``.svg``, ``.pdf`` and a ``.json`` sidecar; byte-identical every run.
 
     The figure is laid out once, when the PNG is drawn; the SVG and the PDF reuse that layout, so the three files
-    share one geometry. In a Jupyter kernel with the inline backend the saved PNG itself is shown (at a readable
-    width, `shown_png`) with the sidecar's caption under it, and the figure is closed, so what you see is what was
-    published; elsewhere the figure stays open with its layout engine (close it yourself).
+    share one geometry. A figure with a text under `MIN_TEXT_PT`, out of the canvas or against `TYPOGRAPHY`
+    (`text_problems`) is refused with a `ProjectError` naming the figure and the text, and no file is written.
+    In a Jupyter kernel with the inline backend the saved PNG itself is shown (at a readable width, `shown_png`)
+    with the sidecar's caption under it, and the figure is closed, so what you see is what was published; elsewhere
+    the figure stays open with its layout engine (close it yourself).
     """
     check_file_stem(name, "figure")
     folder = Path(folder)
@@ -177,8 +256,13 @@ def save_figure(fig, name: str, *, caption: str, provenance: dict, folder: str |
             for fmt in FORMATS:
                 with atomic_path(folder / f"{name}.{fmt}") as tmp:
                     fig.savefig(tmp, format=fmt, metadata=_METADATA[fmt])
+                    fig.set_layout_engine(None)  # laid out by the first format: the others draw it as it stands
+                    if fmt == FORMATS[0] and (problems := text_problems(fig)):
+                        raise ProjectError(f"figure {name}: " + "; ".join(problems))
                 paths[fmt] = folder / f"{name}.{fmt}"
-                fig.set_layout_engine(None)  # laid out by the first format: the others draw it as it stands
+    except ProjectError:
+        fig.set_layout_engine(engine)  # refused: the figure as it came, to be fixed and saved again
+        raise
     finally:
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)

@@ -9,15 +9,17 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from helpers.data.table_facts import ESTIMATED
-from helpers.report.figures import CHINA, DUMBBELL_ROWS, ELSEWHERE, GRID, RASTER_POINTS
+from helpers.report.figures import CHINA, DUMBBELL_ROWS, ELSEWHERE, GRID, MIN_TEXT_PT, RASTER_POINTS
 from helpers.report.marks import (
     binned,
     cell_edges,
     density_colors,
     draw_binned,
     label_points,
+    legend_columns,
     place,
     place_handles,
+    plain_colorbar,
     plain_log_ticks,
     scatter_by,
     thousands_tick,
@@ -28,14 +30,19 @@ from helpers.report.marks import (
 def plot_dots(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: str, china_col: str | None = None,
               bound_col: str | None = None, log: bool = True, annotate: bool = True) -> None:
     """A dot per row, largest on top: position is the value (log or linear axis), colour and marker say China or
-    elsewhere, an upper bound is a bar at the bound with an arrow pointing down the scale, values printed."""
+    elsewhere, an upper bound is a bar at the bound with an arrow pointing down the scale, values printed. On a
+    linear axis a stem joins each dot to zero; on a log axis, which has no zero, a faint guide crosses the whole
+    row instead (a stem's length would depend on where the axis happens to start)."""
     df = df.sort_values(value_col, ascending=True, kind="mergesort").reset_index(drop=True)
     y = np.arange(len(df))
     in_china = df[china_col].astype(bool) if china_col else pd.Series(False, index=df.index)
     bounds = df[bound_col].astype(bool) if bound_col else pd.Series(False, index=df.index)
     colors, markers = place(in_china)
     values = df[value_col].astype(float)
-    ax.hlines(y, 0 if not log else values.min() / 3, values, color="0.88", lw=0.6, zorder=0)
+    if log:
+        ax.yaxis.grid(True, color="0.9", lw=0.5, zorder=0)
+    else:
+        ax.hlines(y, 0, values, color="0.88", lw=0.6, zorder=0)
     exact = ~bounds.to_numpy()
     scatter_by(ax, values[exact], y[exact], np.array(colors)[exact], np.array(markers)[exact], s=22, zorder=3)
     for yi, v, c in zip(y[~exact], values[~exact], np.array(colors)[~exact], strict=True):
@@ -45,7 +52,7 @@ def plot_dots(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: s
     if annotate:
         for yi, v, b in zip(y, values, bounds, strict=True):
             ax.annotate(("< " if b else "") + f"{v:,.6g}", (v, yi), xytext=(5, 0), textcoords="offset points",
-                        va="center", fontsize=6, color="0.25")
+                        va="center", fontsize=MIN_TEXT_PT, color="0.25")
     ax.set_yticks(y, [str(v) for v in df[label_col]])
     ax.set_ylim(-0.7, len(df) - 0.3)
     if log:
@@ -61,7 +68,8 @@ def plot_dots(df: pd.DataFrame, value_col: str, label_col: str, *, ax, xlabel: s
     if bounds.any():
         handles.append(Line2D([], [], color="0.3", marker="$\u2190$", ls="", markersize=7, label="upper bound"))
     if handles:
-        ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+        ax.figure.legend(handles=handles, loc="outside lower center", ncols=legend_columns(ax.figure, handles),
+                         frameon=False)
 
 
 def counted_vs_rule_rows(df: pd.DataFrame, top: int = DUMBBELL_ROWS) -> pd.DataFrame:
@@ -88,11 +96,11 @@ def plot_counted_vs_rule(df: pd.DataFrame, *, ax, rate_label: str) -> None:
     for yi, r in zip(y, data.itertuples(), strict=True):
         ratio = r.rule / r.counted
         ax.annotate(f"\u00d7{ratio:,.0f}" if ratio >= 10 else f"\u00d7{ratio:.1f}", (r.rule, yi), xytext=(5, 0),
-                    textcoords="offset points", va="center", fontsize=5.5, color="0.3")
+                    textcoords="offset points", va="center", fontsize=MIN_TEXT_PT, color="0.3")
     plain_log_ticks(ax.xaxis, pd.concat([data["counted"], data["rule"]]))
     ax.set_yticks(y, data["city"])
     ax.set_ylim(-0.7, len(data) - 0.3)
-    ax.tick_params(axis="y", length=0, labelsize=6)
+    ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlabel("Cameras per square mile (log scale)")
     ax.figure.legend(handles=[
@@ -122,14 +130,14 @@ def plot_article_vs_table(rows: pd.DataFrame, *, fig, axes, first: str, last: st
             change = r.recomputed / r.stated - 1
             ax.annotate(f"{change:+.0%}" if abs(change) >= 0.1 else f"{change:+.1%}",
                         (max(r.stated, r.recomputed), yi), xytext=(6, 0), textcoords="offset points", va="center",
-                        fontsize=5.5, color="0.3")
+                        fontsize=MIN_TEXT_PT, color="0.3")
         ax.set_xscale("log")
         values = pd.concat([part["stated"], part["recomputed"]])
         ax.set_xlim(values.min() / 3, values.max() * 3)
         plain_log_ticks(ax.xaxis, values)
         ax.set_yticks(y, part["entity"])
         ax.set_ylim(-0.7, len(part) - 0.3)
-        ax.set_title(title, fontsize=7, loc="left")
+        ax.set_title(title, fontsize=MIN_TEXT_PT, loc="left")
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
     handles = [Line2D([], [], ls="", marker="o", markerfacecolor="white", color=ELSEWHERE,
@@ -182,7 +190,10 @@ def plot_scatter(df: pd.DataFrame, x: str, y: str, *, ax, xlabel: str, ylabel: s
     elif china_col:
         ax.legend(handles=place_handles(legend_china), loc="upper left" if not invert else "lower right",
                   frameon=False)
-    if binned(len(data)) and not log:
+    if log:
+        plain_log_ticks(ax.xaxis, data[x])
+        plain_log_ticks(ax.yaxis, data[y])
+    elif binned(len(data)):
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(thousands_tick))  # short: ranks reach the millions
     if len(shown):
@@ -212,8 +223,11 @@ def plot_area_strip(df: pd.DataFrame, *, ax, factor: float, label_top: int = 5) 
     median = data["area_sq_mi"].median()
     ax.axvline(median, color="0.4", lw=0.8, zorder=1)
     ax.axvline(factor * median, color="0.4", lw=0.8, ls="--", zorder=1)
-    ax.annotate("median", (median, 1.45), ha="center", fontsize=6, color="0.3")
-    ax.annotate(f"{factor:g} \u00d7 median", (factor * median, 1.45), ha="center", fontsize=6, color="0.3")
+    # each name on the far side of its line, so the two never run into each other however close the lines are
+    ax.annotate("median", (median, 1.45), xytext=(-2, 0), textcoords="offset points", ha="right",
+                fontsize=MIN_TEXT_PT, color="0.3")
+    ax.annotate(f"{factor:g} \u00d7 median", (factor * median, 1.45), xytext=(2, 0), textcoords="offset points",
+                ha="left", fontsize=MIN_TEXT_PT, color="0.3")
     ax.set_xscale("log")
     plain_log_ticks(ax.xaxis, data["area_sq_mi"])
     ax.set_yticks([0, 1], ["elsewhere", "China"])
@@ -233,15 +247,17 @@ def _area_rows_binned(ax, area: np.ndarray, row: np.ndarray) -> None:
     mesh = ax.pcolormesh(edges, [-0.3, 0.3, 0.7, 1.3], np.ma.masked_invalid(np.where(grid > 0, grid, np.nan)),
                          cmap=density_colors(), norm=LogNorm(vmin=1, vmax=max(float(counts.max()), 2.0)),
                          rasterized=True, zorder=2)
-    ax.figure.colorbar(mesh, ax=ax, label="cities per cell", shrink=0.8, pad=0.02)
+    plain_colorbar(ax.figure.colorbar(mesh, ax=ax, label="cities per cell", shrink=0.8, pad=0.02))
 
 
 # --- editions -----------------------------------------------------------------------------------------------------
 
-def plot_editions(change: pd.DataFrame, first: str, last: str, *, ax, top: int = 25) -> None:
+def plot_editions(change: pd.DataFrame, first: str, last: str, *, ax, top: int = 25,
+                  labels: list[str] | None = None) -> None:
     """A dumbbell per city: its rate per 1,000 in the ``first`` table (open) and the ``last`` one (filled), the
     ``top`` largest changes, on a log axis (the rates span decades); rows estimated from one national rate in
-    either table are left out."""
+    either table are left out. ``labels``: the two tables' names in the legend (`captions.source_words`), else
+    ``first`` and ``last``."""
     a, b = f"per_1000 {first}", f"per_1000 {last}"
     estimated = pd.Series(False, index=change.index)
     for src in (first, last):
@@ -259,6 +275,8 @@ def plot_editions(change: pd.DataFrame, first: str, last: str, *, ax, top: int =
     ax.set_xscale("log")
     plain_log_ticks(ax.xaxis, pd.concat([data[a], data[b]]))
     ax.set_xlabel("Cameras per 1,000 people (log scale)")
-    ax.figure.legend(handles=[Line2D([], [], ls="", marker="o", markerfacecolor="white", color=ELSEWHERE, label=first),
-                              Line2D([], [], ls="", marker="o", color=ELSEWHERE, label=last)],
-                     loc="outside lower center", ncols=2, frameon=False)
+    names = labels or [first, last]
+    ax.figure.legend(handles=[Line2D([], [], ls="", marker="o", markerfacecolor="white", color=ELSEWHERE,
+                                     label=names[0]),
+                              Line2D([], [], ls="", marker="o", color=ELSEWHERE, label=names[1])],
+                     loc="outside lower center", ncols=1, frameon=False)

@@ -13,9 +13,19 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from helpers.analysis.verdicts import COLORS as VERDICT_COLORS
 from helpers.analysis.verdicts import VERDICTS
 from helpers.errors import ParameterError
-from helpers.report.figures import BAND_NARROW, BAND_WIDE, CHINA, ELSEWHERE, VERDICT_MARKERS, scenario_marker
-from helpers.report.marks import percent_tick, value_text
+from helpers.report.figures import (
+    BAND_NARROW,
+    BAND_WIDE,
+    CHINA,
+    ELSEWHERE,
+    MIN_TEXT_PT,
+    VERDICT_MARKERS,
+    scenario_marker,
+    typeset,
+)
+from helpers.report.marks import legend_columns, percent_tick, value_text
 
+TORNADO_LABEL_CHARS = 40  # 40 characters of 8-pt DejaVu Sans are about 2.9 in, within a 3.5-in column
 AUDIT_LINEAR_PERCENT = 0.1  # the audit figure's symmetric log axis is linear within +- this many percent
 
 # --- the claims audit ---------------------------------------------------------------------------------------------
@@ -78,25 +88,26 @@ def plot_audit(claims: pd.DataFrame, *, ax, intervals: dict[str, tuple[float, fl
         if i:
             ax.axhline(y[i] + 1.5, color="0.8", lw=0.5, zorder=0)
         ax.annotate(data.loc[i, "cause"] or "no common cause", (0.0, y[i] + 1), xycoords=("axes fraction", "data"),
-                    xytext=(3, 0), textcoords="offset points", ha="left", va="center", fontsize=6.5, color="0.25",
-                    style="italic")
+                    xytext=(3, 0), textcoords="offset points", ha="left", va="center", fontsize=MIN_TEXT_PT,
+                    color="0.25", style="italic")
     present = [v for v in VERDICTS if v in set(data["verdict"])]
     handles = [Line2D([], [], ls="", marker=VERDICT_MARKERS[v], color=VERDICT_COLORS[v], label=v) for v in present]
     handles.append(Patch(color="0.86", label="stated figure's interval"))
-    ax.figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=legend_columns(ax.figure, handles, 4),
+                     frameon=False)
 
 
 # --- scenarios and sensitivity ------------------------------------------------------------------------------------
 
 def plot_histogram(histogram: pd.DataFrame, *, ax, xlabel: str, marks: dict[str, float] | None = None,
                    band: tuple[float, float] | None = None) -> None:
-    """Binned Monte Carlo draws (columns lower, upper, draws) in grey, the 5th-95th percentile band behind them,
+    """Binned Monte Carlo draws (columns lower, upper, draws) in grey, the 5th\u201395th percentile band behind them,
     and labelled vertical marks told apart by line style (the first solid, the next dashed, dotted...)."""
     edges = np.append(histogram["lower"].to_numpy(), histogram["upper"].iloc[-1])
     handles = []
     if band is not None:
         ax.axvspan(band[0], band[1], color=BAND_WIDE, lw=0, zorder=0)
-        handles.append(Patch(color=BAND_WIDE, label="5th-95th percentile"))
+        handles.append(Patch(color=BAND_WIDE, label="5th\u201395th percentile"))
     ax.stairs(histogram["draws"].to_numpy(), edges, fill=True, color="0.55", zorder=1)
     for (label, x), style in zip((marks or {}).items(), ("-", "--", ":", "-."), strict=False):
         handles.append(ax.axvline(x, color=ELSEWHERE, lw=1, ls=style, label=label, zorder=2))
@@ -108,7 +119,9 @@ def plot_histogram(histogram: pd.DataFrame, *, ax, xlabel: str, marks: dict[str,
 
 def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
     """Horizontal bars from the output at each input's low end to its high end, largest swing on top; the low end
-    light grey, the high end dark grey, the swing printed."""
+    light grey, the high end dark grey, the swing printed. The axis label (the output's name, typeset) is wrapped to
+    `TORNADO_LABEL_CHARS` a line and set flush right, so it stays inside a single-column canvas however far the
+    inputs' names push the axes to the right."""
     rows = table[table["output"] == output].reset_index(drop=True)
     if rows.empty:
         raise ParameterError(f"no tornado rows for {output!r}")
@@ -119,12 +132,12 @@ def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
         ax.barh(yi, r.output_low - centre, left=centre, color=low, height=0.6)
         ax.barh(yi, r.output_high - centre, left=centre, color=high, height=0.6)
         ax.annotate(f"swing {value_text(r.swing)}", (max(r.output_low, r.output_high, centre), yi), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize=6, color="0.25")
+                    textcoords="offset points", va="center", fontsize=MIN_TEXT_PT, color="0.25")
     ax.axvline(centre, color=ELSEWHERE, lw=0.8)
     ax.set_yticks(y, rows["input"])
     ax.tick_params(axis="y", length=0)
     ax.margins(x=0.25)
-    ax.set_xlabel(textwrap.fill(output, 46))
+    ax.set_xlabel(textwrap.fill(typeset(output), TORNADO_LABEL_CHARS), loc="right")
     ax.figure.legend(handles=[Patch(color=low, label="input at its low end"),
                               Patch(color=high, label="input at its high end")],
                      loc="outside lower center", ncols=2, frameon=False)
@@ -150,7 +163,7 @@ def plot_scenario_intervals(points: pd.DataFrame, *, ax, xlabel: str) -> None:
     ax.set_xlabel(xlabel)
     handles = [Line2D([], [], ls="", marker="o", color=ELSEWHERE, label="computed"),
                Line2D([], [], ls="", marker="o", markerfacecolor="white", color=ELSEWHERE, label="as printed"),
-               Patch(color=BAND_NARROW, label="sensitivity p25-p75"), Patch(color=BAND_WIDE, label="p5-p95")]
+               Patch(color=BAND_NARROW, label="sensitivity p25\u2013p75"), Patch(color=BAND_WIDE, label="p5\u2013p95")]
     ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
 
 
@@ -172,11 +185,12 @@ def plot_city_scenarios(df: pd.DataFrame, names: list[str], *, ax, xlabel: str) 
         handles.append(Line2D([], [], ls="", marker=m, color=CHINA, label=n))
     ax.set_yticks(y, data["city"])
     ax.set_ylim(-0.7, len(data) - 0.3)
-    ax.tick_params(axis="y", length=0, labelsize=6)
+    ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.set_xlim(0, float(np.nanmax(data[[*names, *(["band_high"] if "band_high" in data else [])]].to_numpy()))
                 * 1.05)
     ax.set_xlabel(xlabel)
     if "band_low" in data:
-        handles.append(Patch(color=BAND_WIDE, label="sensitivity p5-p95"))
-    ax.figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+        handles.append(Patch(color=BAND_WIDE, label="sensitivity p5\u2013p95"))
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=legend_columns(ax.figure, handles),
+                     frameon=False)

@@ -107,9 +107,10 @@ MILLION_QUANTITIES = frozenset({"china_cameras", "china_population", "world_came
 
 # Names the data keep as codes, in words for a reader: editions, tables, population sources ("ihs_markit:2019").
 LABELS: dict[str, str] = {
-    "ihs_markit:2019": "IHS Markit 2019", "comparitech:later": "Comparitech, later edition",
-    "comparitech:2021": "Comparitech 2021", "comparitech_2021": "Comparitech 2021",
-    "comparitech:unknown": "Comparitech, edition not given", "un_wpp_2022": "UN WPP 2022", "nbs_2021": "NBS 2021",
+    # editions: the words of `helpers.report.captions.edition_words` (a test keeps them equal)
+    "ihs_markit:2019": "IHS Markit's 2019 forecast", "comparitech:later": "Comparitech's later edition",
+    "comparitech:2021": "Comparitech's 2021 table", "comparitech_2021": "Comparitech's 2021 table",
+    "comparitech:unknown": "Comparitech's unknown table", "un_wpp_2022": "UN WPP 2022", "nbs_2021": "NBS 2021",
 }
 _LABEL_RE = re.compile(r"(?<![\w:])(" + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
                        + r")(?![\w:])")
@@ -149,14 +150,23 @@ class View:
     caps: Mapping[str, int] = field(default_factory=dict)  # most decimals by column ("*": every number column)
 
 
+def _editions_in_words(column: pd.Series) -> pd.Series:
+    """Editions ("comparitech:2021", "ihs_markit:2019 + article") in the words captions and legends use
+    (`captions.edition_words`); an empty cell stays empty."""
+    from helpers.report.captions import edition_words  # here, not at the top: captions imports matplotlib
+
+    return column.fillna("").astype(str).map(
+        lambda text: " and ".join(edition_words(part) for part in text.split(" + ")) if text.strip() else "")
+
+
 def _audit_view(df: pd.DataFrame) -> pd.DataFrame:
     """The audit for a reader: the figure named in words, the two editions in one cell ("Comparitech, later edition
     vs Comparitech 2021"), a rank claim's two places in one cell ("4 / 1 of 131": as published / under the rule)
     instead of a recomputed number, and rows without a cause named so."""
     metric = df["metric"].map(METRICS).fillna(df["metric"].str.replace("_", " "))
     cause = df["cause"].fillna("").astype(str).replace("", NO_CAUSE)
-    edition = df["edition"].fillna("").astype(str).map(human)
-    against = df["compared_with"].fillna("").astype(str).map(human)
+    edition = _editions_in_words(df["edition"])  # the words captions and legends use
+    against = _editions_in_words(df["compared_with"])
     editions = edition.where(against.eq(""), edition + " vs " + against)
     out = df.assign(figure=df["entity"] + ", " + metric, cause=cause, editions=editions)
     if {"rank_as_published", "rank_under_rule"} <= set(df.columns):
