@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -47,8 +48,11 @@ def test_captions_rebuilt_from_the_saved_tables_match_the_published_ones():
     factor = parameters["area_outlier_factor"]
     assert (captions.figure("implied_areas", cities.dropna(subset=["area_sq_mi"]), flags, factor, sources)
             == _sidecar("02_density", "implied_areas")["caption"])
-    assert (captions.table("area_definition_flags", factor, sources)
-            == _table_caption("02_density", "area_definition_flags"))
+    # the saved caption adds a sentence for each column constant over every row (left out of the shown table)
+    published = _table_caption("02_density", "area_definition_flags")
+    rebuilt = captions.table("area_definition_flags", factor, sources)
+    assert published.startswith(rebuilt)
+    assert re.fullmatch(r"( [^.]+ in every row\.)*", published.removeprefix(rebuilt))
 
 
 @pytest.mark.parametrize(("rates", "span"), [
@@ -145,7 +149,7 @@ def test_the_audit_tables_name_editions_in_the_captions_words(tmp_path):
     never the code "comparitech:2021"."""
     from helpers.report.tables import save_table
 
-    claims = pd.read_csv(PROJECT_ROOT / "outputs" / "02_density" / "claims_audit.csv", keep_default_na=False)
+    claims = pd.read_csv(PROJECT_ROOT / "outputs" / "02_density" / "claims_audit.csv")
     paths = save_table(claims, "claims_audit", caption="c", folder=tmp_path)
     text = paths["md"].read_text(encoding="utf-8")
     assert "Comparitech's 2021 table" in text and "Comparitech's later edition" in text

@@ -106,10 +106,11 @@ def test_the_audit_shows_editions_and_causes_in_words_and_rank_places_in_one_cel
                        "cause": ["one forecast", "derived from the national rate", ""]})
     md = save_table(df, "claims_audit", caption="c", folder=tmp_path)["md"].read_text()
     # 1e9 cameras in millions: 1,000; a zero difference is "0.00", never "+0.00"
-    assert "| one forecast | World, cameras (million) | approximately 1 billion | IHS Markit 2019 vs IHS Markit " \
-           "2019 | 1,000 | 0.00 |  | arithmetic identity |" in md
+    # editions in the captions' words (captions.edition_words)
+    assert "| one forecast | World, cameras (million) | approximately 1 billion | IHS Markit's 2019 forecast vs IHS " \
+           "Markit's 2019 forecast | 1,000 | 0.00 |  | arithmetic identity |" in md
     # a rank: no recomputed number or difference; the places as published / under the rule
-    assert "| first | Comparitech, later edition vs Comparitech 2021 |  |  | 4 / 1 of 131 |" in md
+    assert "| first | Comparitech's later edition vs Comparitech's 2021 table |  |  | 4 / 1 of 131 |" in md
     assert "| none (agrees) | Tokyo, per 1,000 people |" in md  # -0.0019 -> "-0.19" with its sign
     assert "-0.19" in md and "no cause" not in md and "comparitech:" not in md and "ihs_markit" not in md
 

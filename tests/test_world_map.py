@@ -149,7 +149,8 @@ def test_caption_names_what_is_not_drawn():
     placed = _cities()
     sources = pd.DataFrame({"name": ["mine"], "edition": ["later"], "sha256": ["0" * 64]})
     text = captions.figure("world_map", placed, sources)
-    assert text.startswith("The 6 cities of mine")
+    # the table in words (captions.source_words): edition 'later' of a table named 'mine'
+    assert text.startswith("The 6 cities of Comparitech's later edition (mine)")
     assert "2 estimated cities" in text
     assert "Lagos, with no cameras counted, is a grey cross" in text
     assert "inset" not in text  # one Chinese city: no inset
