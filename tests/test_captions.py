@@ -165,3 +165,18 @@ def test_table_labels_name_editions_in_the_captions_words():
     for code in ("ihs_markit:2019", "comparitech:later", "comparitech:2021", "comparitech:unknown"):
         assert LABELS[code] == edition_words(code), code
     assert LABELS["comparitech_2021"] == edition_words("comparitech:2021")  # the known table's name, as its edition
+
+
+def test_published_captions_name_the_known_table_in_words():
+    # the known 2021 table is "Comparitech's 2021 table" in every caption, never its file name, a digest or
+    # "edition not given" (the captions of outputs/figures/*.json and the first line of outputs/tables/*.md)
+    from helpers.report.table_views import in_words
+
+    assert in_words("comparitech_2021 population / area x national rate") == \
+        "Comparitech's 2021 table population / area x national rate"
+    texts = {p.name: json.loads(p.read_text(encoding="utf-8"))["caption"]
+             for p in (OUTPUTS / "figures").glob("*.json")}
+    texts |= {p.name: p.read_text(encoding="utf-8").splitlines()[0] for p in (OUTPUTS / "tables").glob("*.md")}
+    assert len(texts) > 30
+    for name, text in texts.items():
+        assert "comparitech_2021" not in text and "sha256" not in text and "edition not given" not in text, name

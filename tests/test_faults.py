@@ -253,10 +253,8 @@ def copy_of(tree: Path, dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Path:
+def build_baseline(root: Path) -> None:
     """A copy of the project's tracked files with a published article-only baseline in its outputs/."""
-    root = tmp_path_factory.mktemp("faults") / "baseline"
     listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     for rel in listing.decode().split("\0"):
         if rel and not rel.startswith("outputs/") and (ROOT / rel).is_file():
@@ -267,7 +265,12 @@ def baseline(tmp_path_factory) -> Path:
     assert Path(where) == root.resolve(), "helpers must be imported from the copy"
     check(run(root), 0)
     assert_consistent(root / "outputs")
-    return root
+
+
+@pytest.fixture(scope="module")
+def baseline(built_once) -> Path:
+    """The article-only baseline (`build_baseline`), built once for the session; tests copy it (`project`)."""
+    return built_once("faults-baseline", build_baseline)
 
 
 @pytest.fixture
@@ -280,10 +283,8 @@ def outputs(project) -> Path:
     return project / "outputs"
 
 
-@pytest.fixture(scope="module")
-def tiny_baseline(tmp_path_factory) -> Path:
+def build_tiny(root: Path) -> None:
     """The tiny project with a published baseline (size 1: a.txt of 100 characters, b.txt "100")."""
-    root = tmp_path_factory.mktemp("faults") / "tiny"
     for name, (params, code) in TINY_NOTEBOOKS.items():
         cells = [new_markdown_cell(f"# {name}"), new_code_cell(params, metadata={"tags": ["parameters"]}),
                  new_code_cell(code)]
@@ -293,7 +294,11 @@ def tiny_baseline(tmp_path_factory) -> Path:
     check(tiny_run(root), 0)
     assert (root / "outputs/b/b.txt").read_text() == "100"
     assert_consistent(root / "outputs")
-    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_baseline(built_once) -> Path:
+    return built_once("faults-tiny", build_tiny)
 
 
 @pytest.fixture
@@ -444,16 +449,18 @@ def test_bad_city_table_publishes_nothing(project, outputs, fault):
 
 
 @pytest.fixture(scope="module")
-def with_table(baseline, tmp_path_factory) -> Path:
+def with_table(baseline, built_once) -> Path:
     """A copy of the baseline with a two-city table (mytable.csv) published over the article-only outputs; its
     city results appear in 02_density and tables only."""
-    root = copy_of(baseline, tmp_path_factory.mktemp("faults") / "with_table")
-    (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
-    check(run(root, "-p", "city_tables=[mytable.csv]", article=False), 0)
-    assert ",691000," in (root / "outputs/01_data_cleaning/cities.csv").read_text()
-    city_files = [p for p in snapshot(root / "outputs") if re.search(r"/city_densities\.", p)]
-    assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
-    return root
+    def build(root: Path) -> None:
+        shutil.copytree(baseline, root, symlinks=True, dirs_exist_ok=True)
+        (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
+        check(run(root, "-p", "city_tables=[mytable.csv]", article=False), 0)
+        assert ",691000," in (root / "outputs/01_data_cleaning/cities.csv").read_text()
+        city_files = [p for p in snapshot(root / "outputs") if re.search(r"/city_densities\.", p)]
+        assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
+
+    return built_once("faults-with-table", build)
 
 
 @pytest.fixture

@@ -45,9 +45,8 @@ def path_taken(result: subprocess.CompletedProcess) -> str:
     return result.stderr.strip().splitlines()[-1].split()[0]
 
 
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("quick") / "baseline"
+def build_baseline(root: Path) -> None:
+    """The project's tracked and new files (as a commit would hold them) with a full run published."""
     listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                              capture_output=True, check=True).stdout  # tracked and new files, as a commit would hold
     for rel in listing.decode().split("\0"):
@@ -56,7 +55,11 @@ def baseline(tmp_path_factory) -> Path:
             shutil.copy2(ROOT / rel, root / rel)
     first = run(root)
     assert first.returncode == 0 and path_taken(first) == "FULL", first.stderr[-3000:]
-    return root
+
+
+@pytest.fixture(scope="module")
+def baseline(built_once) -> Path:
+    return built_once("quick-baseline", build_baseline)
 
 
 @pytest.fixture

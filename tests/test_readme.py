@@ -43,3 +43,12 @@ def test_rates_shares_and_ranges_are_the_computed_ones(comparison):
         low, top = comparison.loc["china_per_1000 p5 (sensitivity)", name], \
             comparison.loc["china_per_1000 p95 (sensitivity)", name]
         assert f"{low:.0f}-{top:.0f}" in SUMMARY, name
+
+
+def test_implied_population_is_the_one_the_paper_quotes():
+    # the population both printed pairs imply at once (implied_china_population.csv, "both pairs at once"),
+    # 1,448,403,670, to 4 decimals in billions: 1.4484, the number numbers.tex gives the paper
+    implied = pd.read_csv(OUTPUTS / "02_density" / "implied_china_population.csv").set_index("basis")
+    both = implied.loc[implied.index.str.startswith("both pairs"), "population"].iloc[0]
+    assert f"by about {both / 1e9:.4f} billion people" in SUMMARY
+    assert f"{{{both / 1e9:.4f} billion}}" in (OUTPUTS / "numbers" / "numbers.tex").read_text(encoding="utf-8")

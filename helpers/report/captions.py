@@ -29,6 +29,7 @@ from helpers.report.marks import binned_note
 from helpers.report.plots_cities import counted_vs_rule_rows
 from helpers.report.plots_intervals import AUDIT_LINEAR_PERCENT
 from helpers.report.plots_map import inset_extent
+from helpers.report.table_views import in_words
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 # Who publishes each series of editions ("comparitech:2021"), and what one edition of it is.
@@ -295,7 +296,7 @@ def _claims_by_table(sources: pd.DataFrame) -> str:
 def _claims_audit(claims: pd.DataFrame, figures: pd.DataFrame, approx_tolerance: float = audit.APPROX_TOLERANCE,
                   sources: pd.DataFrame | None = None) -> str:
     tables = f" against {source_words(sources)}" if sources is not None else ""
-    return f"{audit.caption(claims, figures, approx_tolerance)} Sources: {article_words(figures)}{tables}."
+    return f"{in_words(audit.caption(claims, figures, approx_tolerance))} Sources: {article_words(figures)}{tables}."
 
 
 def _audit_causes(figures: pd.DataFrame, sources: pd.DataFrame) -> str:

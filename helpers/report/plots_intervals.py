@@ -24,6 +24,7 @@ from helpers.report.figures import (
     typeset,
 )
 from helpers.report.marks import legend_columns, percent_tick, value_text
+from helpers.report.table_views import in_words
 
 TORNADO_LABEL_CHARS = 40  # 40 characters of 8-pt DejaVu Sans are about 2.9 in, within a 3.5-in column
 AUDIT_LINEAR_PERCENT = 0.1  # the audit figure's symmetric log axis is linear within +- this many percent
@@ -137,7 +138,7 @@ def plot_tornado(table: pd.DataFrame, output: str, *, ax) -> None:
     ax.set_yticks(y, rows["input"])
     ax.tick_params(axis="y", length=0)
     ax.margins(x=0.25)
-    ax.set_xlabel(textwrap.fill(typeset(output), TORNADO_LABEL_CHARS), loc="right")
+    ax.set_xlabel(textwrap.fill(typeset(in_words(output)), TORNADO_LABEL_CHARS), loc="right")
     ax.figure.legend(handles=[Patch(color=low, label="input at its low end"),
                               Patch(color=high, label="input at its high end")],
                      loc="outside lower center", ncols=2, frameon=False)

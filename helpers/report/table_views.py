@@ -117,10 +117,16 @@ _LABEL_RE = re.compile(r"(?<![\w:])(" + "|".join(re.escape(k) for k in sorted(LA
 NO_CAUSE = "none (agrees)"  # the audit's rows that need no cause
 
 
+def in_words(text: str) -> str:
+    """Code names in a text in words (`LABELS`): "comparitech_2021 population / area" -> "Comparitech's 2021 table
+    population / area"; for figure labels and captions that quote the analysis' own strings."""
+    return _LABEL_RE.sub(lambda m: LABELS[m.group(1)], text)
+
+
 def human(text: str) -> str:
-    """A cell's text with code names in words ("comparitech:later" -> "Comparitech, later edition"), the
-    multiplication sign for " x " and "article" as "the article" where it names an edition."""
-    out = _LABEL_RE.sub(lambda m: LABELS[m.group(1)], text).replace(" x ", " \u00d7 ")
+    """A cell's text with code names in words (`in_words`), the multiplication sign for " x " and "article" as "the
+    article" where it names an edition."""
+    out = in_words(text).replace(" x ", " \u00d7 ")
     return re.sub(r"(^|\+ )article\b(?! \w)", r"\1the article", out).replace(" + ", " and ")
 
 
