@@ -134,6 +134,6 @@ def test_real_table_notebooks_write_the_published_bytes(run_notebook, tmp_path, 
     assert {"Osaka", "Tokyo"} <= flagged
     # plain papermill from another directory gives the same table bytes as the batch runner's published ones
     made = sorted(p for p in dens.iterdir() if p.suffix in (".csv", ".md", ".tex"))
-    assert len(made) == 24  # 8 tables x CSV, Markdown, LaTeX
+    assert len(made) == 27  # 9 tables (rank_claims_by_area the 9th) x CSV, Markdown, LaTeX
     for table in made:
         assert table.read_bytes() == (OUTPUTS / "02_density" / table.name).read_bytes(), table.name
