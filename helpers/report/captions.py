@@ -196,7 +196,7 @@ def _sensitivity(s: Scenario, sensitivity: dict, rate: float, own: bool = False)
 
 def _tornado(s: Scenario, tornado: pd.DataFrame, output: str) -> str:
     top = tornado[tornado["output"] == output].iloc[0]  # the rows come largest swing first
-    return (f"Scenario {s.name}: {output}, each input moved alone across its distribution (central value "
+    return (f"Scenario {s.name}: {in_words(output)}, each input moved alone across its distribution (central value "
             f"{top['central']:,.1f}). {top['input']} moves it most ({top['output_low']:,.1f} to "
             f"{top['output_high']:,.1f}).")
 
