@@ -196,7 +196,7 @@ def _sensitivity(s: Scenario, sensitivity: dict, rate: float, own: bool = False)
 
 def _tornado(s: Scenario, tornado: pd.DataFrame, output: str) -> str:
     top = tornado[tornado["output"] == output].iloc[0]  # the rows come largest swing first
-    return (f"Scenario {s.name}: {in_words(output)}, each input moved alone across its distribution (central value "
+    return (f"Scenario {s.name}: {output}, each input moved alone across its distribution (central value "
             f"{top['central']:,.1f}). {top['input']} moves it most ({top['output_low']:,.1f} to "
             f"{top['output_high']:,.1f}).")
 
@@ -296,7 +296,7 @@ def _claims_by_table(sources: pd.DataFrame) -> str:
 def _claims_audit(claims: pd.DataFrame, figures: pd.DataFrame, approx_tolerance: float = audit.APPROX_TOLERANCE,
                   sources: pd.DataFrame | None = None) -> str:
     tables = f" against {source_words(sources)}" if sources is not None else ""
-    return f"{in_words(audit.caption(claims, figures, approx_tolerance))} Sources: {article_words(figures)}{tables}."
+    return f"{audit.caption(claims, figures, approx_tolerance)} Sources: {article_words(figures)}{tables}."
 
 
 def _audit_causes(figures: pd.DataFrame, sources: pd.DataFrame) -> str:
@@ -432,9 +432,9 @@ TABLES: dict[str, Callable[..., str]] = {
 
 def figure(name: str, *values: object, **named: object) -> str:
     """The caption of figure ``name`` from the values it quotes (see the function `FIGURES` names), typeset."""
-    return typeset(FIGURES[name](*values, **named))
+    return typeset(in_words(FIGURES[name](*values, **named)))
 
 
 def table(name: str, *values: object, **named: object) -> str:
     """The caption of table ``name`` from the values it quotes (see the function `TABLES` names), typeset."""
-    return typeset(TABLES[name](*values, **named))
+    return typeset(in_words(TABLES[name](*values, **named)))
