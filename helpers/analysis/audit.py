@@ -467,15 +467,14 @@ def cause_statements(audit: pd.DataFrame, figures: pd.DataFrame,
     groups = {c: g for c, g in by}
     if IMPLIED_POPULATION in groups:
         implied = implied_population_interval(known)
-        points = [implied_population(known[c].value, known[r].value) for c, r in RATE_PAIRS]
         rates = " and ".join(known[r].text for _, r in RATE_PAIRS)
         stated = known[POPULATION]
         if implied is not None:
             out[IMPLIED_POPULATION] = (
                 f"The article's rates {rates} per 1,000 both divide the camera counts by about "
-                f"{fmt(float(np.mean(points)))} people (the rounding of both pairs allows {fmt(implied.low)} to "
+                f"{fmt(implied.middle)} people (the rounding of both pairs allows {fmt(implied.low)} to "
                 f"{fmt(implied.high)}), not by the {stated.text} it states "
-                f"({float(relative_difference(np.mean(points), stated.value)):.1%} more): "
+                f"({float(relative_difference(implied.middle, stated.value)):.1%} more): "
                 f"{len(groups[IMPLIED_POPULATION])} verdicts follow from this one difference, "
                 f"{len(RATE_PAIRS)} (count, population, rate) triples each inconsistent for it: "
                 + " and ".join(f"({known[c].text}, {stated.text}, {known[r].text})" for c, r in RATE_PAIRS) + ".")
@@ -587,7 +586,7 @@ def implied_china_populations(figures: pd.DataFrame,
                      "low": iv.low, "high": iv.high})
     both = implied_population_interval(known)
     if both is not None:
-        rows.append({"basis": "both pairs at once (overlap)", "population": (both.low + both.high) / 2,
+        rows.append({"basis": "both pairs at once (overlap)", "population": both.middle,
                      "low": both.low, "high": both.high})
     stated = known[POPULATION]
     rows.append({"basis": f"stated in the article ({stated.text})", "population": stated.value,

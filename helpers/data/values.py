@@ -96,6 +96,12 @@ class Interval:
     low: float
     high: float
 
+    @property
+    def middle(self) -> float:
+        """The value halfway between the ends (the one number quoted for an interval, e.g. the implied population
+        both printed pairs allow)."""
+        return (self.low + self.high) / 2
+
     def overlaps(self, other: Interval) -> bool:
         """True when the two intervals share at least one value (agreement within rounding)."""
         return self.low <= other.high and other.low <= self.high
