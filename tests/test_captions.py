@@ -157,16 +157,6 @@ def test_the_audit_tables_name_editions_in_the_captions_words(tmp_path):
     assert "comparitech:" not in text and "ihs_markit:" not in text
 
 
-def test_table_labels_name_editions_in_the_captions_words():
-    # one wording of an edition everywhere: the tables' LABELS for edition codes are edition_words' own
-    from helpers.report.captions import edition_words
-    from helpers.report.table_views import LABELS
-
-    for code in ("ihs_markit:2019", "comparitech:later", "comparitech:2021", "comparitech:unknown"):
-        assert LABELS[code] == edition_words(code), code
-    assert LABELS["comparitech_2021"] == edition_words("comparitech:2021")  # the known table's name, as its edition
-
-
 def test_published_captions_name_the_known_table_in_words():
     # the known 2021 table is "Comparitech's 2021 table" in every caption, never its file name, a digest or
     # "edition not given" (the captions of outputs/figures/*.json and the first line of outputs/tables/*.md)

@@ -29,12 +29,9 @@ from helpers.report.marks import binned_note
 from helpers.report.plots_cities import counted_vs_rule_rows
 from helpers.report.plots_intervals import AUDIT_LINEAR_PERCENT
 from helpers.report.plots_map import inset_extent
-from helpers.report.table_views import in_words
+from helpers.report.table_views import ARTICLE_EDITION, edition_words, in_words
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-# Who publishes each series of editions ("comparitech:2021"), and what one edition of it is.
-SERIES = {"comparitech": ("Comparitech", "table"), "ihs_markit": ("IHS Markit", "forecast")}
-ARTICLE_EDITION = "article"  # article_figures.csv's edition of the article's own arithmetic
 # The populations of China data/raw/scenarios.yml names (population_assumptions), by who published them.
 POPULATION_WORDS = {"stated": "the population the article states", "implied": "the population the article's "
                     "own rates imply", "un_wpp_2022": "the UN's World Population Prospects 2022",
@@ -42,22 +39,6 @@ POPULATION_WORDS = {"stated": "the population the article states", "implied": "t
 
 
 # --- sources in words ---------------------------------------------------------------------------------------------
-
-def edition_words(edition: object) -> str:
-    """An edition in words, the same in captions, legends and tables: 'comparitech:2021' -> "Comparitech's 2021
-    table", 'comparitech:later' -> "Comparitech's later edition", 'ihs_markit:2019' -> "IHS Markit's 2019
-    forecast", 'article' -> "the article's own arithmetic", unknown or empty -> "an edition not given"."""
-    text = "" if edition is None or (isinstance(edition, float) and math.isnan(edition)) else str(edition).strip()
-    if not text or text == UNKNOWN_EDITION:
-        return "an edition not given"
-    if text == ARTICLE_EDITION:
-        return "the article's own arithmetic"
-    series, _, which = text.partition(":")
-    publisher, kind = SERIES.get(series, (series, "edition"))
-    if not which:
-        return f"{publisher}'s {kind}"
-    return f"{publisher}'s {which} edition" if which == "later" else f"{publisher}'s {which} {kind}"
-
 
 def source_words(sources: pd.DataFrame) -> str:
     """The city tables of notebook 01's city_sources.csv (name, edition) in words: a known public table by its

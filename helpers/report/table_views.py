@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.analysis.editions import KNOWN_TABLE_EDITIONS, UNKNOWN_EDITION
 from helpers.data.countries import display_name
 from helpers.data.units import DECIMALS
 
@@ -105,12 +107,34 @@ MILLION_QUANTITIES = frozenset({"china_cameras", "china_population", "world_came
                                 "rest_of_world_population", "cameras", "population", "China's camera count",
                                 "China's population"})
 
-# Names the data keep as codes, in words for a reader: editions, tables, population sources ("ihs_markit:2019").
+# Who publishes each series of editions ("comparitech:2021"), and what one edition of it is.
+SERIES = {"comparitech": ("Comparitech", "table"), "ihs_markit": ("IHS Markit", "forecast")}
+ARTICLE_EDITION = "article"  # article_figures.csv's edition of the article's own arithmetic
+
+
+def edition_words(edition: object) -> str:
+    """An edition in words, the same in captions, legends and tables: 'comparitech:2021' -> "Comparitech's 2021
+    table", 'comparitech:later' -> "Comparitech's later edition", 'ihs_markit:2019' -> "IHS Markit's 2019
+    forecast", 'article' -> "the article's own arithmetic", unknown or empty -> "an edition not given"."""
+    text = "" if edition is None or (isinstance(edition, float) and math.isnan(edition)) else str(edition).strip()
+    if not text or text == UNKNOWN_EDITION:
+        return "an edition not given"
+    if text == ARTICLE_EDITION:
+        return "the article's own arithmetic"
+    series, _, which = text.partition(":")
+    publisher, kind = SERIES.get(series, (series, "edition"))
+    if not which:
+        return f"{publisher}'s {kind}"
+    return f"{publisher}'s {which} edition" if which == "later" else f"{publisher}'s {which} {kind}"
+
+
+# Names the data keep as codes, in words for a reader: editions (`edition_words`, the one wording of an edition in
+# captions, legends and tables), the known table by its edition, population sources.
 LABELS: dict[str, str] = {
-    # editions: the words of `helpers.report.captions.edition_words` (a test keeps them equal)
-    "ihs_markit:2019": "IHS Markit's 2019 forecast", "comparitech:later": "Comparitech's later edition",
-    "comparitech:2021": "Comparitech's 2021 table", "comparitech_2021": "Comparitech's 2021 table",
-    "comparitech:unknown": "Comparitech's unknown table", "un_wpp_2022": "UN WPP 2022", "nbs_2021": "NBS 2021",
+    **{code: edition_words(code) for code in ("ihs_markit:2019", "comparitech:later", "comparitech:2021",
+                                               "comparitech:unknown")},
+    "comparitech_2021": edition_words(KNOWN_TABLE_EDITIONS["comparitech_2021"]),
+    "un_wpp_2022": "UN WPP 2022", "nbs_2021": "NBS 2021",
 }
 _LABEL_RE = re.compile(r"(?<![\w:])(" + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
                        + r")(?![\w:])")
@@ -158,9 +182,7 @@ class View:
 
 def _editions_in_words(column: pd.Series) -> pd.Series:
     """Editions ("comparitech:2021", "ihs_markit:2019 + article") in the words captions and legends use
-    (`captions.edition_words`); an empty cell stays empty."""
-    from helpers.report.captions import edition_words  # here, not at the top: captions imports matplotlib
-
+    (`edition_words`); an empty cell stays empty."""
     return column.fillna("").astype(str).map(
         lambda text: " and ".join(edition_words(part) for part in text.split(" + ")) if text.strip() else "")
 
