@@ -114,3 +114,15 @@ def test_headline_numbers_are_keyed_per_table(tmp_path):
     assert found["conservative.shenzhen_table"] == 6103.0  # t2021: the table the audit checked against
     assert found["conservative.shenzhen_table_t2025"] == 8091.0
     assert macro_name("conservative.shenzhen_table_t2025") == "ConservativeShenzhenTableTTwoZeroTwoFive"
+
+
+def test_the_rules_median_is_the_counted_vs_rule_figures(numbers):
+    # the paper's "median ... times the counted density" is the figure's: the rule at the printed rate 372.8 (not a
+    # scenario's 369.9) over the counted density, the caption's "(median 14.5)"; at 369.9 it would be 14.5 x 369.9 /
+    # 372.8 = 14.4, the number the paper gave before
+    caption = json.loads((OUTPUTS / "02_density" / "counted_vs_rule.json").read_text(encoding="utf-8"))["caption"]
+    median = numbers["printed_rule.rule_over_counted_median"].text
+    assert f"(median {median})" in caption
+    low, high = (numbers[f"printed_rule.rule_over_counted_{s}"].text for s in ("min", "max"))
+    assert f"The rule gives {low} to {high} times the counted density" in caption
+    assert f"The {numbers['printed_rule.counted_cities'].text} counted Chinese cities" in caption

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.analysis.density import city_density
 from helpers.atomic import write_text
+from helpers.data.table_facts import COUNTED
 from helpers.paths import resolve
 
 DIGITS = {"0": "Zero", "1": "One", "2": "Two", "3": "Three", "4": "Four", "5": "Five", "6": "Six", "7": "Seven",
@@ -337,6 +339,26 @@ def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path], reference: str = 
         _sensitivity_numbers(out, name, dirs.get(f"sensitivity/{name}"))
 
 
+def _printed_rule_numbers(out: _Numbers, density: Path | None, reference: str) -> None:
+    """The counted_vs_rule figure's numbers: the reference table's counted Chinese cities, their cameras per square
+    mile by the article's rule at its printed rate (`density.city_density`) over the counted ones, as the figure and
+    its caption give them (notebook 02)."""
+    cities, method = _csv(density, "city_densities.csv"), _csv(density, "chinese_city_method.csv")
+    if cities is None or method is None or "rate" not in method or not len(method.dropna(subset=["rate"])):
+        return
+    rate = float(method["rate"].dropna().iloc[0])
+    china = cities[(cities["country_code"] == "CHN") & (cities["basis"] == COUNTED)
+                   & ((cities["source"] == reference) if reference else True)]
+    ratio = (city_density(rate, china["people_per_sq_mi"]) / china["per_sq_mi"])[china["per_sq_mi"] > 0].dropna()
+    if not len(ratio):
+        return
+    src = f"02_density/city_densities.csv: printed rate {rate:g} x people_per_sq_mi / per_sq_mi, counted Chinese cities"
+    out.add("printed_rule.counted_cities", len(ratio), fixed(len(ratio), 0), src)
+    for stat, value, decimals in (("median", ratio.median(), 1), ("min", ratio.min(), 1), ("max", ratio.max(), 0)):
+        # as the caption writes them: "3.2 to 332 times ... (median 14.5)"
+        out.add(f"printed_rule.rule_over_counted_{stat}", value, fixed(value, decimals), f"{src}, {stat}")
+
+
 def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
     """Every headline number the step folders hold ({step id: folder}, as the gather step gets them)."""
     dirs = {k: resolve(v) for k, v in step_dirs.items()}
@@ -346,6 +368,7 @@ def collect(step_dirs: Mapping[str, str | Path]) -> list[Number]:
     for step in (_audit_numbers, _article_numbers, _population_numbers, _method_numbers):
         step(out, density)
     _city_numbers(out, density, reference)
+    _printed_rule_numbers(out, density, reference)
     _scenario_numbers(out, dirs, reference)
     _population_source_numbers(out, dirs)
     keys = [n.key for n in out]
