@@ -71,6 +71,16 @@ def city_density(rate_per_1000: Number, people_per_sq_mi: Number) -> Number:
     return rate_per_1000 * people_per_sq_mi / PER
 
 
+def counted_vs_rule(cities: pd.DataFrame, rate_per_1000: float) -> pd.DataFrame:
+    """The counted Chinese cities of ``cities`` (one table's densities): their cameras per square mile as counted
+    (``counted``: the table's count over its area) and by the national-rate rule (``rule``: `city_density` of
+    ``rate_per_1000`` and the city's people per square mile); columns city, counted, rule, rows where both are known.
+    What the counted_vs_rule figure draws and the paper's numbers quote."""
+    china = cities[(cities["country_code"] == "CHN") & (cities["basis"] == COUNTED)]
+    return pd.DataFrame({"city": china["city"], "counted": china["per_sq_mi"],
+                         "rule": city_density(rate_per_1000, china["people_per_sq_mi"])}).dropna()
+
+
 def relative_difference(stated: Number, recomputed: Number) -> Number:
     """(recomputed - stated) / stated; NaN where the stated value is zero."""
     stated_arr = np.asarray(stated, dtype=float)

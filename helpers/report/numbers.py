@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.analysis.density import city_density
+from helpers.analysis.density import counted_vs_rule
 from helpers.atomic import write_text
-from helpers.data.table_facts import COUNTED
 from helpers.paths import resolve
 
 DIGITS = {"0": "Zero", "1": "One", "2": "Two", "3": "Three", "4": "Four", "5": "Five", "6": "Six", "7": "Seven",
@@ -341,15 +340,14 @@ def _scenario_numbers(out: _Numbers, dirs: Mapping[str, Path], reference: str = 
 
 def _printed_rule_numbers(out: _Numbers, density: Path | None, reference: str) -> None:
     """The counted_vs_rule figure's numbers: the reference table's counted Chinese cities, their cameras per square
-    mile by the article's rule at its printed rate (`density.city_density`) over the counted ones, as the figure and
+    mile by the article's rule at its printed rate over the counted ones (`density.counted_vs_rule`), as the figure and
     its caption give them (notebook 02)."""
     cities, method = _csv(density, "city_densities.csv"), _csv(density, "chinese_city_method.csv")
     if cities is None or method is None or "rate" not in method or not len(method.dropna(subset=["rate"])):
         return
     rate = float(method["rate"].dropna().iloc[0])
-    china = cities[(cities["country_code"] == "CHN") & (cities["basis"] == COUNTED)
-                   & ((cities["source"] == reference) if reference else True)]
-    ratio = (city_density(rate, china["people_per_sq_mi"]) / china["per_sq_mi"])[china["per_sq_mi"] > 0].dropna()
+    pairs = counted_vs_rule(cities[cities["source"] == reference] if reference else cities, rate)
+    ratio = (pairs["rule"] / pairs["counted"])[pairs["counted"] > 0]
     if not len(ratio):
         return
     src = f"02_density/city_densities.csv: printed rate {rate:g} x people_per_sq_mi / per_sq_mi, counted Chinese cities"
