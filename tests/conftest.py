@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
-from helpers.paths import SHARED_DATA
+from helpers.paths import PROJECT_ROOT, SHARED_DATA
 
 CITY_TABLE_NAME = "comparitech_2021_cities.csv"
 
@@ -68,3 +71,39 @@ def built_once(tmp_path_factory, worker_id) -> Callable[[str, Callable[[Path], N
         return target
 
     return get
+
+
+def copy_project(dest: Path) -> Path:
+    """The project's tracked and new files (as a commit would hold them), outputs/ left out, copied to ``dest``."""
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                             cwd=PROJECT_ROOT, capture_output=True, check=True).stdout
+    for rel in listing.decode().split("\0"):
+        if rel and not rel.startswith("outputs/") and (PROJECT_ROOT / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_ROOT / rel, dest / rel)
+    return dest
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """The environment of a runner started in a copy of the project: its ``helpers``, never the real city table."""
+    out = {**os.environ, "PYTHONPATH": str(project)}
+    out.pop("CCTV_DATA_DIR", None)
+    return out
+
+
+ARTICLE_RUN = ("--engine", "python", "--jobs", "2", "-p", "city_tables=[]")  # the article-only baseline's options
+
+
+@pytest.fixture(scope="session")
+def article_baseline(built_once) -> Path:
+    """A copy of the project (`copy_project`) with the article-only run (`ARTICLE_RUN`) published in its outputs/,
+    built once per session for the fault, no-change and sweep tests; each copies it before changing anything."""
+    def build(root: Path) -> None:
+        if not (PROJECT_ROOT / ".git").exists():
+            pytest.skip("not a git checkout: the copy of the project is made from `git ls-files`")
+        copy_project(root)
+        done = subprocess.run([sys.executable, "-m", "helpers.run", *ARTICLE_RUN], cwd=root, env=project_env(root),
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+    return built_once("article-baseline", build)

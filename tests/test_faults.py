@@ -28,7 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
+from conftest import project_env
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 pytestmark = pytest.mark.e2e
@@ -45,9 +47,7 @@ HIGH_BLOCK = re.compile(r"^  high:\n(?:    .*\n)+", re.M)  # the `high` scenario
 
 # ----------------------------------------------------------------------------- helpers
 def env(project: Path) -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(project)}
-    out.pop("CCTV_DATA_DIR", None)  # these tests never read the real city table
-    return out
+    return project_env(project)  # these tests never read the real city table
 
 
 def command(*args: str, engine: str = "python", article: bool = True) -> list[str]:
@@ -253,24 +253,16 @@ def copy_of(tree: Path, dest: Path) -> Path:
     return dest
 
 
-def build_baseline(root: Path) -> None:
-    """A copy of the project's tracked files with a published article-only baseline in its outputs/."""
-    listing = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for rel in listing.decode().split("\0"):
-        if rel and not rel.startswith("outputs/") and (ROOT / rel).is_file():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, root / rel)
-    where = subprocess.run([sys.executable, "-c", "import helpers.paths as p; print(p.PROJECT_ROOT)"], cwd=root,
-                           env=env(root), capture_output=True, text=True, check=True).stdout.strip()
-    assert Path(where) == root.resolve(), "helpers must be imported from the copy"
-    check(run(root), 0)
-    assert_consistent(root / "outputs")
-
-
 @pytest.fixture(scope="module")
-def baseline(built_once) -> Path:
-    """The article-only baseline (`build_baseline`), built once for the session; tests copy it (`project`)."""
-    return built_once("faults-baseline", build_baseline)
+def baseline(article_baseline) -> Path:
+    """The article-only baseline (tests/conftest.py, `article_baseline`), shared by the session; tests copy it
+    (`project`). Its ``helpers`` are the copy's, and its published tree is consistent."""
+    where = subprocess.run([sys.executable, "-c", "import helpers.paths as p; print(p.PROJECT_ROOT)"],
+                           cwd=article_baseline, env=env(article_baseline), capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert Path(where) == article_baseline.resolve(), "helpers must be imported from the copy"
+    assert_consistent(article_baseline / "outputs")
+    return article_baseline
 
 
 @pytest.fixture
@@ -946,46 +938,46 @@ def test_hostile_table_option_publishes_nothing(project, outputs, fault):
     assert snapshot(outputs) == before
 
 
-HOSTILE_PUBLISHED = {  # id: (file content, city_tables value, cities published (line: city), logged rule or None)
-    "latin1_with_encoding": (BOGOTA.encode("latin-1"), "[{path: t.csv, encoding: latin-1}]",
-                             {2: "Taiyuan", 3: "Bogotá"}, None),
-    "truncated_row_dropped": ((TABLE + "Shenyang,China,200000,73\n").encode(), "[{path: t.csv, on_bad_rows: drop}]",
-                              {2: "Taiyuan", 3: "London"}, "4,*,\"Shenyang,China,200000,73\",,bad_row_dropped: "
-                                                           "wrong number of fields"),
-    "duplicate_dropped": ((TABLE + "London,UK,1,2,3,4,5\n").encode(), "[{path: t.csv, on_bad_rows: drop}]",
-                          {2: "Taiyuan", 3: "London"}, "4,City,,,bad_row_dropped: the city 'London' (United Kingdom) "
-                                                       "is also on line 3"),
+HOSTILE_PUBLISHED = {  # table name: (file content, its city_tables entry, cities published (line: city),
+    # a cleaning-log entry (row, column, before, after, rule) or None)
+    # line 3: "Bogotá" in latin-1, read with the encoding declared
+    "latin1": (BOGOTA.encode("latin-1"), "{path: latin1.csv, encoding: latin-1, edition: '2021'}",
+               {2: "Taiyuan", 3: "Bogotá"}, None),
+    # line 4: 'Medelln' (Medellín with its accented letter lost), kept and warned about; line 5 cut short, dropped;
+    # no edition given
+    "truncated": ((TABLE + "Medelln,Colombia,1000,2500000,0.4,2,50\nShenyang,China,200000,73\n").encode(),
+                  "{path: truncated.csv, on_bad_rows: drop}", {2: "Taiyuan", 3: "London", 4: "Medelln"},
+                  ("5", "*", "Shenyang,China,200000,73", "", "bad_row_dropped: wrong number of fields")),
+    "duplicate": ((TABLE + "London,UK,1,2,3,4,5\n").encode(),
+                  "{path: duplicate.csv, on_bad_rows: drop, edition: '2021'}",
+                  {2: "Taiyuan", 3: "London"},
+                  ("4", "City", "", "", "bad_row_dropped: the city 'London' (United Kingdom) is also on line 3")),
 }
 
 
-def test_table_warnings_are_counted_in_the_terminal(project, outputs):
-    # line 4: 'Medelln' (Medellín with its accented letter lost); line 5 cut short, dropped; no edition given
-    table = TABLE + "Medelln,Colombia,1000,2500000,0.4,2,50\nShenyang,China,200000,73\n"
-    (project / "t.csv").write_text(table, encoding="utf-8")
-    text = check(run(project, "-p", "city_tables=[{path: t.csv, on_bad_rows: drop}]", article=False), 0,
+def test_hostile_tables_with_their_options_are_published_and_their_warnings_counted(project, outputs):
+    """Three tables each published with the option that makes it readable, in one run (each table's rows and log
+    entries carry its name); the terminal counts each table's warnings once, and only for tables that have some
+    (a table without warnings says nothing: tests/test_table_advice.py)."""
+    for name, (content, *_) in HOSTILE_PUBLISHED.items():
+        (project / f"{name}.csv").write_bytes(content)
+    value = "[" + ", ".join(entry for _, entry, *_ in HOSTILE_PUBLISHED.values()) + "]"
+    text = check(run(project, "-p", f"city_tables={value}", article=False), 0,
                  "city tables: warnings (each with its line in outputs/01_data_cleaning/cleaning_log.csv; how to act "
                  "on them: docs/your-own-table.md, section 6)\n"
-                 "  t: 1 damaged name, 1 row dropped (on_bad_rows: drop); no edition given (edition differences are "
-                 "judged inconsistent)\n")
-    assert text.count("city tables: warnings") == 1
-    sources = (outputs / "01_data_cleaning/city_sources.csv").read_text(encoding="utf-8").splitlines()
-    assert sources[0].endswith(",rows,dropped_rows") and sources[1].endswith(",3,1")  # 3 cities kept, 1 dropped
-    # the same table with its edition declared and nothing dropped: the run says nothing about it
-    (project / "t.csv").write_text(TABLE, encoding="utf-8")
-    text = check(run(project, "-p", "city_tables=[{path: t.csv, edition: '2021'}]", article=False), 0)
-    assert status(text, "01_data_cleaning") == "ran" and "city tables: warnings" not in text
-    assert_consistent(outputs)
-
-
-@pytest.mark.parametrize("case", list(HOSTILE_PUBLISHED))
-def test_hostile_table_with_its_option_is_published(project, outputs, case):
-    content, value, cities, logged = HOSTILE_PUBLISHED[case]
-    (project / "t.csv").write_bytes(content)
-    check(run(project, "-p", f"city_tables={value}", article=False), 0)
-    published = (outputs / "01_data_cleaning/cities.csv").read_text(encoding="utf-8").splitlines()
-    columns = published[0].split(",")
-    rows = [dict(zip(columns, line.split(","), strict=False)) for line in published[1:]]
-    assert {int(r["source_row"]): r["city"] for r in rows} == cities
-    if logged is not None:
-        assert logged in (outputs / "01_data_cleaning/cleaning_log.csv").read_text(encoding="utf-8")
+                 "  truncated: 1 damaged name, 1 row dropped (on_bad_rows: drop); no edition given (edition "
+                 "differences are judged inconsistent)\n"
+                 "  duplicate: 1 row dropped (on_bad_rows: drop)\n")
+    assert text.count("city tables: warnings") == 1 and "  latin1:" not in text
+    cities = pd.read_csv(outputs / "01_data_cleaning/cities.csv", keep_default_na=False)
+    log = pd.read_csv(outputs / "01_data_cleaning/cleaning_log.csv", keep_default_na=False, dtype=str)
+    for name, (_, _, published, logged) in HOSTILE_PUBLISHED.items():
+        rows = cities[cities["source"] == name]
+        assert dict(zip(rows["source_row"].astype(int), rows["city"], strict=True)) == published, name
+        if logged is not None:
+            entries = log.loc[log["source"] == name, ["row", "column", "before", "after", "rule"]]
+            assert logged in set(entries.itertuples(index=False, name=None)), (name, entries.values.tolist())
+    sources = pd.read_csv(outputs / "01_data_cleaning/city_sources.csv").set_index("name")
+    assert sources["rows"].to_dict() == {"latin1": 2, "truncated": 3, "duplicate": 2}
+    assert sources["dropped_rows"].to_dict() == {"latin1": 0, "truncated": 1, "duplicate": 1}
     assert_consistent(outputs)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLE_RUN, project_env
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ("--engine", "python", "--jobs", "2", "-p", "city_tables=[]")
+ARGS = ARTICLE_RUN  # the baseline's options (tests/conftest.py)
 PROBE = ("import runpy, sys\n"
          "sys.argv = ['helpers.run', *sys.argv[1:]]\n"
          "try:\n"
@@ -30,14 +30,8 @@ PROBE = ("import runpy, sys\n"
          "sys.exit(code)\n")
 
 
-def env(project: Path) -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(project)}
-    out.pop("CCTV_DATA_DIR", None)
-    return out
-
-
 def run(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", PROBE, *ARGS, *args], cwd=project, env=env(project),
+    return subprocess.run([sys.executable, "-c", PROBE, *ARGS, *args], cwd=project, env=project_env(project),
                           capture_output=True, text=True, timeout=900)
 
 
@@ -45,21 +39,10 @@ def path_taken(result: subprocess.CompletedProcess) -> str:
     return result.stderr.strip().splitlines()[-1].split()[0]
 
 
-def build_baseline(root: Path) -> None:
-    """The project's tracked and new files (as a commit would hold them) with a full run published."""
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                             capture_output=True, check=True).stdout  # tracked and new files, as a commit would hold
-    for rel in listing.decode().split("\0"):
-        if rel and not rel.startswith("outputs/") and (ROOT / rel).is_file():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, root / rel)
-    first = run(root)
-    assert first.returncode == 0 and path_taken(first) == "FULL", first.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
-def baseline(built_once) -> Path:
-    return built_once("quick-baseline", build_baseline)
+def baseline(article_baseline) -> Path:
+    """The article-only run published in a copy of the project (tests/conftest.py), shared by the session."""
+    return article_baseline
 
 
 @pytest.fixture
@@ -104,12 +87,25 @@ OTHER_ARGS = {  # cases that change only the command line
     "force": ("--force", "gather"),  # a forced step reruns even when nothing changed
     "bad_jobs": ("--jobs", "0"),  # a usage error the full runner reports (exit 2)
 }
+# Cases after which the full runner reruns notebooks (every step after "helper", 02 and 04 after "args", 04 after
+# "notebook"): for them it is enough to see the quick path decline (`quick.answer` returns None, so helpers/run.py
+# goes on to the full check), which costs a fraction of a second instead of the reruns. The full runner's own
+# decisions are tested in tests/test_run.py and tests/test_faults.py.
+DECLINED_ONLY = {"helper", "notebook", "args"}
+ANSWER = ("import sys\n"
+          "from helpers.pipeline.quick import answer\n"
+          "print('FULL' if answer(sys.argv[1:]) is None else 'QUICK', file=sys.stderr)\n")
 
 
 @pytest.mark.parametrize("change", [*CHANGES, *OTHER_ARGS])
 def test_any_change_goes_the_full_way(project, change):
     if change in CHANGES:
         CHANGES[change](project)
+    if change in DECLINED_ONLY:
+        result = subprocess.run([sys.executable, "-c", ANSWER, *ARGS, *OTHER_ARGS.get(change, ())], cwd=project,
+                                env=project_env(project), capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and path_taken(result) == "FULL", result.stderr[-3000:]
+        return
     result = run(project, *OTHER_ARGS.get(change, ()))
     assert path_taken(result) == "FULL", result.stderr[-3000:]
     if change == "raw":

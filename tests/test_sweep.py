@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import project_env
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers.pipeline.engines import Engine, Execution, indexed_cells
@@ -183,30 +183,16 @@ def test_a_failing_combination_is_reported_and_the_others_published(project, cap
 
 
 # ----------------------------------------------------------------------------- the project on a Dask LocalCluster
-def copy_project(dest: Path) -> Path:
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                             capture_output=True, check=True).stdout  # tracked and new files, as a commit would hold
-    for rel in listing.decode().split("\0"):
-        if rel and not rel.startswith("outputs/") and (ROOT / rel).is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, dest / rel)
-    return dest
-
-
 @pytest.mark.slow
-def test_a_cluster_sweep_writes_the_same_bytes_as_the_local_pool(tmp_path):
-    if not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout")
-    project = copy_project(tmp_path / "project")
-    env = {**os.environ, "PYTHONPATH": str(project)}
-    env.pop("CCTV_DATA_DIR", None)
+def test_a_cluster_sweep_writes_the_same_bytes_as_the_local_pool(article_baseline, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(article_baseline, project, symlinks=True)  # the article-only run published (tests/conftest.py)
+    env = project_env(project)
 
     def runner(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "helpers.run", "-p", "city_tables=[]", "--jobs", "2", *args],
                               cwd=project, env=env, capture_output=True, text=True, timeout=900)
 
-    base = runner("--engine", "python")
-    assert base.returncode == 0, base.stderr[-3000:]
     published = tree(project / "outputs")
     sweep = ("--grid", "china_cameras=550e6", "--sweep-name", "s")  # one combination: the pool's grid tests cover more
     local = runner(*sweep)

