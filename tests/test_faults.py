@@ -181,8 +181,8 @@ def start_and_wait(project: Path, *args: str, engine: str) -> subprocess.Popen:
     """Start the tiny project's runner (its first run held by the ``pause`` file) and return once that run's process
     is up: its log exists in the staging folder and the runner has a child process."""
     (project / "pause").touch()
-    proc = subprocess.Popen(tiny_command(*args, engine=engine), cwd=project, env=env(project), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(tiny_command(*args, engine=engine), cwd=project, env={**env(project),
+                            "PYTHONFAULTHANDLER": "1"}, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     work = project / "outputs/.staging/.work"
 
     def started() -> bool:
@@ -773,9 +773,9 @@ def test_signal_stops_the_run_and_publishes_nothing(tiny, sig, code):
     # leaves room for a loaded machine (in `make test` the other worker runs a whole pipeline meanwhile)
     try:
         _, stderr = proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail(f"still running 5 s after {sig.name}: {proc.communicate()[1][-3000:]}")
+    except subprocess.TimeoutExpired:  # SIGABRT: the runner's threads' stacks on its stderr (PYTHONFAULTHANDLER)
+        proc.send_signal(signal.SIGABRT)
+        pytest.fail(f"still running 5 s after {sig.name}: {proc.communicate()[1][-6000:]}")
     assert proc.returncode == code, stderr[-3000:]
     assert "interrupted: nothing published" in stderr
     assert not (outputs / ".staging").exists()
