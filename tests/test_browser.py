@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import copy_project
 
 from helpers.paths import PROJECT_ROOT
 
@@ -56,18 +57,6 @@ def _missing() -> str | None:
     if not (Path(sys.prefix) / "share/jupyter/kernels/python3/kernel.json").is_file():
         return f"no project kernel in {sys.prefix} (make .venv/.installed registers it)"
     return None
-
-
-def copy_project(target: Path) -> Path:
-    """Copy the project's files (tracked, and untracked but not ignored) into ``target``."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=PROJECT_ROOT, capture_output=True, check=True).stdout.decode().split("\0")
-    for rel in filter(None, listed):
-        src = PROJECT_ROOT / rel
-        if src.is_file():  # a tracked file deleted in the working tree is skipped
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target / rel)
-    return target
 
 
 def free_port() -> int:
