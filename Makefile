@@ -26,7 +26,7 @@ KERNEL_VARS := CCTV_DATA_DIR
 KERNEL_JSON := $(VENV)/share/jupyter/kernels/python3/kernel.json
 KERNEL_ENV  := $(foreach v,$(KERNEL_VARS),$(if $($(v)),--env $(v) "$($(v))"))
 
-.PHONY: help reproduce test test-browser lab kernel bench bench-setup clean lock checksums lint paper
+.PHONY: help reproduce test test-fast test-browser lab kernel bench bench-setup clean lock checksums lint paper
 
 help: ## List the targets with a one-line description each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ reproduce: kernel ## Set up .venv, then run every notebook for every scenario in
 test: kernel ## Set up .venv, then lint and run the whole test suite (the browser test included)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load
+
+test-fast: kernel ## The edit-test loop: every test but the slow, end-to-end and browser ones (about a minute)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load -m "not slow and not e2e and not browser"
 
 test-browser: kernel ## Run every notebook in JupyterLab in headless Chromium, in a copy of the project
 	$(BIN)/python -m pytest -m browser tests/test_browser.py

@@ -13,6 +13,11 @@ import pytest
 from filelock import FileLock
 
 from helpers.paths import PROJECT_ROOT, SHARED_DATA
+from helpers.pipeline.engines import lean_jupyter_imports
+
+# As in the runner: nbformat's jsonschema never imports rfc3987_syntax, whose Lark grammars took 2.5 s of every
+# test process's start (collection imports nbformat); no test checks the "iri" formats it provides.
+lean_jupyter_imports()
 
 CITY_TABLE_NAME = "comparitech_2021_cities.csv"
 
