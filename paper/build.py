@@ -4,17 +4,18 @@
     python paper/build.py --tables-only   # only the check of every table
     python paper/build.py --outputs /tmp/o
 
-Every presentation table (``<outputs>/tables/*.tex``) is first compiled alone, with the paper's preamble, so a table
-that does not compile, or does not fit, is named ("table claims_audit does not compile: ! Undefined control
-sequence ..."). Then the note is assembled: the figures of ``<outputs>/figures/index.tex`` are split into one file
-each (paper/build/floats/), the main text (paper/main.tex) inputs the few it shows by name, and every other figure
-and table goes to the supplement (numbered S1, S2...), cited in the order it prints them. The first figure is the
-world map (``world_map``) when the outputs hold it, else `OVERVIEW_FALLBACK`, and the build says so. The note is
-compiled with pdflatex, bibtex (paper/references.bib) and pdflatex twice, then the typesetting gate
-(paper/gate.py) reads the log and the aux file: an overfull box, a float too large, an undefined reference or
-citation, a duplicate destination, floats numbered out of the order the text cites them or a float page less than
-half full fails the build, naming the figure or table. Build products go to paper/build/ (git-ignored); the PDF
-is copied to paper/main.pdf. Standard library only. Needs pdflatex: see docs/manuscript.md for the Debian packages.
+Every presentation table (``<outputs>/tables/*.tex``) is first checked to compile alone, with the paper's preamble
+(all of them in one document, then one by one if that fails), so a table that does not compile, or does not fit, is
+named ("table claims_audit does not compile: claims_audit.tex:12: Undefined control sequence. l.12 ..."). Then the
+note is assembled: the figures of ``<outputs>/figures/index.tex`` are split into one file each
+(paper/build/floats/), the main text (paper/main.tex) inputs the few it shows by name, and every other figure and
+table goes to the supplement (numbered S1, S2...), cited in the order it prints them. The first figure is the world
+map (``world_map``) when the outputs hold it, else `OVERVIEW_FALLBACK`, and the build says so. The note is compiled
+with pdflatex, bibtex (paper/references.bib) and pdflatex twice, then the typesetting gate (paper/gate.py) reads the
+log and the aux file: an overfull box, a float too large, an undefined reference or citation, a duplicate
+destination, floats numbered out of the order the text cites them or a float page less than half full fails the
+build, naming the figure or table. Build products go to paper/build/ (git-ignored); the PDF is copied to
+paper/main.pdf. Standard library only. Needs pdflatex: see docs/manuscript.md for the Debian packages.
 """
 
 from __future__ import annotations
@@ -59,10 +60,18 @@ def _tex_path(path: Path) -> str:
         return path.as_posix()
 
 
+_FILE_LINE_ERROR = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<error>.*)$")  # -file-line-error's form
+
+
 def _errors(log: str) -> str:
-    """The first error of a TeX log: the '!' line and the two lines after it."""
+    """The first error of a TeX log with the line of source after it: "broken.tex:2: Undefined control sequence.
+    l.2 \\undefinedmacro" (TeX's "file:line: error" form), or a "!" line and the two after it."""
     lines = log.splitlines()
     for i, line in enumerate(lines):
+        found = _FILE_LINE_ERROR.match(line)
+        if found and not found["error"].lstrip().startswith("==> Fatal error"):
+            context = next((x.strip() for x in lines[i + 1:i + 4] if x.startswith("l.")), "")
+            return f"{Path(found['file']).name}:{found['line']}: {found['error'].strip()} {context}".strip()
         if line.startswith("!"):
             return " ".join(x.strip() for x in lines[i:i + 3] if x.strip())
     return (lines[-1] if lines else "no log").strip()
@@ -83,25 +92,41 @@ def compile_tex(source: str, jobname: str, outdir: Path) -> Path:
     return outdir / f"{jobname}.pdf"
 
 
-def table_document(table: Path, outputs: Path) -> str:
-    """A document holding one presentation table, with the paper's preamble."""
+def tables_document(tables: list[Path], outputs: Path) -> str:
+    """A document holding presentation tables with the paper's preamble, each in a group of its own (nothing one
+    defines reaches the next) and on a page of its own."""
     return "\n".join([r"\documentclass[10pt]{article}", rf"\newcommand\outputsdir{{{_tex_path(outputs)}}}",
-                      r"\input{preamble}", r"\begin{document}", rf"\input{{{_tex_path(table)}}}",
-                      r"\end{document}", ""])
+                      r"\input{preamble}", r"\begin{document}",
+                      *(rf"{{\input{{{_tex_path(table)}}}}}\clearpage" for table in tables), r"\end{document}", ""])
 
 
-def check_tables(outputs: Path, jobs: int | None = None) -> list[str]:
-    """Compile every table of ``outputs``/tables alone; return one line per table that fails."""
+def _overfull(log: Path) -> list[str]:
+    """The overfull-box lines of a compiled document's log."""
+    return [line.split(": ", 1)[1] for line in gate.log_problems(log.read_text(encoding="utf-8", errors="replace"))
+            if "Overfull" in line]
+
+
+def check_tables(outputs: Path, jobs: int | None = None, folder: Path = BUILD / "tables") -> list[str]:
+    """Compile every table of ``outputs``/tables alone (in ``folder``); return one line per table that fails.
+
+    All of them are compiled in one document first (`tables_document`, in ``folder``/together/: one preamble loaded
+    instead of one per table). When that compiles without an overfull box, so does each table alone, and nothing is
+    named. Otherwise each table is compiled in a document of its own, to name the ones at fault.
+    """
     tables = sorted(p for p in (outputs / "tables").glob("*.tex") if p.name != "index.tex")
+    try:
+        together = compile_tex(tables_document(tables, outputs), "tables", folder / "together")
+        if not _overfull(together.with_suffix(".log")):
+            return []
+    except BuildError:
+        pass
 
     def one(table: Path) -> list[str]:
         try:
-            compile_tex(table_document(table, outputs), table.stem, BUILD / "tables")
+            pdf = compile_tex(tables_document([table], outputs), table.stem, folder)
         except BuildError as exc:
             return [f"table {table.stem} does not compile: {exc}"]
-        log = (BUILD / "tables" / f"{table.stem}.log").read_text(encoding="utf-8", errors="replace")
-        return [f"table {table.stem}: {line.split(': ', 1)[1]}" for line in gate.log_problems(log)
-                if "Overfull" in line]
+        return [f"table {table.stem}: {line}" for line in _overfull(pdf.with_suffix(".log"))]
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         return [m for lines in pool.map(one, tables) for m in lines]

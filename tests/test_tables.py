@@ -225,6 +225,16 @@ needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None,
                                       "(.ci/install_tex.sh) to compile the tables")
 
 
+def paper_build():
+    """paper/build.py as a module (it is a script beside paper/gate.py, not part of the helpers package)."""
+    sys.path.insert(0, str(PROJECT_ROOT / "paper"))
+    try:
+        import build
+    finally:
+        sys.path.pop(0)
+    return build
+
+
 @needs_tex
 @pytest.mark.slow
 def test_every_table_compiles(tmp_path):
@@ -238,21 +248,35 @@ def test_every_table_compiles(tmp_path):
     for published in sorted((OUTPUTS / "tables").glob("*.tex")):
         if published.name != "index.tex":
             shutil.copy(published, outputs / "tables" / published.name)
-    sys.path.insert(0, str(PROJECT_ROOT / "paper"))
-    try:
-        import build
-    finally:
-        sys.path.pop(0)
-    assert build.check_tables(outputs) == []
+    assert paper_build().check_tables(outputs, folder=tmp_path / "build") == []
 
 
 @needs_tex
-def test_a_table_that_does_not_compile_is_named(tmp_path):
-    (tmp_path / "tables").mkdir()
+def test_only_the_tables_at_fault_are_named(tmp_path):
+    """One document of every table fails, so each is compiled alone: the broken one and the one too wide are named,
+    the good one is not."""
+    tables = tmp_path / "outputs" / "tables"
+    tables.mkdir(parents=True)
+    save_table(frame(), "good", caption="c", folder=tables)
+    (tables / "broken.tex").write_text("\\begin{tabular}{l}\n\\undefinedmacro\n\\end{tabular}\n")
+    (tables / "wide.tex").write_text("\\begin{tabular}{l}\n" + "x" * 300 + "\n\\end{tabular}\n")  # one unbreakable row
+    problems = paper_build().check_tables(tmp_path / "outputs", folder=tmp_path / "build")
+    assert [p.split(":")[0] for p in problems] == ["table broken does not compile", "table wide"], problems
+    assert "Undefined control sequence" in problems[0]
+    assert "Overfull" in problems[1]
+
+
+@needs_tex
+def test_a_table_that_does_not_compile_fails_the_build_and_is_named(tmp_path):
+    for need in ("tables/index.tex", "figures/index.tex", "numbers/numbers.tex"):  # an outputs folder, else exit 2
+        (tmp_path / need).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / need).write_text("")
     (tmp_path / "tables" / "broken.tex").write_text("\\begin{tabular}{l}\n\\undefinedmacro\n\\end{tabular}\n")
     proc = subprocess.run([sys.executable, str(PROJECT_ROOT / "paper" / "build.py"), "--tables-only",
                            "--outputs", str(tmp_path)], capture_output=True, text=True)
-    assert proc.returncode != 0
+    assert proc.returncode == 1, proc.stderr
+    assert "table broken does not compile: broken.tex:2: Undefined control sequence. l.2 \\undefinedmacro" in \
+        proc.stderr
 
 
 def test_a_nullable_boolean_column_keeps_its_missing_cells_empty(tmp_path):
