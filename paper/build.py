@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -109,17 +110,20 @@ def _overfull(log: Path) -> list[str]:
 def check_tables(outputs: Path, jobs: int | None = None, folder: Path = BUILD / "tables") -> list[str]:
     """Compile every table of ``outputs``/tables alone (in ``folder``); return one line per table that fails.
 
-    All of them are compiled in one document first (`tables_document`, in ``folder``/together/: one preamble loaded
-    instead of one per table). When that compiles without an overfull box, so does each table alone, and nothing is
-    named. Otherwise each table is compiled in a document of its own, to name the ones at fault.
+    All of them are compiled in one document first (`tables_document`: one preamble loaded instead of one per
+    table), in a temporary folder of its own under ``folder`` (two builds at once never share its files). When that
+    compiles without an overfull box, so does each table alone, and nothing is named. Otherwise each table is
+    compiled in a document of its own, to name the ones at fault.
     """
     tables = sorted(p for p in (outputs / "tables").glob("*.tex") if p.name != "index.tex")
-    try:
-        together = compile_tex(tables_document(tables, outputs), "tables", folder / "together")
-        if not _overfull(together.with_suffix(".log")):
-            return []
-    except BuildError:
-        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix="together-") as together:
+        try:
+            pdf = compile_tex(tables_document(tables, outputs), "tables", Path(together))
+            if not _overfull(pdf.with_suffix(".log")):
+                return []
+        except BuildError:
+            pass
 
     def one(table: Path) -> list[str]:
         try:
