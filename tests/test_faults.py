@@ -443,34 +443,49 @@ def test_bad_city_table_publishes_nothing(project, outputs, fault):
     assert snapshot(outputs) == before
 
 
+def published_tables() -> str:
+    """The ``city_tables`` value of `with_tables`: mytable.csv, then each table of `HOSTILE_PUBLISHED` with the
+    option that makes it readable."""
+    return "[{path: mytable.csv, edition: '2021'}, " + ", ".join(e for _, e, *_ in HOSTILE_PUBLISHED.values()) + "]"
+
+
 @pytest.fixture(scope="module")
-def with_table(baseline, built_once) -> Path:
-    """A copy of the baseline with a two-city table (mytable.csv) published over the article-only outputs; its
-    city results appear in 02_density and tables only."""
+def with_tables(baseline, built_once) -> Path:
+    """A copy of the baseline with four city tables published over the article-only outputs in one run: a
+    two-city table (mytable.csv) and the three hostile tables of `HOSTILE_PUBLISHED`; the run's terminal output is
+    kept in published.txt. Their city results appear in 02_density and tables only."""
     def build(root: Path) -> None:
         shutil.copytree(baseline, root, symlinks=True, dirs_exist_ok=True)
         (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
-        check(run(root, "-p", "city_tables=[mytable.csv]", article=False), 0)
-        assert ",691000," in (root / "outputs/01_data_cleaning/cities.csv").read_text()
+        for name, (content, *_) in HOSTILE_PUBLISHED.items():
+            (root / f"{name}.csv").write_bytes(content)
+        text = check(run(root, "-p", f"city_tables={published_tables()}", article=False), 0)
+        (root / "published.txt").write_text(text, encoding="utf-8")
         city_files = [p for p in snapshot(root / "outputs") if re.search(r"/city_densities\.", p)]
         assert {p.split("/")[0] for p in city_files} == {"02_density", "tables"}
 
-    return built_once("faults-with-table", build)
+    return built_once("faults-with-tables", build)
 
 
 @pytest.fixture
-def tabled(with_table, tmp_path) -> Path:
-    return copy_of(with_table, tmp_path / "project")
+def tabled(with_tables, tmp_path) -> Path:
+    return copy_of(with_tables, tmp_path / "project")
+
+
+def mytable_rows(outputs: Path, rel: str) -> pd.DataFrame:
+    """The rows of mytable.csv in a published table (``source`` names the city table a row came from)."""
+    table = pd.read_csv(outputs / rel, keep_default_na=False)
+    return table[table["source"] == "mytable"]
 
 
 def test_edited_city_table_is_rerun_and_republished(tabled):
     outputs = tabled / "outputs"
     (tabled / "mytable.csv").write_text(TABLE.replace("691000", "700000"), encoding="utf-8")  # London's cameras
-    text = check(run(tabled, "-p", "city_tables=[mytable.csv]", article=False), 0)
+    text = check(run(tabled, "-p", f"city_tables={published_tables()}", article=False), 0)
     assert status(text, "01_data_cleaning") == "ran"
     for rel in ("01_data_cleaning/cities.csv", "02_density/city_densities.csv", "tables/city_densities.csv"):
-        published = (outputs / rel).read_text()
-        assert ",700000," in published and ",691000," not in published, rel
+        cameras = mytable_rows(outputs, rel).set_index("city")["cameras"]
+        assert cameras.to_dict() == {"Taiyuan": 465255, "London": 700000}, rel
     assert_consistent(outputs)
 
 
@@ -484,22 +499,42 @@ def test_article_only_run_removes_the_city_table_results(baseline, tabled):
 
 
 # ----------------------------------------------------------------------------- scenarios that go away
-@pytest.mark.parametrize("change", ["removed", "renamed"])
-def test_scenario_gone_from_the_file_is_gone_from_the_outputs(project, outputs, change):
-    edit_scenarios(project, HIGH_BLOCK if change == "removed" else "  high:\n", "" if change == "removed"
-                   else "  upper:\n")
+def gone(outputs: Path, scenario: str) -> None:
+    """Nothing of ``scenario`` is left in the published tree."""
+    assert not (outputs / "03_scenarios" / scenario).exists() and not (outputs / "sensitivity" / scenario).exists()
+    assert not [p for p in snapshot(outputs) if re.match(rf"(tables|figures)/.*_{scenario}\.", p)]
+
+
+def test_scenario_removed_from_the_file_is_gone_from_the_outputs(project, outputs):
+    edit_scenarios(project, HIGH_BLOCK, "")
     text = check(run(project), 0)
     assert status(text, "03_scenarios/conservative") == "ran"  # it reads the edited scenarios.yml
-    assert not (outputs / "03_scenarios/high").exists()
-    assert not [p for p in snapshot(outputs) if re.match(r"(tables|figures)/.*_high\.", p)]
-    header = (outputs / "04_compare/scenario_comparison.csv").read_text().splitlines()[0]
-    if change == "removed":
-        assert header == "quantity,conservative"
-    else:
-        assert header == "quantity,conservative,upper"
-        assert (outputs / "03_scenarios/upper/national.csv").is_file()
-        assert (outputs / "tables/national_upper.csv").is_file()
+    gone(outputs, "high")
+    assert (outputs / "04_compare/scenario_comparison.csv").read_text().splitlines()[0] == "quantity,conservative"
     assert_consistent(outputs)
+
+
+def test_scenario_renamed_then_a_failing_one_leaves_the_published_scenarios_alone(project, outputs):
+    """`high` renamed `sens`, a name that starts like the sensitivity step's: its results are published under the
+    new name and nothing of `high` is left; then a scenario whose run fails publishes nothing, and the published
+    scenarios stay as they were."""
+    edit_scenarios(project, "  high:\n", "  sens:\n")
+    text = check(run(project), 0)
+    assert status(text, "03_scenarios/conservative") == "ran"  # it reads the edited scenarios.yml
+    gone(outputs, "high")
+    header = (outputs / "04_compare/scenario_comparison.csv").read_text().splitlines()[0]
+    assert header == "quantity,conservative,sens"
+    before = snapshot(outputs)
+    assert {"03_scenarios/sens/national.csv", "sensitivity/sens/sensitivity.csv", "tables/national_sens.csv",
+            "figures/sensitivity_sens.png"} <= set(before)
+    assert_consistent(outputs)
+    edit_scenarios(project, "scenarios:\n", "scenarios:\n  broken:\n    china_cameras: 550000000\n")
+    edit_cells(project, "03_scenarios", lambda cells: cells.insert(
+        3, code_cell('if scenario == "broken":\n    raise RuntimeError("scenario broken fails")')))
+    text = check(run(project), 1, "notebooks/03_scenarios.ipynb [scenario broken] failed",
+                 "RuntimeError: scenario broken fails")
+    assert status(text, "03_scenarios/sens") == "ran"  # it ran, and nothing of it was published
+    assert snapshot(outputs) == before
 
 
 # ----------------------------------------------------------------------------- failing notebooks
@@ -523,22 +558,6 @@ def test_failing_cell_in_a_kernel_publishes_nothing_and_keeps_the_executed_noteb
     check(tiny_run(tiny, engine="kernel"), 1, "nb/b.ipynb failed in cell 2", "RuntimeError: boom", "nothing published")
     assert snapshot(outputs) == before
     assert (outputs / "failed/b.ipynb").is_file()
-
-
-def test_failing_scenario_leaves_the_published_scenarios_alone(project, outputs):
-    sens = "  sens:\n    description: a scenario whose name starts like the sensitivity step\n" \
-           "    china_cameras: 600000000\n    stated_rate: 400\n"
-    edit_scenarios(project, "scenarios:\n", "scenarios:\n" + sens)
-    check(run(project), 0)
-    before = snapshot(outputs)
-    assert {"03_scenarios/sens/national.csv", "tables/national_sens.csv", "figures/sensitivity_sens.png"} <= set(before)
-    edit_scenarios(project, "scenarios:\n", "scenarios:\n  broken:\n    china_cameras: 550000000\n")
-    edit_cells(project, "03_scenarios", lambda cells: cells.insert(
-        3, code_cell('if scenario == "broken":\n    raise RuntimeError("scenario broken fails")')))
-    text = check(run(project), 1, "notebooks/03_scenarios.ipynb [scenario broken] failed",
-                 "RuntimeError: scenario broken fails")
-    assert status(text, "03_scenarios/sens") == "ran"  # it ran, and nothing of it was published
-    assert snapshot(outputs) == before
 
 
 # ----------------------------------------------------------------------------- notebooks' parameters cells
@@ -958,20 +977,18 @@ HOSTILE_PUBLISHED = {  # table name: (file content, its city_tables entry, citie
 }
 
 
-def test_hostile_tables_with_their_options_are_published_and_their_warnings_counted(project, outputs):
-    """Three tables each published with the option that makes it readable, in one run (each table's rows and log
-    entries carry its name); the terminal counts each table's warnings once, and only for tables that have some
-    (a table without warnings says nothing: tests/test_table_advice.py)."""
-    for name, (content, *_) in HOSTILE_PUBLISHED.items():
-        (project / f"{name}.csv").write_bytes(content)
-    value = "[" + ", ".join(entry for _, entry, *_ in HOSTILE_PUBLISHED.values()) + "]"
-    text = check(run(project, "-p", f"city_tables={value}", article=False), 0,
-                 "city tables: warnings (each with its line in outputs/01_data_cleaning/cleaning_log.csv; how to act "
-                 "on them: docs/your-own-table.md, section 6)\n"
-                 "  truncated: 1 damaged name, 1 row dropped (on_bad_rows: drop); no edition given (edition "
-                 "differences are judged inconsistent)\n"
-                 "  duplicate: 1 row dropped (on_bad_rows: drop)\n")
-    assert text.count("city tables: warnings") == 1 and "  latin1:" not in text
+def test_hostile_tables_with_their_options_are_published_and_their_warnings_counted(with_tables):
+    """Three hostile tables, each published with the option that makes it readable, in one run with mytable.csv
+    (`with_tables`; each table's rows and log entries carry its name); the terminal counts each table's warnings
+    once, and only for tables that have some (mytable.csv has none: tests/test_table_advice.py)."""
+    outputs = with_tables / "outputs"
+    text = (with_tables / "published.txt").read_text(encoding="utf-8")
+    assert ("city tables: warnings (each with its line in outputs/01_data_cleaning/cleaning_log.csv; how to act "
+            "on them: docs/your-own-table.md, section 6)\n"
+            "  truncated: 1 damaged name, 1 row dropped (on_bad_rows: drop); no edition given (edition "
+            "differences are judged inconsistent)\n"
+            "  duplicate: 1 row dropped (on_bad_rows: drop)\n") in text, text[-3000:]
+    assert text.count("city tables: warnings") == 1 and "  latin1:" not in text and "  mytable:" not in text
     cities = pd.read_csv(outputs / "01_data_cleaning/cities.csv", keep_default_na=False)
     log = pd.read_csv(outputs / "01_data_cleaning/cleaning_log.csv", keep_default_na=False, dtype=str)
     for name, (_, _, published, logged) in HOSTILE_PUBLISHED.items():
@@ -981,6 +998,6 @@ def test_hostile_tables_with_their_options_are_published_and_their_warnings_coun
             entries = log.loc[log["source"] == name, ["row", "column", "before", "after", "rule"]]
             assert logged in set(entries.itertuples(index=False, name=None)), (name, entries.values.tolist())
     sources = pd.read_csv(outputs / "01_data_cleaning/city_sources.csv").set_index("name")
-    assert sources["rows"].to_dict() == {"latin1": 2, "truncated": 3, "duplicate": 2}
-    assert sources["dropped_rows"].to_dict() == {"latin1": 0, "truncated": 1, "duplicate": 1}
+    assert sources["rows"].to_dict() == {"mytable": 2, "latin1": 2, "truncated": 3, "duplicate": 2}
+    assert sources["dropped_rows"].to_dict() == {"mytable": 0, "latin1": 0, "truncated": 1, "duplicate": 1}
     assert_consistent(outputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,13 +13,32 @@ from helpers.data.fetch import CACHE_ENV
 from helpers.paths import OUTPUTS
 
 pytestmark = pytest.mark.slow
+SCENARIOS = ("conservative", "high")  # the scenarios of data/raw/scenarios.yml
 
 
-def test_article_only_pipeline(run_notebook, tmp_path):
+@pytest.fixture(scope="module")
+def article_cleaned(built_once) -> Path:
+    """Notebook 01 article-only through papermill (clean/) and the sensitivity step at 2,000 draws for each
+    scenario of the file (sens/<scenario>/), built once per session; the tests only read them."""
+    import papermill
+
+    from helpers.paths import NOTEBOOKS
     from helpers.report.sensitivity_step import run_step as sensitivity_step
 
-    clean, dens, sens = tmp_path / "clean", tmp_path / "density", tmp_path / "sens"
-    run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))
+    def build(root: Path) -> None:
+        (root / "cwd").mkdir()
+        papermill.execute_notebook(str(NOTEBOOKS / "01_data_cleaning.ipynb"), str(root / "01.executed.ipynb"),
+                                   parameters={"city_tables": [], "output_dir": str(root / "clean")},
+                                   kernel_name="python3", cwd=str(root / "cwd"), progress_bar=False)
+        for scenario in SCENARIOS:  # the sensitivity step runs once per scenario of the file
+            sensitivity_step(scenario=scenario, cleaning_dir=root / "clean", output_dir=root / "sens" / scenario,
+                             n_draws=2000)
+
+    return built_once("papermill-article-cleaned", build)
+
+
+def test_article_only_pipeline(run_notebook, tmp_path, article_cleaned):
+    clean, dens = article_cleaned / "clean", tmp_path / "density"
     assert len(pd.read_csv(clean / "cities.csv")) == 0
     assert len(pd.read_csv(clean / "article_figures.csv")) == 28  # 22 numbers and 6 ranks the article states
     run_notebook("02_density", cleaning_dir=str(clean), output_dir=str(dens))
@@ -28,10 +48,7 @@ def test_article_only_pipeline(run_notebook, tmp_path):
     assert audit.loc["tokyo_per_1000", "verdict"] == "cannot be checked"
     assert audit.loc["world_cameras", "verdict"] == "arithmetic identity"
     assert not (dens / "city_densities.csv").exists()
-    sens_dirs = {}
-    for scenario in ("conservative", "high"):  # the sensitivity step runs once per scenario of the file
-        sens_dirs[scenario] = str(sens / scenario)
-        sensitivity_step(scenario=scenario, cleaning_dir=clean, output_dir=sens / scenario, n_draws=2000)
+    sens_dirs = {scenario: str(article_cleaned / "sens" / scenario) for scenario in SCENARIOS}
     dirs = {}
     for scenario, extra in (("conservative", {}), ("high", {}), ("mine", {"china_cameras": 700_000_000})):
         dirs[scenario] = str(tmp_path / scenario)
@@ -61,13 +78,9 @@ def test_article_only_pipeline(run_notebook, tmp_path):
     assert err.value.cell_index == 3
 
 
-def test_another_count_under_a_scenario_draws_its_own_band(run_notebook, tmp_path):
+def test_another_count_under_a_scenario_draws_its_own_band(run_notebook, tmp_path, article_cleaned):
     """notebook 03 with china_cameras=700e6 under 'conservative' never shows the step's band for 540 million."""
-    from helpers.report.sensitivity_step import run_step as sensitivity_step
-
-    clean, sens = tmp_path / "clean", tmp_path / "sens"
-    run_notebook("01_data_cleaning", city_tables=[], output_dir=str(clean))
-    sensitivity_step(scenario="conservative", cleaning_dir=clean, output_dir=sens, n_draws=2000)
+    clean, sens = article_cleaned / "clean", article_cleaned / "sens" / "conservative"
     out = tmp_path / "cons700"
     executed = run_notebook("03_scenarios", scenario="conservative", china_cameras=700_000_000, cleaning_dir=str(clean),
                             sensitivity_dirs={"conservative": str(sens)}, output_dir=str(out))
