@@ -109,7 +109,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from IPython.display import display
 from pathlib import Path
-from helpers.pipeline.engines import Execution, call_function, indexed_cells
+from helpers.pipeline.engines import Execution, call_function
+from helpers.pipeline.plain_runs import indexed_cells
 for kind, target, params, cwd in json.loads(sys.argv[1]):
     if kind == "notebook":
         os.chdir(cwd)

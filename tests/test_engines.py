@@ -20,12 +20,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from helpers.pipeline.engines import (
     Execution,
     KernelEngine,
-    PythonEngine,
     StepFailure,
     notebook_imports,
     preload_code,
 )
 from helpers.pipeline.executed import coalesce_streams, normalize_executed
+from helpers.pipeline.plain_runs import PythonEngine
 from helpers.pipeline.records import environment_digest
 
 META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},

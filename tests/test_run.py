@@ -18,8 +18,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from helpers.data.checksums import sha256
 from helpers.pipeline.checks import check_notebooks
-from helpers.pipeline.engines import Engine, Execution, indexed_cells
+from helpers.pipeline.engines import Engine, Execution
 from helpers.pipeline.executed import normalize_executed
+from helpers.pipeline.plain_runs import indexed_cells
 from helpers.pipeline.records import FAILED, RAN, SKIPPED, Options
 from helpers.pipeline.run import main
 from helpers.pipeline.runner import Runner

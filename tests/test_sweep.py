@@ -19,7 +19,8 @@ import pytest
 from conftest import project_env
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.pipeline.engines import Engine, Execution, indexed_cells
+from helpers.pipeline.engines import Engine, Execution
+from helpers.pipeline.plain_runs import indexed_cells
 from helpers.pipeline.run import main
 from helpers.pipeline.runs import expand
 from helpers.pipeline.steps import Param, StepSpec

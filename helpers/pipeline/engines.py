@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -85,7 +84,7 @@ def jupyter_module(name: str) -> Any:
         return importlib.import_module(name)
 
 
-def _source(cell: Mapping[str, Any]) -> str:
+def cell_source(cell: Mapping[str, Any]) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 
@@ -98,7 +97,7 @@ def cell_message(executed: Path, cell_index: int, exec_count: int | None, ename:
         cells = []
     cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
     injected = sum("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in cells[:cell_index])
-    lines = _source(cells[cell_index]).strip().splitlines() if cell_index < len(cells) else []
+    lines = cell_source(cells[cell_index]).strip().splitlines() if cell_index < len(cells) else []
     first = lines[0] if lines else ""
     evalue = " ".join(str(evalue).split())
     return f"cell {cell_index - injected} (In [{exec_count}]: {first!r}): {ename}: {evalue}"
@@ -117,7 +116,7 @@ def notebook_imports(notebooks: Iterable[Path]) -> tuple[str, ...]:
         for cell in cells:
             if cell.get("cell_type") != "code":
                 continue
-            lines = [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            lines = [ln for ln in cell_source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
             try:
                 tree = ast.parse("\n".join(lines))
             except SyntaxError:
@@ -477,74 +476,3 @@ class KernelEngine(Engine):
         finally:
             self.pool.release(kernel)
 
-
-_DRIVER = """\
-import json, os, sys, threading, time, traceback
-def _end_with_parent(parent=int(sys.argv[2])):  # as ipykernel does: a run never outlives its runner
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(1)
-threading.Thread(target=_end_with_parent, daemon=True).start()
-import matplotlib
-matplotlib.use("Agg")
-from IPython.display import display  # as in a notebook
-cells = json.loads(sys.argv[1])
-scope = {"display": display, "__name__": "__main__"}
-for index, source in cells:
-    try:
-        exec(compile(source, f"<cell {index}>", "exec"), scope)
-    except BaseException as exc:
-        traceback.print_exc()
-        first = (source.strip().splitlines() or [""])[0]
-        evalue = " ".join(str(exc).split())
-        print(f"CELL-FAILURE cell {index} ({first!r}): {type(exc).__name__}: {evalue}", file=sys.stderr)
-        sys.exit(1)
-"""
-
-
-def indexed_cells(notebook: Path, parameters: Mapping[str, Any]) -> list[tuple[int, str]]:
-    """(index in the stored notebook, source) of each code cell, magics dropped, ``parameters`` assigned after
-    the parameters cell (with the parameters cell's index)."""
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    out: list[tuple[int, str]] = []
-    for index, cell in enumerate(cells):
-        if cell.get("cell_type") != "code":
-            continue
-        lines = [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        out.append((index, "\n".join(lines)))
-        if "parameters" in cell.get("metadata", {}).get("tags", []) and parameters:
-            out.append((index, "\n".join(f"{k} = {v!r}" for k, v in parameters.items())))
-    return out
-
-
-class PythonEngine(Engine):
-    """The notebook's code cells in a fresh plain Python interpreter: no Jupyter, no outputs in the notebook."""
-
-    name = "python"
-
-    def __init__(self, jobs: int = 1) -> None:
-        super().__init__()
-
-    def notebook(self, job: Execution) -> None:
-        nbformat = jupyter_module("nbformat")
-        cells = json.dumps(indexed_cells(Path(job.target), job.parameters))
-        with open(job.log, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-c", _DRIVER, cells, str(os.getpid())], cwd=job.cwd, stdout=log,
-                                    stderr=log, start_new_session=True, pass_fds=self.pass_fds)
-            self.started(proc.pid)
-            try:
-                code = proc.wait()
-            finally:
-                self.ended(proc.pid)
-        if code != 0:
-            if self.stopped.is_set():
-                raise StepFailure("interrupted")
-            lines = job.log.read_text(encoding="utf-8", errors="replace").splitlines()
-            failure = [ln.removeprefix("CELL-FAILURE ") for ln in lines if ln.startswith("CELL-FAILURE ")]
-            tail = [ln for ln in lines if ln.strip()]
-            raise StepFailure(failure[-1] if failure else (tail[-1] if tail else f"exit {code}"))
-        nb = nbformat.read(job.target, as_version=4)
-        nbformat.write(nb, job.output)
-
-
-ENGINES: dict[str, type[Engine]] = {"kernel": KernelEngine, "python": PythonEngine}

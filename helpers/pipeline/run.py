@@ -38,9 +38,9 @@ from helpers.pipeline.checks import (
     check_raw,
     hashed_folders,
 )
-from helpers.pipeline.engines import ENGINES, Engine
+from helpers.pipeline.engines import Engine
 from helpers.pipeline.records import BLOCKED, FAILED, RAN, SKIPPED, Interrupted, Options, Result, canonical
-from helpers.pipeline.runner import Runner, discard_staging, exclusive
+from helpers.pipeline.runner import ENGINES, Runner, discard_staging, exclusive
 from helpers.pipeline.runs import Pipeline, PipelineError, default_pipeline
 
 CLEANING_STEP = "01_data_cleaning"  # after it ran, its published cleaning log's warnings are counted per table

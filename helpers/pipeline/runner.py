@@ -19,9 +19,10 @@ from helpers.atomic import write_text
 from helpers.data.checksums import sha256
 from helpers.pipeline import publish as pub
 from helpers.pipeline.checks import CODE_GLOBS, file_inputs
-from helpers.pipeline.engines import ENGINES, Engine, Execution, StepFailure, jupyter_module, notebook_imports
+from helpers.pipeline.engines import Engine, Execution, KernelEngine, StepFailure, jupyter_module, notebook_imports
 from helpers.pipeline.executed import HtmlWriter, normalize_executed
 from helpers.pipeline.notebook_source import cell_digests, describe_change, read_source, source_digest
+from helpers.pipeline.plain_runs import PythonEngine
 from helpers.pipeline.records import (
     BLOCKED,
     FAILED,
@@ -37,6 +38,7 @@ from helpers.pipeline.records import (
 )
 from helpers.pipeline.runs import Pipeline, PipelineError, Step
 
+ENGINES: dict[str, type[Engine]] = {"kernel": KernelEngine, "python": PythonEngine}  # --engine
 LOCK_WAIT = 3.0  # seconds a runner waits for the outputs lock before saying another one holds it
 
 

@@ -42,9 +42,9 @@ from helpers.data.yaml_config import load_yaml_text
 from helpers.errors import ConfigError, did_you_mean
 from helpers.pipeline import publish as pub
 from helpers.pipeline.checks import apply_overrides, check_outputs_folder, hashed_folders
-from helpers.pipeline.engines import ENGINES, Engine, notebook_imports
+from helpers.pipeline.engines import Engine, notebook_imports
 from helpers.pipeline.records import BLOCKED, FAILED, RAN, SKIPPED, Options, Result
-from helpers.pipeline.runner import Runner, discard_staging, exclusive
+from helpers.pipeline.runner import ENGINES, Runner, discard_staging, exclusive
 from helpers.pipeline.runs import Pipeline, PipelineError, default_pipeline
 
 TABLE, RECORD = "sweep.csv", "sweep.json"

@@ -1,0 +1,105 @@
+"""The plain-Python engine (``--engine python``): where a run's process comes from and what it starts with.
+
+The runner's own behaviour with this engine (failures, Ctrl-C, kill -9, the outputs lock) is tested end to end in
+tests/test_faults.py; these tests look at one run at a time, in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from helpers.paths import PROJECT_ROOT
+from helpers.pipeline.engines import Execution, StepFailure
+from helpers.pipeline.plain_runs import PythonEngine
+
+# A cell that reports, before importing anything, what its process already holds and where it runs.
+PROBE = """\
+import json, os, sys
+json.dump({"preloaded": sorted(m for m in ("pandas", "matplotlib.pyplot", "helpers.analysis") if m in sys.modules),
+           "pid": os.getpid(), "parent": os.getppid(), "session": os.getsid(0), "cwd": os.getcwd(),
+           "probe": os.environ.get("CCTV_TEST_PROBE")}, open(out, "w"))
+"""
+
+
+def job(tmp_path: Path, *sources: str) -> Execution:
+    """One run of a notebook of ``sources`` (after a parameters cell assigning ``out``) in ``tmp_path``."""
+    cells = [new_code_cell("out = None", metadata={"tags": ["parameters"]}), *map(new_code_cell, sources)]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(new_notebook(cells=cells), path)
+    return Execution(path, {"out": str(tmp_path / "probe.json")}, tmp_path / "probe.out.ipynb", tmp_path,
+                     tmp_path / "probe.log")
+
+
+def test_a_run_is_forked_with_the_libraries_imported_and_this_processs_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCTV_TEST_PROBE", "set after the server may have started")
+    PythonEngine().notebook(job(tmp_path, PROBE))
+    seen = json.loads((tmp_path / "probe.json").read_text())
+    # pandas and pyplot come from the forkserver's preload; helpers/ is imported by each run (the notebooks' own
+    # modules, such as helpers.analysis, only by their cells), so an edit is always seen
+    assert seen["preloaded"] == ["matplotlib.pyplot", "pandas"]
+    assert seen["parent"] != os.getpid()  # forked by the server, not started by this process
+    assert seen["session"] == seen["pid"]  # its own process group, which Engine.stop kills
+    assert seen["cwd"] == str(tmp_path)
+    assert seen["probe"] == "set after the server may have started"
+
+
+def run_in_daemon(execution: Execution, report: Path) -> None:
+    """In a daemonic process (as a Dask worker is): run ``execution``, write this process's id to ``report``."""
+    PythonEngine().notebook(execution)
+    report.write_text(str(os.getpid()))
+
+
+def test_in_a_daemonic_process_a_run_starts_a_fresh_interpreter(tmp_path):
+    """multiprocessing lets no daemonic process start children, so a Dask worker's runs start ``python`` itself."""
+    report = tmp_path / "daemon.pid"
+    worker = multiprocessing.get_context("spawn").Process(target=run_in_daemon, args=(job(tmp_path, PROBE), report),
+                                                          daemon=True)
+    worker.start()
+    worker.join(120)
+    assert worker.exitcode == 0
+    seen = json.loads((tmp_path / "probe.json").read_text())
+    assert seen["parent"] == int(report.read_text())  # started by the daemonic process itself
+    assert seen["preloaded"] == [] and seen["session"] == seen["pid"]
+
+
+DRIVER_WITHOUT_GUARD = """\
+import sys
+from pathlib import Path
+from helpers.pipeline.engines import Execution, StepFailure
+from helpers.pipeline.plain_runs import PythonEngine
+
+if __name__ != "__main__":  # multiprocessing imports this file again in every forked run
+    raise RuntimeError("imported again")
+here = Path(sys.argv[1])
+try:
+    PythonEngine().notebook(Execution(here / "probe.ipynb", {}, here / "out.ipynb", here, here / "probe.log"))
+except StepFailure as exc:
+    print(exc)
+"""
+
+
+def test_a_run_that_ends_before_its_first_cell_says_so(tmp_path):
+    """A script driving the runner is imported again by every forked run (as with any use of multiprocessing's
+    forkserver); one that fails when imported again ends the run before its first cell, and the failure says so."""
+    job(tmp_path, "pass")
+    (tmp_path / "drive.py").write_text(DRIVER_WITHOUT_GUARD, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(tmp_path / "drive.py"), str(tmp_path)], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "its process ended (exit 1) before running a cell; see the messages above"
+    assert "RuntimeError: imported again" in done.stderr  # the messages above: the run's log was not open yet
+
+
+def test_a_failing_cell_is_named(tmp_path):
+    with pytest.raises(StepFailure, match=r"^cell 2 \('raise ValueError\(\"no\"\)'\): ValueError: no$"):
+        PythonEngine().notebook(job(tmp_path, "x = 1", 'raise ValueError("no")'))
+    assert "Traceback" in (tmp_path / "probe.log").read_text()
