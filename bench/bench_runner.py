@@ -6,7 +6,8 @@ the work of ``make reproduce``) in its own temporary outputs folder; the variant
 with the ratios of the medians:
   (a) the runner with ``--force`` on a clean outputs folder (kernels started ahead, runs in parallel);
   (b) the same runs one by one with the ``papermill`` command line (helper steps as one ``python -c`` each);
-  (c) the runner with ``--engine python``: each notebook's code cells in one plain Python process (a floor);
+  (c) the runner with ``--engine python``: each notebook's code cells as plain Python, in a process forked from
+      multiprocessing's forkserver, which holds the libraries' imports;
   (e) ONE Python process for everything: every notebook's code cells and every helper step, in dependency
       order, no Jupyter, no executed notebooks, no HTML (the lowest floor);
   (f) the runner as (a) but each kernel started when its run needs it (no kernel started ahead);

@@ -443,20 +443,28 @@ def test_bad_city_table_publishes_nothing(project, outputs, fault):
     assert snapshot(outputs) == before
 
 
+# A table in the 2021 layout saved with a byte-order mark and CRLF line ends, a padded name and a population in
+# millions: London on file line 2, Tokyo on line 3.
+BOM_TABLE = ("\ufeff" + "\r\n".join([HEADER.strip(), 'London ,England (UK),"691,000",9.43M,73.31,1138.48,53.07',
+                                    "Tokyo,Japan,39504,37339804,1.06,7.54,"]) + "\r\n").encode("utf-8")
+
+
 def published_tables() -> str:
-    """The ``city_tables`` value of `with_tables`: mytable.csv, then each table of `HOSTILE_PUBLISHED` with the
-    option that makes it readable."""
-    return "[{path: mytable.csv, edition: '2021'}, " + ", ".join(e for _, e, *_ in HOSTILE_PUBLISHED.values()) + "]"
+    """The ``city_tables`` value of `with_tables`: mytable.csv, bom.csv, then each table of `HOSTILE_PUBLISHED`
+    with the option that makes it readable."""
+    return ("[{path: mytable.csv, edition: '2021'}, {path: bom.csv, edition: '2021'}, "
+            + ", ".join(e for _, e, *_ in HOSTILE_PUBLISHED.values()) + "]")
 
 
 @pytest.fixture(scope="module")
 def with_tables(baseline, built_once) -> Path:
-    """A copy of the baseline with four city tables published over the article-only outputs in one run: a
-    two-city table (mytable.csv) and the three hostile tables of `HOSTILE_PUBLISHED`; the run's terminal output is
-    kept in published.txt. Their city results appear in 02_density and tables only."""
+    """A copy of the baseline with five city tables published over the article-only outputs in one run: a
+    two-city table (mytable.csv), `BOM_TABLE` (bom.csv) and the three hostile tables of `HOSTILE_PUBLISHED`; the
+    run's terminal output is kept in published.txt. Their city results appear in 02_density and tables only."""
     def build(root: Path) -> None:
         shutil.copytree(baseline, root, symlinks=True, dirs_exist_ok=True)
         (root / "mytable.csv").write_text(TABLE, encoding="utf-8")
+        (root / "bom.csv").write_bytes(BOM_TABLE)
         for name, (content, *_) in HOSTILE_PUBLISHED.items():
             (root / f"{name}.csv").write_bytes(content)
         text = check(run(root, "-p", f"city_tables={published_tables()}", article=False), 0)
@@ -472,10 +480,18 @@ def tabled(with_tables, tmp_path) -> Path:
     return copy_of(with_tables, tmp_path / "project")
 
 
-def mytable_rows(outputs: Path, rel: str) -> pd.DataFrame:
-    """The rows of mytable.csv in a published table (``source`` names the city table a row came from)."""
+def rows_of(outputs: Path, rel: str, source: str) -> pd.DataFrame:
+    """The rows of city table ``source`` in a published table (``source`` names the table a row came from)."""
     table = pd.read_csv(outputs / rel, keep_default_na=False)
-    return table[table["source"] == "mytable"]
+    return table[table["source"] == source]
+
+
+def test_crlf_with_a_byte_order_mark_in_the_known_layout(with_tables):
+    outputs = with_tables / "outputs"
+    assert rows_of(outputs, "01_data_cleaning/cities.csv", "bom")["city"].tolist() == ["London", "Tokyo"]
+    # 691,000 / 9.43M x 1000 = 73.28 with 9.43M exact; 73.31 fits once 9.43M is read as [9.425M, 9.435M]
+    densities = rows_of(outputs, "02_density/city_densities.csv", "bom").set_index("city")
+    assert densities.loc["London", "per_1000_check"] == "consistent within rounding"
 
 
 def test_edited_city_table_is_rerun_and_republished(tabled):
@@ -484,7 +500,7 @@ def test_edited_city_table_is_rerun_and_republished(tabled):
     text = check(run(tabled, "-p", f"city_tables={published_tables()}", article=False), 0)
     assert status(text, "01_data_cleaning") == "ran"
     for rel in ("01_data_cleaning/cities.csv", "02_density/city_densities.csv", "tables/city_densities.csv"):
-        cameras = mytable_rows(outputs, rel).set_index("city")["cameras"]
+        cameras = rows_of(outputs, rel, "mytable").set_index("city")["cameras"]
         assert cameras.to_dict() == {"Taiyuan": 465255, "London": 700000}, rel
     assert_consistent(outputs)
 
@@ -983,9 +999,9 @@ HOSTILE_PUBLISHED = {  # table name: (file content, its city_tables entry, citie
 
 
 def test_hostile_tables_with_their_options_are_published_and_their_warnings_counted(with_tables):
-    """Three hostile tables, each published with the option that makes it readable, in one run with mytable.csv
-    (`with_tables`; each table's rows and log entries carry its name); the terminal counts each table's warnings
-    once, and only for tables that have some (mytable.csv has none: tests/test_table_advice.py)."""
+    """Three hostile tables, each published with the option that makes it readable, in one run with mytable.csv and
+    bom.csv (`with_tables`; each table's rows and log entries carry its name); the terminal counts each table's
+    warnings once, and only for tables that have some (tests/test_table_advice.py)."""
     outputs = with_tables / "outputs"
     text = (with_tables / "published.txt").read_text(encoding="utf-8")
     assert ("city tables: warnings (each with its line in outputs/01_data_cleaning/cleaning_log.csv; how to act "
@@ -993,7 +1009,8 @@ def test_hostile_tables_with_their_options_are_published_and_their_warnings_coun
             "  truncated: 1 damaged name, 1 row dropped (on_bad_rows: drop); no edition given (edition "
             "differences are judged inconsistent)\n"
             "  duplicate: 1 row dropped (on_bad_rows: drop)\n") in text, text[-3000:]
-    assert text.count("city tables: warnings") == 1 and "  latin1:" not in text and "  mytable:" not in text
+    assert text.count("city tables: warnings") == 1
+    assert "  latin1:" not in text and "  mytable:" not in text and "  bom:" not in text
     cities = pd.read_csv(outputs / "01_data_cleaning/cities.csv", keep_default_na=False)
     log = pd.read_csv(outputs / "01_data_cleaning/cleaning_log.csv", keep_default_na=False, dtype=str)
     for name, (_, _, published, logged) in HOSTILE_PUBLISHED.items():
@@ -1003,6 +1020,6 @@ def test_hostile_tables_with_their_options_are_published_and_their_warnings_coun
             entries = log.loc[log["source"] == name, ["row", "column", "before", "after", "rule"]]
             assert logged in set(entries.itertuples(index=False, name=None)), (name, entries.values.tolist())
     sources = pd.read_csv(outputs / "01_data_cleaning/city_sources.csv").set_index("name")
-    assert sources["rows"].to_dict() == {"mytable": 2, "latin1": 2, "truncated": 3, "duplicate": 2}
-    assert sources["dropped_rows"].to_dict() == {"mytable": 0, "latin1": 0, "truncated": 1, "duplicate": 1}
+    assert sources["rows"].to_dict() == {"mytable": 2, "bom": 2, "latin1": 2, "truncated": 3, "duplicate": 2}
+    assert sources["dropped_rows"].to_dict() == {"mytable": 0, "bom": 0, "latin1": 0, "truncated": 1, "duplicate": 1}
     assert_consistent(outputs)
