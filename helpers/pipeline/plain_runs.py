@@ -125,7 +125,14 @@ class PythonEngine(Engine):
             proc = context.Process(target=run_cells, args=(cells, str(job.cwd), str(job.log), dict(os.environ), theirs))
             proc.start()
             socket.send_fds(mine, [b"L"], list(self.pass_fds))  # one byte: run_cells reads one
-            return self._wait(proc.pid, lambda: (proc.join(), proc.exitcode)[1])
+
+            def ended() -> int | None:
+                proc.join()
+                code = proc.exitcode
+                proc.close()
+                return code
+
+            return self._wait(proc.pid, ended)
 
     def _fresh(self, cells: str, job: Execution) -> int | None:
         proc = subprocess.Popen([sys.executable, "-c", _FRESH, json.dumps([cells, str(job.cwd), str(job.log)])],
