@@ -240,7 +240,8 @@ NB_META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "langua
 
 
 def tiny_command(*args: str, engine: str = "python") -> list[str]:
-    return [sys.executable, "driver.py", "--engine", engine, "--jobs", "2", *args]
+    # run as a module, like python -m helpers.run, so that plain runs are forked (helpers/pipeline/plain_runs.py)
+    return [sys.executable, "-m", "driver", "--engine", engine, "--jobs", "2", *args]
 
 
 def tiny_run(project: Path, *args: str, engine: str = "python", prefix: tuple[str, ...] = (),
@@ -645,7 +646,8 @@ import os, sys
 sys.path.insert(0, os.getcwd())
 from driver import pipeline
 from helpers.pipeline import publish, run
-
+left = int(sys.argv.pop(1))  # os.replace calls of the publication allowed before the process dies
+real_replace, real_carry_out = os.replace, publish._carry_out
 
 def replace(src, dst):
     global left
@@ -654,17 +656,12 @@ def replace(src, dst):
     left -= 1
     real_replace(src, dst)
 
-
 def carry_out(*args):  # after the journal (the commit point) is written
     os.replace = replace
     real_carry_out(*args)
 
-
-if __name__ == "__main__":  # plain runs are forked from multiprocessing's forkserver, which imports this file
-    left = int(sys.argv.pop(1))  # os.replace calls of the publication allowed before the process dies
-    real_replace, real_carry_out = os.replace, publish._carry_out
-    publish._carry_out = carry_out
-    sys.exit(run.main(sys.argv[1:], factory=pipeline))
+publish._carry_out = carry_out
+sys.exit(run.main(sys.argv[1:], factory=pipeline))
 """
 
 

@@ -71,30 +71,50 @@ def test_in_a_daemonic_process_a_run_starts_a_fresh_interpreter(tmp_path):
     assert seen["preloaded"] == [] and seen["session"] == seen["pid"]
 
 
-DRIVER_WITHOUT_GUARD = """\
-import sys
+DRIVER = """\
+import os, sys
 from pathlib import Path
 from helpers.pipeline.engines import Execution, StepFailure
 from helpers.pipeline.plain_runs import PythonEngine
 
-if __name__ != "__main__":  # multiprocessing imports this file again in every forked run
-    raise RuntimeError("imported again")
 here = Path(sys.argv[1])
-try:
-    PythonEngine().notebook(Execution(here / "probe.ipynb", {}, here / "out.ipynb", here, here / "probe.log"))
-except StepFailure as exc:
-    print(exc)
+with open(here / "imports.txt", "a") as seen:  # no __name__ guard: what a forked run would run again
+    seen.write(__name__ + "\\n")
+if __name__ != "__main__" and os.environ.get("FAIL_IF_IMPORTED_AGAIN"):
+    raise RuntimeError("imported again")
+if __name__ == "__main__":
+    try:
+        PythonEngine().notebook(Execution(here / "probe.ipynb", {"out": str(here / "probe.json")}, here / "out.ipynb",
+                                          here, here / "probe.log"))
+        print("ran in", os.getpid())
+    except StepFailure as exc:
+        print(exc)
 """
 
 
-def test_a_run_that_ends_before_its_first_cell_says_so(tmp_path):
-    """A script driving the runner is imported again by every forked run (as with any use of multiprocessing's
-    forkserver); one that fails when imported again ends the run before its first cell, and the failure says so."""
-    job(tmp_path, "pass")
-    (tmp_path / "drive.py").write_text(DRIVER_WITHOUT_GUARD, encoding="utf-8")
-    done = subprocess.run([sys.executable, str(tmp_path / "drive.py"), str(tmp_path)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+def drive(tmp_path: Path, *how: str, **env: str) -> subprocess.CompletedProcess:
+    (tmp_path / "drive.py").write_text(DRIVER, encoding="utf-8")
+    done = subprocess.run([sys.executable, *how, str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env})
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_a_script_that_drives_the_runner_is_not_run_again_by_its_runs(tmp_path):
+    """A forked run would import a script's ``__main__`` file again (as multiprocessing does), running the script's
+    unguarded lines once more; under a script, runs start a fresh interpreter instead."""
+    job(tmp_path, PROBE)
+    done = drive(tmp_path, str(tmp_path / "drive.py"))
+    assert (tmp_path / "imports.txt").read_text() == "__main__\n"  # the script ran once
+    assert json.loads((tmp_path / "probe.json").read_text())["parent"] == int(done.stdout.split()[-1])
+
+
+def test_a_run_that_ends_before_its_first_cell_says_so(tmp_path):
+    """A module run with ``python -m`` is imported again by every forked run, as ``__mp_main__``; one that fails
+    then ends the run before its first cell, and the failure says so."""
+    job(tmp_path, PROBE)
+    done = drive(tmp_path, "-m", "drive", FAIL_IF_IMPORTED_AGAIN="1")
+    assert (tmp_path / "imports.txt").read_text() == "__main__\n__mp_main__\n"
     assert done.stdout.strip() == "its process ended (exit 1) before running a cell; see the messages above"
     assert "RuntimeError: imported again" in done.stderr  # the messages above: the run's log was not open yet
 

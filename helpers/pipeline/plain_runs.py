@@ -1,7 +1,8 @@
 """Notebooks as plain Python (``--engine python``): each run's code cells in a process of its own, no Jupyter.
 
 A run's process is forked from multiprocessing's forkserver, which has imported the libraries the notebooks use
-(`PRELOAD`); helpers/ is imported by each run. Like the kernel engine's kernels, a run leads its own process group,
+(`PRELOAD`); helpers/ is imported by each run. Where forking would run a script again (`forking_is_safe`), a fresh
+interpreter runs the cells. Like the kernel engine's kernels, a run leads its own process group,
 holds the outputs lock and ends when the runner does.
 """
 
@@ -89,13 +90,21 @@ def run_cells(cells: str, cwd: str, log: str, env: dict[str, str] | None = None,
             sys.stderr.flush()
 
 
+def forking_is_safe() -> bool:
+    """Whether runs may be forked from the forkserver here. Every forked run imports ``__main__`` again, as
+    multiprocessing does: harmless for a module run with ``python -m`` (``helpers.run``) or a process without a
+    main file (a kernel, ``python -c``), but a script would run again in every run. A daemonic process (a Dask
+    worker) may not start children through multiprocessing at all."""
+    main = sys.modules.get("__main__")
+    script = getattr(getattr(main, "__spec__", None), "name", None) is None and getattr(main, "__file__", None)
+    return not script and not multiprocessing.current_process().daemon
+
+
 class PythonEngine(Engine):
     """The notebook's code cells as plain Python in a process of their own: no Jupyter, no outputs in the notebook.
 
-    The process is forked from multiprocessing's forkserver, which holds `PRELOAD`; like any use of it, the fork
-    imports the ``__main__`` file of a script that drives the runner, which therefore needs
-    ``if __name__ == "__main__":``. Where multiprocessing may not start children (a daemonic process, such as a Dask
-    worker), a fresh interpreter runs the cells instead."""
+    The process is forked from multiprocessing's forkserver, which holds `PRELOAD`, where `forking_is_safe`; a
+    fresh interpreter runs the cells elsewhere (a script that drives the runner, a Dask worker)."""
 
     name = "python"
 
@@ -105,7 +114,7 @@ class PythonEngine(Engine):
     def notebook(self, job: Execution) -> None:
         nbformat = jupyter_module("nbformat")
         cells = json.dumps(indexed_cells(Path(job.target), job.parameters))
-        code = self._fresh(cells, job) if multiprocessing.current_process().daemon else self._forked(cells, job)
+        code = self._forked(cells, job) if forking_is_safe() else self._fresh(cells, job)
         if code != 0:
             if self.stopped.is_set():
                 raise StepFailure("interrupted")
