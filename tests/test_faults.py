@@ -183,7 +183,7 @@ def start_and_wait(project: Path, *args: str, engine: str) -> subprocess.Popen:
     (project / "pause").touch()
     # SIGINT at its default in the runner, as for a command typed at a terminal: a shell without job control starts
     # background commands (`make test &`, some CI) with SIGINT ignored, and the runner would inherit that
-    proc = subprocess.Popen(tiny_command(*args, engine=engine), cwd=project, env={**env(project),
+    proc = subprocess.Popen(tiny_command(*args, engine=engine, forked=True), cwd=project, env={**env(project),
                             "PYTHONFAULTHANDLER": "1"}, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     work = project / "outputs/.staging/.work"
@@ -239,9 +239,11 @@ NB_META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "langua
            "language_info": {"name": "python"}}
 
 
-def tiny_command(*args: str, engine: str = "python") -> list[str]:
-    # run as a module, like python -m helpers.run, so that plain runs are forked (helpers/pipeline/plain_runs.py)
-    return [sys.executable, "-m", "driver", "--engine", engine, "--jobs", "2", *args]
+def tiny_command(*args: str, engine: str = "python", forked: bool = False) -> list[str]:
+    """The tiny project's command line. As a script (driver.py), its plain runs start a fresh interpreter each; run
+    as a module (``forked``, like python -m helpers.run), they are forked from the forkserver, which first imports
+    the notebooks' libraries (helpers/pipeline/plain_runs.py): a second of CPU the tiny notebooks do not need."""
+    return [sys.executable, *(("-m", "driver") if forked else ("driver.py",)), "--engine", engine, "--jobs", "2", *args]
 
 
 def tiny_run(project: Path, *args: str, engine: str = "python", prefix: tuple[str, ...] = (),
