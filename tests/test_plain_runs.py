@@ -21,6 +21,7 @@ from helpers.paths import PROJECT_ROOT
 from helpers.pipeline.engines import Execution, StepFailure
 from helpers.pipeline.plain_runs import PythonEngine
 
+pytestmark = pytest.mark.slow  # each test starts processes that import the notebooks' libraries
 # A cell that reports, before importing anything, what its process already holds and where it runs.
 PROBE = """\
 import json, os, sys
