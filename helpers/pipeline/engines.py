@@ -1,4 +1,6 @@
-"""How one run executes: a notebook in a fresh Jupyter kernel, a notebook as plain Python, or a helper function.
+"""How one run executes: a notebook in a fresh Jupyter kernel, or a helper function; the base every engine shares.
+
+A notebook as plain Python (``--engine python``) is `helpers.pipeline.plain_runs`.
 
 Every engine can be stopped from another thread (`stop`), which is how Ctrl-C reaches running work
 within a second or two. Kernel output that is not part of the notebook (its log) goes to a file in
@@ -152,8 +154,9 @@ class Engine:
         self._pids: set[int] = set()
         self._lock = threading.Lock()
         self.stopped = threading.Event()
-        # descriptors every process started inherits: the outputs lock, so that a process outliving a killed
-        # runner (until it notices, within a second) keeps the next runner out of the staging folder it writes to
+        # descriptors every process started inherits (a forked plain run receives them over a socket): the outputs
+        # lock, so that a process outliving a killed runner (until it notices, within a second) keeps the next runner
+        # out of the staging folder it writes to
         self.pass_fds: tuple[int, ...] = ()
 
     def started(self, pid: int) -> None:

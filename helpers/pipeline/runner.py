@@ -406,7 +406,7 @@ def exclusive(root: Path, rel: Callable[[Path], str], wait: float = LOCK_WAIT) -
                 if time.monotonic() > deadline:
                     raise PipelineError(f"another runner is using {rel(root)} (lock {rel(root / pub.LOCK)}); "
                                         "wait for it to finish") from None
-                time.sleep(0.1)  # a killed runner's processes end within a second (they poll their parent)
+                time.sleep(0.1)  # a killed runner's processes end within a second (they watch their runner)
         yield fh
 
 
